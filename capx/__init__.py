@@ -1,0 +1,67 @@
+"""CapX: the Capacity Exchange of the Wikimedia movement, as one Flask application."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Mapping
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from capx.config import ConfigError, load_settings, production_problems
+from capx.extensions import babel, csrf, db, migrate
+
+log = logging.getLogger(__name__)
+
+
+def create_app(config_overrides: Mapping[str, Any] | None = None,
+               env: Mapping[str, str] | None = None) -> Flask:
+    """Build the application.
+
+    ``config_overrides`` replaces Flask config keys after the environment was read (tests);
+    ``env`` replaces the process environment (tests of the configuration itself). Raises
+    :class:`ConfigError` with one clear line when production is half-configured.
+    """
+    app = Flask(__name__, instance_relative_config=True)
+    settings = load_settings(env, Path(app.instance_path))
+    problems = production_problems(settings)
+    if problems:
+        raise ConfigError("CapX refuses to start in production: " + "; ".join(problems))
+    app.config.from_mapping(settings.flask_config())
+    if config_overrides:
+        app.config.update(config_overrides)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not settings.production and not app.config.get("TESTING"):
+        app.logger.info("CapX local setup (%s, development login %s)",
+                        app.config["SQLALCHEMY_DATABASE_URI"].split(":", 1)[0],
+                        "on" if app.config["CAPX_DEV_LOGIN"] else "off")
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"),
+                     render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+
+    from capx.language import babel_locale_code
+
+    babel.init_app(app, locale_selector=babel_locale_code, default_timezone="UTC")
+
+    from capx import web
+    from capx.blueprints import register_blueprints
+    from capx.cli import register_cli
+
+    web.init_app(app)
+    register_blueprints(app)
+    register_cli(app)
+    return app
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
+    """SQLite enforces foreign keys (and so ON DELETE CASCADE) only when asked, per connection."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()

@@ -1,0 +1,137 @@
+"""Logging in with a Wikimedia account (Meta-Wiki OAuth 1.0a), the development login, logging out."""
+
+from __future__ import annotations
+
+import logging
+
+import mwoauth
+from flask import (Blueprint, Response, abort, current_app, redirect, render_template, request, session,
+                   url_for)
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, StringField
+from wtforms.validators import DataRequired, Length
+
+from capx.access import current_user, safe_next, start_session
+from capx.clients.meta_wiki import MetaWikiError, meta_wiki_client
+from capx.extensions import db
+from capx.forms import MAX_USERNAME_LENGTH, ValidUsername
+from capx.language import lazy_msg
+from capx.services.accounts import LoginRefused, dev_login, end_sessions, login_from_identity
+from capx.services.secrets import decrypt_json, encrypt_json
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("auth", __name__)
+
+OAUTH_SESSION_KEY = "oauth_request"
+
+
+class LoginForm(FlaskForm):
+    """Continue to Meta-Wiki (a POST, so that starting a login is never a side effect of a GET)."""
+
+    next = HiddenField()
+
+
+class DevLoginForm(FlaskForm):
+    """Development login: any user name, no password (only when CAPX_DEV_LOGIN=1 and not production)."""
+
+    next = HiddenField()
+    username = StringField(
+        lazy_msg("login-dev-username"),
+        validators=[DataRequired(message=lazy_msg("form-error-required")),
+                    Length(max=MAX_USERNAME_LENGTH, message=lazy_msg("form-error-username-invalid")),
+                    ValidUsername()],
+    )
+
+
+def _dev_login_enabled() -> bool:
+    return bool(current_app.config.get("CAPX_DEV_LOGIN")) and current_app.config.get("CAPX_ENV") != "production"
+
+
+def _oauth_configured() -> bool:
+    return bool(current_app.config.get("CAPX_OAUTH_CONSUMER_KEY") and current_app.config.get("CAPX_OAUTH_CONSUMER_SECRET"))
+
+
+@bp.get("/login")
+def login() -> str | Response:
+    """Explain where the login happens, with a Continue button (and the development login)."""
+    target = safe_next(request.args.get("next"))
+    if current_user() is not None:
+        return redirect(target)
+    return render_template("auth/login.html", form=LoginForm(next=target), dev_form=DevLoginForm(next=target),
+                           dev_login=_dev_login_enabled(), oauth=_oauth_configured())
+
+
+@bp.post("/login")
+def login_start() -> str | Response | tuple[str, int]:
+    """Leg 1 of OAuth: get a request token and send the user to Meta-Wiki."""
+    form = LoginForm()
+    if not form.validate_on_submit() or not _oauth_configured():
+        abort(400)
+    try:
+        redirect_url, request_token = meta_wiki_client().start_login(url_for("auth.oauth_callback", _external=True))
+    except MetaWikiError as exc:
+        log.warning("OAuth initiate failed: %s", exc)
+        return render_template("auth/failed.html", reason="unreachable"), 502
+    # The request token secret goes in the cookie only encrypted (the cookie is signed, not secret).
+    session[OAUTH_SESSION_KEY] = encrypt_json(
+        {"key": request_token.key, "secret": request_token.secret, "next": safe_next(form.next.data)},
+        purpose="oauth-request").decode()
+    return redirect(redirect_url)
+
+
+@bp.get("/oauth/callback")
+def oauth_callback() -> str | Response | tuple[str, int]:
+    """Leg 3 of OAuth: exchange the verifier for an access token, identify, log in."""
+    stored = session.pop(OAUTH_SESSION_KEY, None)
+    pending = decrypt_json(stored.encode(), purpose="oauth-request") if stored else None
+    if not pending:
+        return render_template("auth/failed.html", reason="expired"), 400
+    client = meta_wiki_client()
+    try:
+        access = client.finish_login(mwoauth.RequestToken(pending["key"], pending["secret"]),
+                                     request.query_string.decode())
+        identity = client.identify(access)
+    except MetaWikiError as exc:
+        log.warning("OAuth login failed: %s", exc)
+        if exc.code == "blocked":
+            return render_template("auth/refused.html", reason="blocked"), 403
+        return render_template("auth/failed.html", reason="oauth"), 502
+    try:
+        user = login_from_identity(identity, (access.key, access.secret))
+    except LoginRefused as refused:
+        db.session.rollback()
+        return render_template("auth/refused.html", reason=refused.reason), 403
+    db.session.commit()
+    start_session(user)
+    return redirect(pending.get("next") or url_for("main.home"))
+
+
+@bp.post("/login/dev")
+def login_dev() -> str | Response | tuple[str, int]:
+    """The development login (refused with 404 unless switched on outside production)."""
+    if not _dev_login_enabled():
+        abort(404)
+    form = DevLoginForm()
+    if not form.validate_on_submit():
+        return render_template("auth/login.html", form=LoginForm(next=form.next.data), dev_form=form,
+                               dev_login=True, oauth=_oauth_configured()), 400
+    try:
+        user = dev_login(form.username.data)
+    except LoginRefused as refused:
+        db.session.rollback()
+        return render_template("auth/refused.html", reason=refused.reason), 403
+    db.session.commit()
+    start_session(user)
+    return redirect(safe_next(form.next.data))
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    """Log out everywhere: every session of this user becomes void."""
+    user = current_user()
+    if user is not None:
+        end_sessions(user)
+        db.session.commit()
+    session.clear()
+    return redirect(url_for("main.landing"))

@@ -1,0 +1,75 @@
+"""Landing page, logged-in home, privacy policy, language and theme choice, health check."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, make_response, redirect, render_template, request
+from sqlalchemy import text
+
+from capx import translations
+from capx.access import current_user, login_required, safe_next
+from capx.extensions import db
+from capx.language import LANGUAGE_COOKIE, available_languages
+from capx.services import home as home_service
+from capx.web import THEME_COOKIE, THEMES
+
+bp = Blueprint("main", __name__)
+
+ONE_YEAR = 60 * 60 * 24 * 365
+
+
+@bp.get("/")
+def landing() -> str:
+    """The public landing page (with a few live figures)."""
+    return render_template("main/landing.html", figures=home_service.landing_figures())
+
+
+@bp.get("/home")
+@login_required
+def home() -> str:
+    """The logged-in home: a welcome and what the profile still lacks."""
+    user = current_user()
+    assert user is not None
+    return render_template("main/home.html", missing=home_service.profile_gaps(user))
+
+
+@bp.get("/privacy_policy")
+def privacy_policy() -> str:
+    return render_template("main/privacy_policy.html")
+
+
+@bp.post("/language")
+def set_language() -> Response:
+    """Save the interface language: on the account when logged in, else in a cookie."""
+    code = (request.form.get("uselang") or "").strip().lower()
+    target = safe_next(request.form.get("next"), "/")
+    response = make_response(redirect(target))
+    if translations.is_valid_language(code, available_languages()):
+        user = current_user()
+        if user is not None:
+            user.interface_language = code
+            db.session.commit()
+        response.set_cookie(LANGUAGE_COOKIE, code, max_age=ONE_YEAR, httponly=True, samesite="Lax",
+                            secure=request.is_secure)
+    return response
+
+
+@bp.post("/theme")
+def set_theme() -> Response:
+    """Remember the colour theme in a cookie; the server renders it, so there is no flash."""
+    theme = request.form.get("theme", "auto")
+    response = make_response(redirect(safe_next(request.form.get("next"), "/")))
+    if theme in THEMES:
+        response.set_cookie(THEME_COOKIE, theme, max_age=ONE_YEAR, httponly=True, samesite="Lax",
+                            secure=request.is_secure)
+    return response
+
+
+@bp.get("/healthz")
+def healthz() -> tuple[Response, int]:
+    """Database reachability, for monitoring (no personal data, no HTML)."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # noqa: BLE001 - any failure means "not reachable" here
+        db.session.rollback()
+        return jsonify(status="error", database="unreachable"), 503
+    return jsonify(status="ok", database="ok"), 200

@@ -1,0 +1,193 @@
+"""Settings from the environment.
+
+Every setting is a ``CAPX_*`` environment variable with a safe development default, so that
+``make run`` works on a fresh machine with nothing configured. Production
+(``CAPX_ENV=production``) refuses to start half-configured: see :func:`production_problems`.
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+from urllib.parse import quote_plus
+
+#: Default secret for local development only. Production refuses to run with it.
+DEV_SECRET_KEY = "capx-development-secret-key-not-for-production"
+
+TOOLSDB_HOST = "tools.db.svc.wikimedia.cloud"
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run in the chosen environment (one clear line)."""
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def toolsdb_credentials(env: Mapping[str, str], home: Path | None = None) -> tuple[str, str] | None:
+    """ToolsDB user and password on Toolforge: from the environment, else ~/replica.my.cnf."""
+    user, password = env.get("TOOL_TOOLSDB_USER"), env.get("TOOL_TOOLSDB_PASSWORD")
+    if user and password:
+        return user, password
+    cnf = (home or Path.home()) / "replica.my.cnf"
+    if cnf.is_file():
+        parser = configparser.ConfigParser()
+        parser.read(cnf)
+        if parser.has_section("client"):
+            user = parser.get("client", "user", fallback="").strip("'\"")
+            password = parser.get("client", "password", fallback="").strip("'\"")
+            if user and password:
+                return user, password
+    return None
+
+
+def database_url(env: Mapping[str, str], instance_path: Path, home: Path | None = None) -> str:
+    """The main database URL: explicit setting, else ToolsDB on Toolforge, else local SQLite."""
+    explicit = env.get("CAPX_DATABASE_URL")
+    if explicit:
+        return explicit
+    creds = toolsdb_credentials(env, home)
+    if creds:
+        user, password = creds
+        return (
+            f"mysql+pymysql://{quote_plus(user)}:{quote_plus(password)}@{TOOLSDB_HOST}/"
+            f"{user}__capx?charset=utf8mb4"
+        )
+    return f"sqlite:///{instance_path / 'capx.sqlite'}"
+
+
+def engine_options(url: str) -> dict[str, Any]:
+    """SQLAlchemy engine options that fit the backend.
+
+    ToolsDB closes idle connections after ``wait_timeout`` (about 8 hours) and a tool may hold at
+    most 10 connections, shared by every webservice worker and job: so a small pool, pre-ping to
+    survive server-side disconnects, recycle well before the server's timeout, and short connect
+    and read timeouts so a database outage fails fast (and the app answers 503) instead of hanging
+    every worker.
+    """
+    if url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 15}}
+    options: dict[str, Any] = {
+        "pool_pre_ping": True,
+        "pool_recycle": 280,
+        "pool_size": 2,
+        "max_overflow": 1,
+        "pool_timeout": 10,
+    }
+    if url.startswith("mysql"):
+        # PyMySQL builds no TLS context unless ssl arguments are given; we give none for a local
+        # or ToolsDB (in-cluster) server, which keeps a connect at about 1 ms instead of tens
+        # (measured by scripts/bench_connect.py).
+        options["connect_args"] = {"connect_timeout": 5, "read_timeout": 30, "write_timeout": 30}
+    return options
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The parsed settings; :meth:`flask_config` turns them into Flask config keys."""
+
+    env: str
+    secret_key: str
+    database_url: str
+    lets_connect_database_url: str
+    oauth_consumer_key: str
+    oauth_consumer_secret: str
+    dev_login: bool
+    meta_index_url: str
+    meta_api_url: str
+    user_agent: str
+    token_keys: tuple[str, ...]
+    http_timeout: float
+    source_url: str
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    def flask_config(self) -> dict[str, Any]:
+        return {
+            "CAPX_ENV": self.env,
+            "SECRET_KEY": self.secret_key,
+            "SQLALCHEMY_DATABASE_URI": self.database_url,
+            "SQLALCHEMY_BINDS": {"lets_connect": self.lets_connect_database_url},
+            "SQLALCHEMY_ENGINE_OPTIONS": engine_options(self.database_url),
+            "CAPX_OAUTH_CONSUMER_KEY": self.oauth_consumer_key,
+            "CAPX_OAUTH_CONSUMER_SECRET": self.oauth_consumer_secret,
+            "CAPX_DEV_LOGIN": self.dev_login,
+            "CAPX_META_INDEX_URL": self.meta_index_url,
+            "CAPX_META_API_URL": self.meta_api_url,
+            "CAPX_USER_AGENT": self.user_agent,
+            "CAPX_TOKEN_KEYS": self.token_keys,
+            "CAPX_HTTP_TIMEOUT": self.http_timeout,
+            "CAPX_SOURCE_URL": self.source_url,
+            "SESSION_COOKIE_NAME": "capx_session",
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "SESSION_COOKIE_SECURE": self.production,
+            "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * 30,
+            "PREFERRED_URL_SCHEME": "https" if self.production else "http",
+            "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead, so long forms do not expire
+            "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+            "JSON_SORT_KEYS": False,
+        }
+
+
+def load_settings(env: Mapping[str, str] | None = None, instance_path: Path | None = None,
+                  home: Path | None = None) -> Settings:
+    """Read settings from ``env`` (default: the process environment)."""
+    env = os.environ if env is None else env
+    instance = instance_path or Path("instance").resolve()
+    mode = (env.get("CAPX_ENV") or "development").strip().lower()
+    if mode not in {"development", "production"}:
+        raise ConfigError(f"CAPX_ENV must be 'development' or 'production', got {mode!r}")
+    meta = env.get("CAPX_META_URL", "https://meta.wikimedia.org").rstrip("/")
+    contact = env.get("CAPX_CONTACT", "capx@wmnobrasil.org")
+    keys = tuple(k.strip() for k in (env.get("CAPX_TOKEN_KEYS") or "").split(",") if k.strip())
+    return Settings(
+        env=mode,
+        secret_key=env.get("CAPX_SECRET_KEY") or (DEV_SECRET_KEY if mode != "production" else ""),
+        database_url=database_url(env, instance, home),
+        lets_connect_database_url=env.get("CAPX_LETS_CONNECT_DATABASE_URL")
+        or f"sqlite:///{instance / 'lets_connect.sqlite'}",
+        oauth_consumer_key=env.get("CAPX_OAUTH_CONSUMER_KEY", ""),
+        oauth_consumer_secret=env.get("CAPX_OAUTH_CONSUMER_SECRET", ""),
+        dev_login=_flag(env.get("CAPX_DEV_LOGIN")),
+        meta_index_url=f"{meta}/w/index.php",
+        meta_api_url=f"{meta}/w/api.php",
+        # Wikimedia's User-Agent policy: tool name, URL and a contact address.
+        user_agent=env.get("CAPX_USER_AGENT")
+        or f"CapX/1.0 (https://capx.toolforge.org; {contact}) python-requests",
+        token_keys=keys,
+        http_timeout=float(_int(env, "CAPX_HTTP_TIMEOUT", 10)),
+        source_url=env.get("CAPX_SOURCE_URL", "https://gitlab.wikimedia.org/toolforge-repos/capx"),
+    )
+
+
+def production_problems(settings: Settings) -> list[str]:
+    """What stops this configuration from running in production (empty when it can run)."""
+    if not settings.production:
+        return []
+    problems = []
+    if not settings.secret_key or settings.secret_key == DEV_SECRET_KEY:
+        problems.append("CAPX_SECRET_KEY is not set")
+    if not settings.oauth_consumer_key or not settings.oauth_consumer_secret:
+        problems.append("CAPX_OAUTH_CONSUMER_KEY / CAPX_OAUTH_CONSUMER_SECRET are not set")
+    if settings.dev_login:
+        problems.append("CAPX_DEV_LOGIN must be off in production")
+    if settings.database_url.startswith("sqlite"):
+        problems.append("no database: set CAPX_DATABASE_URL or run on Toolforge with ToolsDB credentials")
+    return problems

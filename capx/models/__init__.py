@@ -1,0 +1,21 @@
+"""All models, imported here so Alembic and the app see the whole schema."""
+
+from capx.models.base import AVAILABLE, CAPACITY_KINDS, KNOWN, WANTED, utcnow
+from capx.models.capacities import Capacity, CapacityText
+from capx.models.organizations import (Organization, OrganizationCapacity, OrganizationManager,
+                                       OrganizationName, OrganizationTerritory, OrganizationType)
+from capx.models.people import (DEFAULT_PROFICIENCY, PROFICIENCY_LEVELS, OAuthToken, Profile,
+                                ProfileAffiliation, ProfileCapacity, ProfileLanguage, ProfileProject,
+                                ProfileTerritory, SavedOrganization, SavedProfile, User)
+from capx.models.reference import Avatar, Language, Territory, WikimediaProject
+
+__all__ = [
+    "AVAILABLE", "CAPACITY_KINDS", "KNOWN", "WANTED", "utcnow",
+    "Capacity", "CapacityText",
+    "Organization", "OrganizationCapacity", "OrganizationManager", "OrganizationName",
+    "OrganizationTerritory", "OrganizationType",
+    "DEFAULT_PROFICIENCY", "PROFICIENCY_LEVELS", "OAuthToken", "Profile", "ProfileAffiliation",
+    "ProfileCapacity", "ProfileLanguage", "ProfileProject", "ProfileTerritory", "SavedOrganization",
+    "SavedProfile", "User",
+    "Avatar", "Language", "Territory", "WikimediaProject",
+]

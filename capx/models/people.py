@@ -1,0 +1,193 @@
+"""People: accounts, profiles and what hangs off them.
+
+A user is identified by the central (global) account id that Meta-Wiki's OAuth returns as
+``sub``; the user name can change (global renames), the id cannot.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from capx.extensions import db
+from capx.models.base import capacity_kind, exact_string, table_args, utcnow
+from capx.models.capacities import Capacity
+from capx.models.reference import Avatar, Language, Territory, WikimediaProject
+
+#: Language proficiency levels, stored as their index (0 = not proficient ... 6 = native).
+PROFICIENCY_LEVELS = ("not-proficient", "basic", "intermediate", "advanced", "almost-native",
+                      "professional", "native")
+DEFAULT_PROFICIENCY = PROFICIENCY_LEVELS.index("advanced")
+
+
+class User(db.Model):
+    """A Wikimedian who logged in at least once."""
+
+    __tablename__ = "user"
+    __table_args__ = table_args()
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    central_id: Mapped[int] = mapped_column(sa.BigInteger, unique=True)
+    username: Mapped[str] = mapped_column(exact_string(255), unique=True)
+    registered_at: Mapped[dt.datetime | None] = mapped_column()
+    is_staff: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    is_locked: Mapped[bool] = mapped_column(sa.Boolean, default=False, index=True)
+    interface_language: Mapped[str | None] = mapped_column(sa.String(35))
+    # Bumped on logout and account deletion: every session carrying an older value is void.
+    session_generation: Mapped[int] = mapped_column(sa.Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column()
+    accounts_synced_at: Mapped[dt.datetime | None] = mapped_column()
+
+    profile: Mapped["Profile | None"] = relationship(back_populates="user", uselist=False,
+                                                     cascade="all, delete-orphan", passive_deletes=True)
+
+    @property
+    def url_name(self) -> str:
+        """The user name as it appears in URLs (spaces as underscores, like MediaWiki)."""
+        return self.username.replace(" ", "_")
+
+
+class OAuthToken(db.Model):
+    """A user's OAuth access token for a wiki, encrypted with a key from the environment."""
+
+    __tablename__ = "oauth_token"
+    __table_args__ = table_args()
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    provider: Mapped[str] = mapped_column(sa.String(20), primary_key=True)  # "meta" or "metabase"
+    token_encrypted: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Profile(db.Model):
+    """What a user publishes about themselves (one per user)."""
+
+    __tablename__ = "profile"
+    __table_args__ = table_args()
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), unique=True)
+    bio: Mapped[str | None] = mapped_column(sa.Text)
+    bio_language_id: Mapped[int | None] = mapped_column(sa.ForeignKey("language.id"))
+    avatar_id: Mapped[int | None] = mapped_column(sa.ForeignKey("avatar.id"))
+    show_wikidata_photo: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    show_wikidata_item: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    wikidata_qid: Mapped[str | None] = mapped_column(sa.String(20))
+    wikidata_photo: Mapped[str | None] = mapped_column(sa.String(255))  # Commons file name
+    wikidata_checked_at: Mapped[dt.datetime | None] = mapped_column()
+    alt_account: Mapped[str | None] = mapped_column(exact_string(255), index=True)
+    lets_connect_registered_at: Mapped[dt.datetime | None] = mapped_column()
+    lets_connect_imported_at: Mapped[dt.datetime | None] = mapped_column()
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+
+    user: Mapped[User] = relationship(back_populates="profile")
+    bio_language: Mapped[Language | None] = relationship()
+    avatar: Mapped[Avatar | None] = relationship()
+    capacities: Mapped[list["ProfileCapacity"]] = relationship(
+        back_populates="profile", cascade="all, delete-orphan", passive_deletes=True)
+    languages: Mapped[list["ProfileLanguage"]] = relationship(
+        back_populates="profile", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="ProfileLanguage.position")
+    territories: Mapped[list["ProfileTerritory"]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="ProfileTerritory.position")
+    affiliations: Mapped[list["ProfileAffiliation"]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="ProfileAffiliation.position")
+    projects: Mapped[list["ProfileProject"]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="ProfileProject.position")
+
+
+class ProfileCapacity(db.Model):
+    """A capacity on a profile as known, available or wanted."""
+
+    __tablename__ = "profile_capacity"
+    # Filtering asks "who has capacity C as kind K": (kind, capacity_id) leads the index, and
+    # profile_id completes it so the lookup never touches the table.
+    __table_args__ = table_args(sa.Index("ix_profile_capacity_kind_capacity", "kind", "capacity_id", "profile_id"))
+
+    profile_id: Mapped[int] = mapped_column(sa.ForeignKey("profile.id", ondelete="CASCADE"), primary_key=True)
+    capacity_id: Mapped[int] = mapped_column(sa.ForeignKey("capacity.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(capacity_kind, primary_key=True)
+
+    profile: Mapped[Profile] = relationship(back_populates="capacities")
+    capacity: Mapped[Capacity] = relationship()
+
+
+class ProfileLanguage(db.Model):
+    """A language on a profile with its proficiency (index into PROFICIENCY_LEVELS)."""
+
+    __tablename__ = "profile_language"
+    __table_args__ = table_args(sa.Index("ix_profile_language_language", "language_id", "proficiency", "profile_id"))
+
+    profile_id: Mapped[int] = mapped_column(sa.ForeignKey("profile.id", ondelete="CASCADE"), primary_key=True)
+    language_id: Mapped[int] = mapped_column(sa.ForeignKey("language.id"), primary_key=True)
+    proficiency: Mapped[int] = mapped_column(sa.SmallInteger, default=DEFAULT_PROFICIENCY)
+    position: Mapped[int] = mapped_column(sa.SmallInteger, default=0)
+
+    profile: Mapped[Profile] = relationship(back_populates="languages")
+    language: Mapped[Language] = relationship()
+
+
+class ProfileTerritory(db.Model):
+    """A region or country a profile shows."""
+
+    __tablename__ = "profile_territory"
+    __table_args__ = table_args(sa.Index("ix_profile_territory_territory", "territory_id", "profile_id"))
+
+    profile_id: Mapped[int] = mapped_column(sa.ForeignKey("profile.id", ondelete="CASCADE"), primary_key=True)
+    territory_id: Mapped[int] = mapped_column(sa.ForeignKey("territory.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(sa.SmallInteger, default=0)
+
+    territory: Mapped[Territory] = relationship()
+
+
+class ProfileAffiliation(db.Model):
+    """An organization a profile says it is affiliated with."""
+
+    __tablename__ = "profile_affiliation"
+    __table_args__ = table_args(sa.Index("ix_profile_affiliation_organization", "organization_id", "profile_id"))
+
+    profile_id: Mapped[int] = mapped_column(sa.ForeignKey("profile.id", ondelete="CASCADE"), primary_key=True)
+    organization_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id", ondelete="CASCADE"),
+                                                 primary_key=True)
+    position: Mapped[int] = mapped_column(sa.SmallInteger, default=0)
+
+    organization: Mapped["Organization"] = relationship()  # noqa: F821 (organizations module)
+
+
+class ProfileProject(db.Model):
+    """A Wikimedia project a profile is interested in."""
+
+    __tablename__ = "profile_project"
+    __table_args__ = table_args()
+
+    profile_id: Mapped[int] = mapped_column(sa.ForeignKey("profile.id", ondelete="CASCADE"), primary_key=True)
+    project_id: Mapped[int] = mapped_column(sa.ForeignKey("wikimedia_project.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(sa.SmallInteger, default=0)
+
+    project: Mapped[WikimediaProject] = relationship()
+
+
+class SavedProfile(db.Model):
+    """A profile someone saved to their private list. Nobody else can see it."""
+
+    __tablename__ = "saved_profile"
+    __table_args__ = table_args(sa.Index("ix_saved_profile_saved_user", "saved_user_id"))
+
+    owner_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    saved_user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class SavedOrganization(db.Model):
+    """An organization someone saved to their private list."""
+
+    __tablename__ = "saved_organization"
+    __table_args__ = table_args(sa.Index("ix_saved_organization_organization", "organization_id"))
+
+    owner_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    organization_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id", ondelete="CASCADE"),
+                                                 primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

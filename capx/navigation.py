@@ -1,0 +1,56 @@
+"""The header menu, as data: an entry shows only when its page exists and fits the visitor.
+
+Later features add their pages to ``NAV_ITEMS``; an entry whose endpoint is not registered is
+simply not shown, so the menu never points to a page that does not exist yet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app, request, url_for
+
+ANONYMOUS, LOGGED_IN, BOTH = "anonymous", "logged-in", "both"
+
+
+@dataclass(frozen=True)
+class NavItem:
+    endpoint: str
+    message: str
+    audience: str
+
+
+NAV_ITEMS: tuple[NavItem, ...] = (
+    NavItem("main.home", "nav-home", LOGGED_IN),
+    NavItem("explore.feed", "nav-explore", LOGGED_IN),
+    NavItem("directory.index", "nav-capacity-directory", BOTH),
+    NavItem("explore.organization_list", "nav-organizations", BOTH),
+    NavItem("events.index", "nav-events", BOTH),
+    NavItem("mentorship.index", "nav-mentorship", LOGGED_IN),
+    NavItem("messages.index", "nav-messages", LOGGED_IN),
+    NavItem("explore.saved", "nav-saved-profiles", LOGGED_IN),
+    NavItem("data.dashboard", "nav-data", LOGGED_IN),
+    NavItem("reports.index", "nav-bug-reports", LOGGED_IN),
+    NavItem("translation.index", "nav-translate", LOGGED_IN),
+    NavItem("profiles.mine", "nav-my-profiles", LOGGED_IN),
+)
+
+
+@dataclass(frozen=True)
+class NavLink:
+    url: str
+    message: str
+    current: bool
+
+
+def nav_links(logged_in: bool) -> list[NavLink]:
+    """The menu entries for this visitor, with the current page marked."""
+    links = []
+    views = current_app.view_functions
+    for item in NAV_ITEMS:
+        if item.endpoint not in views:
+            continue
+        if item.audience == ANONYMOUS and logged_in or item.audience == LOGGED_IN and not logged_in:
+            continue
+        links.append(NavLink(url_for(item.endpoint), item.message, request.endpoint == item.endpoint))
+    return links

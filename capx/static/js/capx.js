@@ -1,0 +1,295 @@
+/*!
+ * CapX (Wikimedia Capacity Exchange) — progressive enhancement.
+ *
+ * Every page works without this file. Loaded with `defer` from base.html; it
+ * only looks for the hooks below and does nothing where they are absent.
+ * Hooks are documented in docs/ui-components.md.
+ *
+ *   html.js                               -> hides .js-hide (CSS)
+ *   details.site-nav__menu                -> open on tablet/desktop widths
+ *   [data-copy-target] + [data-copy-status] -> copy to clipboard
+ *   textarea[data-maxlength-counter]      -> live character counter
+ *   form[data-confirm], button[data-confirm] -> confirm before submit
+ *   select[data-autosubmit]               -> submit its form on change
+ */
+( function () {
+	'use strict';
+
+	const root = document.documentElement;
+
+	// First, so .js-hide controls disappear as early as possible.
+	root.classList.add( 'js' );
+
+	/**
+	 * querySelector that treats an invalid selector (from a data attribute)
+	 * as "not found" instead of throwing.
+	 *
+	 * @param {string|null} selector
+	 * @return {Element|null}
+	 */
+	function findBySelector( selector ) {
+		if ( !selector ) {
+			return null;
+		}
+		try {
+			return document.querySelector( selector );
+		} catch ( e ) {
+			return null;
+		}
+	}
+
+	/**
+	 * Submit a form the way a button would: requestSubmit() fires the
+	 * submit event (so data-confirm applies) and runs constraint validation;
+	 * form.submit() does neither and is only the fallback.
+	 *
+	 * @param {HTMLFormElement|null} form
+	 */
+	function submitForm( form ) {
+		if ( !form ) {
+			return;
+		}
+		if ( typeof form.requestSubmit === 'function' ) {
+			form.requestSubmit();
+		} else {
+			form.submit();
+		}
+	}
+
+	/* ------------------------------------------------------------------
+	 * Navigation: the menu is a <details> disclosure on phones. From the
+	 * tablet breakpoint the list is always shown (summary hidden by CSS),
+	 * which needs [open] because CSS cannot open a <details> everywhere.
+	 * ------------------------------------------------------------------ */
+	function initNav() {
+		const menus = document.querySelectorAll( 'details.site-nav__menu' );
+		if ( !menus.length || typeof window.matchMedia !== 'function' ) {
+			return;
+		}
+		// Single source of truth: the token in capx.css, with its value as fallback.
+		let breakpoint = getComputedStyle( root )
+			.getPropertyValue( '--min-width-breakpoint-tablet' ).trim();
+		if ( !/^\d+(\.\d+)?(px|em|rem)$/.test( breakpoint ) ) {
+			breakpoint = '640px';
+		}
+		const wide = window.matchMedia( `(min-width: ${ breakpoint })` );
+		const sync = () => {
+			menus.forEach( ( menu ) => {
+				menu.open = wide.matches;
+			} );
+		};
+		sync();
+		if ( typeof wide.addEventListener === 'function' ) {
+			wide.addEventListener( 'change', sync );
+		} else if ( typeof wide.addListener === 'function' ) {
+			wide.addListener( sync ); // Safari < 14
+		}
+
+		// Phones: Escape closes the open menu and returns focus to its toggle.
+		menus.forEach( ( menu ) => {
+			menu.addEventListener( 'keydown', ( event ) => {
+				if ( event.key !== 'Escape' || wide.matches || !menu.open ) {
+					return;
+				}
+				menu.open = false;
+				const summary = menu.querySelector( 'summary' );
+				if ( summary ) {
+					summary.focus();
+				}
+			} );
+		} );
+	}
+
+	/* ------------------------------------------------------------------
+	 * Copy to clipboard. Buttons ship with [hidden] and are revealed only
+	 * where the Clipboard API works (it needs a secure context).
+	 * ------------------------------------------------------------------ */
+
+	/**
+	 * The live region for a copy button: the first [data-copy-status] among
+	 * its following siblings, else inside its parent element.
+	 *
+	 * @param {Element} button
+	 * @return {Element|null}
+	 */
+	function findCopyStatus( button ) {
+		for ( let el = button.nextElementSibling; el; el = el.nextElementSibling ) {
+			if ( el.matches( '[data-copy-status]' ) ) {
+				return el;
+			}
+		}
+		return button.parentElement ?
+			button.parentElement.querySelector( '[data-copy-status]' ) :
+			null;
+	}
+
+	/**
+	 * Put text in a live region so screen readers announce it, even when the
+	 * same text is announced twice in a row.
+	 *
+	 * @param {Element|null} region
+	 * @param {string} text
+	 */
+	function announce( region, text ) {
+		if ( !region ) {
+			return;
+		}
+		region.textContent = '';
+		window.setTimeout( () => {
+			region.textContent = text;
+		}, 50 );
+	}
+
+	function initCopy() {
+		const buttons = document.querySelectorAll( '[data-copy-target]' );
+		if ( !buttons.length || !window.isSecureContext ||
+			!navigator.clipboard || typeof navigator.clipboard.writeText !== 'function' ) {
+			return; // Buttons stay hidden; the text itself remains selectable.
+		}
+		buttons.forEach( ( button ) => {
+			button.hidden = false;
+			button.addEventListener( 'click', async ( event ) => {
+				event.preventDefault();
+				const target = findBySelector( button.getAttribute( 'data-copy-target' ) );
+				if ( !target ) {
+					return;
+				}
+				const text = target.matches( 'input, textarea, select, output' ) ?
+					target.value :
+					target.textContent.trim();
+				const status = findCopyStatus( button );
+				try {
+					await navigator.clipboard.writeText( text );
+					announce( status, button.getAttribute( 'data-copied-text' ) || '' );
+				} catch ( e ) {
+					// Permission refused: say so if the template gave us the words.
+					const failed = button.getAttribute( 'data-copy-failed-text' );
+					if ( failed ) {
+						announce( status, failed );
+					}
+				}
+			} );
+		} );
+	}
+
+	/* ------------------------------------------------------------------
+	 * Character counter. The counter element (aria-live="polite") shows
+	 * "length / max", or its translatable data-template with $1 = length
+	 * and $2 = max. Updates are debounced so screen readers hear the count
+	 * after a pause in typing, not after every key.
+	 * ------------------------------------------------------------------ */
+	function initCharCounters() {
+		document.querySelectorAll( 'textarea[data-maxlength-counter]' ).forEach( ( field ) => {
+			const counter = findBySelector( field.getAttribute( 'data-maxlength-counter' ) );
+			if ( !counter ) {
+				return;
+			}
+			const max = parseInt(
+				field.getAttribute( 'maxlength' ) || field.getAttribute( 'data-max' ) || '', 10
+			);
+			const hasMax = Number.isFinite( max ) && max > 0;
+			const template = counter.getAttribute( 'data-template' );
+			let timer = 0;
+
+			const render = () => {
+				// .length counts UTF-16 code units, the same unit maxlength enforces.
+				const length = field.value.length;
+				let text;
+				if ( template ) {
+					text = template
+						.replace( /\$1/g, String( length ) )
+						.replace( /\$2/g, hasMax ? String( max ) : '' );
+				} else {
+					text = hasMax ? `${ length } / ${ max }` : String( length );
+				}
+				if ( counter.textContent !== text ) {
+					counter.textContent = text;
+				}
+				// Only reachable with data-max (a soft limit): maxlength blocks typing.
+				counter.classList.toggle( 'char-counter--over', hasMax && length > max );
+			};
+
+			render();
+			field.addEventListener( 'input', () => {
+				window.clearTimeout( timer );
+				timer = window.setTimeout( render, 300 );
+			} );
+			// Browsers restore form values on back/forward navigation.
+			window.addEventListener( 'pageshow', render );
+		} );
+	}
+
+	/* ------------------------------------------------------------------
+	 * Confirm before submitting. A data-confirm on the pressed button wins
+	 * over one on the form. The server has its own confirmation step; this
+	 * only saves a round trip.
+	 * ------------------------------------------------------------------ */
+	function initConfirm() {
+		document.addEventListener( 'submit', ( event ) => {
+			const form = event.target;
+			if ( event.defaultPrevented || !( form instanceof HTMLFormElement ) ) {
+				return;
+			}
+			const submitter = event.submitter;
+			const message = ( submitter && submitter.getAttribute( 'data-confirm' ) ) ||
+				form.getAttribute( 'data-confirm' );
+			if ( message && !window.confirm( message ) ) {
+				event.preventDefault();
+			}
+		} );
+	}
+
+	/* ------------------------------------------------------------------
+	 * Auto-submit selects (language picker). Mouse and touch choices submit
+	 * at once. With the keyboard, some browsers fire `change` on every arrow
+	 * key of a closed select, so a keyboard choice submits on Enter or when
+	 * focus leaves the select, never while the user is still browsing.
+	 * The form keeps a .js-hide submit button for visitors without JS.
+	 * ------------------------------------------------------------------ */
+	function initAutosubmit() {
+		const browsingKeys = /^(Arrow|Page|Home$|End$)|^.$/;
+		document.querySelectorAll( 'select[data-autosubmit]' ).forEach( ( select ) => {
+			let lastKey = null;
+			let pending = false;
+
+			const submit = () => {
+				pending = false;
+				submitForm( select.form );
+			};
+
+			select.addEventListener( 'pointerdown', () => {
+				lastKey = null;
+			} );
+			select.addEventListener( 'keydown', ( event ) => {
+				lastKey = event.key;
+				if ( event.key === 'Enter' && pending ) {
+					event.preventDefault();
+					submit();
+				}
+			} );
+			select.addEventListener( 'change', () => {
+				if ( lastKey && browsingKeys.test( lastKey ) ) {
+					pending = true;
+				} else {
+					submit();
+				}
+			} );
+			select.addEventListener( 'blur', () => {
+				if ( pending ) {
+					submit();
+				}
+			} );
+		} );
+	}
+
+	// One broken feature must not stop the others.
+	[ initNav, initCopy, initCharCounters, initConfirm, initAutosubmit ].forEach( ( init ) => {
+		try {
+			init();
+		} catch ( e ) {
+			if ( window.console ) {
+				window.console.error( 'capx.js:', e );
+			}
+		}
+	} );
+}() );

@@ -1,0 +1,137 @@
+"""What every request shares: who is asking, the language, the theme, security headers, errors."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, g, render_template, request
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import exc as sa_exc
+from werkzeug.exceptions import HTTPException
+
+from capx import translations
+from capx.access import current_user, load_user
+from capx.extensions import db
+from capx.language import available_languages, current_language, msg, msg_text
+from capx.navigation import nav_links
+
+log = logging.getLogger(__name__)
+
+THEME_COOKIE = "capx_theme"
+THEMES = ("auto", "light", "dark")
+RETRY_AFTER_SECONDS = 30
+
+#: Images come from Wikimedia Commons (avatars, logos, photos); nothing else leaves the site.
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data: https://commons.wikimedia.org https://upload.wikimedia.org",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+    "form-action 'self'",
+])
+
+DATABASE_DOWN = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError, sa_exc.DisconnectionError)
+
+
+def current_theme() -> str:
+    """The colour theme the visitor chose (a cookie), 'auto' follows the system."""
+    theme = request.cookies.get(THEME_COOKIE, "auto")
+    return theme if theme in THEMES else "auto"
+
+
+def init_app(app: Flask) -> None:
+    """Install request hooks, template globals, security headers and error pages."""
+
+    @app.before_request
+    def identify_visitor() -> None:
+        g.user = None
+        g.user = load_user()
+        g.lang = None  # chosen lazily, after the user is known
+
+    @app.context_processor
+    def template_globals() -> dict[str, Any]:
+        lang = current_language()
+        return {
+            "msg": msg,
+            "msg_text": msg_text,
+            "current_user": current_user(),
+            "nav_links": nav_links(current_user() is not None),
+            "page_lang": lang if lang != translations.KEYS_LANGUAGE else "en",
+            "page_dir": translations.text_direction(lang),
+            "ui_lang": lang,
+            "ui_languages": [(code, translations.language_autonym(code)) for code in available_languages()],
+            "theme": current_theme(),
+            "themes": THEMES,
+            "dev_login_enabled": bool(app.config.get("CAPX_DEV_LOGIN")),
+            "source_url": app.config.get("CAPX_SOURCE_URL"),
+            "has_endpoint": lambda endpoint: endpoint in app.view_functions,
+        }
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if app.config.get("CAPX_ENV") == "production":
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if response.mimetype == "text/html":
+            # Pages depend on who is logged in and on the language: never shared by caches.
+            response.vary.update(["Cookie", "Accept-Language"])
+            headers.setdefault("Cache-Control", "private, no-cache")
+        return response
+
+    def error_page(status: int, template: str, **context: Any) -> tuple[str, int]:
+        return render_template(template, status=status, **context), status
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error: CSRFError) -> tuple[str, int]:
+        # Show the user what they sent and let them send it again with a fresh token: nothing
+        # typed is lost, and nothing is sent without a deliberate click.
+        fields = [(k, v) for k, v in request.form.items(multi=True) if k != "csrf_token"]
+        return error_page(400, "errors/csrf.html", fields=fields, action=request.path)
+
+    @app.errorhandler(403)
+    def forbidden(_error: HTTPException) -> tuple[str, int]:
+        return error_page(403, "errors/403.html")
+
+    @app.errorhandler(404)
+    def not_found(_error: HTTPException) -> tuple[str, int]:
+        return error_page(404, "errors/404.html")
+
+    @app.errorhandler(405)
+    def method_not_allowed(_error: HTTPException) -> tuple[str, int]:
+        return error_page(405, "errors/405.html")
+
+    def database_down(error: Exception) -> tuple[str, int, dict[str, str]]:
+        log.warning("database unavailable: %s", error)
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 - the connection is gone; nothing to roll back
+            pass
+        db.session.remove()
+        g.user = None
+        body = render_template("errors/503.html", status=503)
+        return body, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+    for exc_class in DATABASE_DOWN:
+        app.register_error_handler(exc_class, database_down)
+
+    @app.errorhandler(500)
+    def server_error(error: Exception) -> tuple[str, int]:
+        original = getattr(error, "original_exception", None)
+        if isinstance(original, DATABASE_DOWN):
+            body, status, headers = database_down(original)
+            return Response(body, status, headers)  # type: ignore[return-value]
+        db.session.rollback()
+        g.user = getattr(g, "user", None)
+        return error_page(500, "errors/500.html")
