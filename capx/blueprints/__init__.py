@@ -7,7 +7,7 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     """Register every area of the site."""
-    from capx.blueprints import auth, main
+    from capx.blueprints import auth, main, suggest
 
-    for module in (main, auth):
+    for module in (main, auth, suggest):
         app.register_blueprint(module.bp)

@@ -1,0 +1,145 @@
+"""What people pick from in forms and filters, with labels in the interface language.
+
+Each list is small (at most a few hundred rows), so it is loaded with one query and searched in
+memory, ignoring case and accents. The type-ahead pickers (with and without JavaScript) and the
+JSON suggestions all go through :func:`search`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+import sqlalchemy as sa
+from flask import g, has_request_context
+
+from capx.extensions import db
+from capx.language import current_language, current_language_chain
+from capx.models import Language, Organization, OrganizationName, Territory
+from capx.services.capacities import capacity_tree, fold
+from capx.services.reference import language_name, territory_name
+
+KINDS = ("capacity", "territory", "language", "organization")
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One pickable item: its id, its label, and a detail line (e.g. a capacity's path)."""
+
+    value: int
+    label: str
+    detail: str = ""
+    lang: str | None = None  # set when the label is in another language than the page
+
+
+def _cached(key: str, build: Callable[[], list[Choice]]) -> list[Choice]:
+    if not has_request_context():
+        return build()
+    cache = g.setdefault("choices_cache", {})
+    if key not in cache:
+        cache[key] = build()
+    return cache[key]
+
+
+def capacity_choices() -> list[Choice]:
+    """Every capacity, in directory order, labelled with its name and its path."""
+    tree = capacity_tree()
+    return [Choice(n.id, n.name, " › ".join(p.name for p in tree.path(n.id)[:-1]),
+                   n.name_lang if n.name_lang != tree.lang else None) for n in tree.ordered()]
+
+
+def territory_choices() -> list[Choice]:
+    """Regions first (each followed by its countries), names in the interface language."""
+    lang = current_language()
+
+    def build() -> list[Choice]:
+        rows = list(db.session.scalars(sa.select(Territory)))
+        regions = sorted((t for t in rows if t.parent_id is None), key=lambda t: territory_name(t, lang))
+        out = []
+        for region in regions:
+            region_label = territory_name(region, lang)
+            out.append(Choice(region.id, region_label))
+            countries = sorted((t for t in rows if t.parent_id == region.id), key=lambda t: fold(territory_name(t, lang)))
+            out.extend(Choice(c.id, territory_name(c, lang), region_label) for c in countries)
+        return out
+
+    return _cached(f"territory:{lang}", build)
+
+
+def language_choices() -> list[Choice]:
+    """Every language, by its name in the interface language, with its autonym as detail."""
+    lang = current_language()
+
+    def build() -> list[Choice]:
+        rows = db.session.scalars(sa.select(Language)).all()
+        choices = [Choice(r.id, language_name(r, lang), r.autonym) for r in rows]
+        return sorted(choices, key=lambda c: fold(c.label))
+
+    return _cached(f"language:{lang}", build)
+
+
+def organization_choices() -> list[Choice]:
+    """Every organization by its name in the interface language (English fallback), acronym as detail."""
+    chain = current_language_chain()
+
+    def build() -> list[Choice]:
+        names: dict[int, dict[str, str]] = {}
+        for org_id, lang, name in db.session.execute(
+                sa.select(OrganizationName.organization_id, OrganizationName.lang, OrganizationName.name)):
+            names.setdefault(org_id, {})[lang] = name
+        acronyms = dict(db.session.execute(sa.select(Organization.id, Organization.acronym)).tuples().all())
+        out = []
+        for org_id, by_lang in names.items():
+            label = next((by_lang[c] for c in chain if by_lang.get(c)), None) or next(iter(by_lang.values()))
+            out.append(Choice(org_id, label, acronyms.get(org_id) or ""))
+        return sorted(out, key=lambda c: fold(c.label))
+
+    return _cached(f"organization:{chain[0]}", build)
+
+
+_BUILDERS: dict[str, Callable[[], list[Choice]]] = {
+    "capacity": capacity_choices,
+    "territory": territory_choices,
+    "language": language_choices,
+    "organization": organization_choices,
+}
+
+
+def choices(kind: str) -> list[Choice]:
+    """All choices of a kind (one of KINDS)."""
+    return _BUILDERS[kind]()
+
+
+def search(kind: str, query: str, limit: int = 20) -> list[Choice]:
+    """Choices whose label (or detail, e.g. an acronym or autonym) contains the query.
+
+    Capacities are searched by the directory search (names and descriptions, with English
+    fallback); the others by label, then detail.
+    """
+    needle = fold(query.strip())
+    if not needle:
+        return []
+    if kind == "capacity":
+        tree = capacity_tree()
+        return [Choice(n.id, n.name, " › ".join(p.name for p in tree.path(n.id)[:-1]))
+                for n in tree.search(query, limit=limit)]
+    items = choices(kind)
+    first = [c for c in items if needle in fold(c.label)]
+    second = [c for c in items if c not in first and needle in fold(c.detail)]
+    return (first + second)[:limit]
+
+
+def labels(kind: str, ids: Iterable[int]) -> list[Choice]:
+    """The choices for the given ids, in the given order (unknown ids are skipped)."""
+    by_id = {c.value: c for c in choices(kind)}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def valid_ids(kind: str, ids: Iterable[int]) -> list[int]:
+    """The ids that exist, in order, without repeats."""
+    known = {c.value for c in choices(kind)}
+    seen: list[int] = []
+    for i in ids:
+        if i in known and i not in seen:
+            seen.append(i)
+    return seen
