@@ -1,8 +1,8 @@
 """core data model
 
-Revision ID: e9efb3ec59c2
+Revision ID: 0001
 Revises: 
-Create Date: 2026-11-21 22:04:25.944965
+Create Date: 2026-11-21 22:06:34.130153
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 
 # revision identifiers, used by Alembic.
-revision = 'e9efb3ec59c2'
+revision = '0001'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -151,6 +151,28 @@ def upgrade_():
     mysql_collate='utf8mb4_unicode_ci',
     mysql_engine='InnoDB'
     )
+    op.create_table('message_log',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('sender_id', sa.Integer(), nullable=False),
+    sa.Column('recipient_username', sa.String(length=255).with_variant(mysql.VARCHAR(collation='utf8mb4_bin', length=255), 'mariadb').with_variant(mysql.VARCHAR(collation='utf8mb4_bin', length=255), 'mysql'), nullable=False),
+    sa.Column('recipient_id', sa.Integer(), nullable=True),
+    sa.Column('method', sa.Enum('email', 'talk', name='message_method', native_enum=False, create_constraint=True, length=10), nullable=False),
+    sa.Column('status', sa.Enum('sent', 'failed', name='message_status', native_enum=False, create_constraint=True, length=10), nullable=False),
+    sa.Column('error_code', sa.String(length=60), nullable=True),
+    sa.Column('talk_page_url', sa.String(length=500), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['recipient_id'], ['user.id'], name=op.f('fk_message_log_recipient_id_user'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['sender_id'], ['user.id'], name=op.f('fk_message_log_sender_id_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_message_log')),
+    mysql_charset='utf8mb4',
+    mysql_collate='utf8mb4_unicode_ci',
+    mysql_engine='InnoDB'
+    )
+    with op.batch_alter_table('message_log', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_message_log_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_message_log_recipient_id'), ['recipient_id'], unique=False)
+        batch_op.create_index('ix_message_log_sender_created', ['sender_id', 'created_at'], unique=False)
+
     op.create_table('oauth_token',
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('provider', sa.String(length=20), nullable=False),
@@ -221,6 +243,37 @@ def upgrade_():
     )
     with op.batch_alter_table('saved_profile', schema=None) as batch_op:
         batch_op.create_index('ix_saved_profile_saved_user', ['saved_user_id'], unique=False)
+
+    op.create_table('event',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organization_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('url', sa.String(length=500), nullable=False),
+    sa.Column('start_at', sa.DateTime(), nullable=False),
+    sa.Column('end_at', sa.DateTime(), nullable=False),
+    sa.Column('time_zone', sa.String(length=64), nullable=False),
+    sa.Column('format', sa.Enum('online', 'in-person', 'hybrid', name='event_format', native_enum=False, create_constraint=True, length=10), nullable=False),
+    sa.Column('location', sa.String(length=300), nullable=True),
+    sa.Column('territory_id', sa.Integer(), nullable=True),
+    sa.Column('description', sa.Text(), nullable=True),
+    sa.Column('image_file', sa.String(length=255), nullable=True),
+    sa.Column('featured_position', sa.SmallInteger(), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_event_created_by_id_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['organization_id'], ['organization.id'], name=op.f('fk_event_organization_id_organization'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['territory_id'], ['territory.id'], name=op.f('fk_event_territory_id_territory')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_event')),
+    mysql_charset='utf8mb4',
+    mysql_collate='utf8mb4_unicode_ci',
+    mysql_engine='InnoDB'
+    )
+    with op.batch_alter_table('event', schema=None) as batch_op:
+        batch_op.create_index('ix_event_organization', ['organization_id', 'start_at'], unique=False)
+        batch_op.create_index('ix_event_start_at', ['start_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_event_territory_id'), ['territory_id'], unique=False)
 
     op.create_table('organization_capacity',
     sa.Column('organization_id', sa.Integer(), nullable=False),
@@ -358,11 +411,28 @@ def upgrade_():
     with op.batch_alter_table('saved_organization', schema=None) as batch_op:
         batch_op.create_index('ix_saved_organization_organization', ['organization_id'], unique=False)
 
+    op.create_table('event_capacity',
+    sa.Column('event_id', sa.Integer(), nullable=False),
+    sa.Column('capacity_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['capacity_id'], ['capacity.id'], name=op.f('fk_event_capacity_capacity_id_capacity')),
+    sa.ForeignKeyConstraint(['event_id'], ['event.id'], name=op.f('fk_event_capacity_event_id_event'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('event_id', 'capacity_id', name=op.f('pk_event_capacity')),
+    mysql_charset='utf8mb4',
+    mysql_collate='utf8mb4_unicode_ci',
+    mysql_engine='InnoDB'
+    )
+    with op.batch_alter_table('event_capacity', schema=None) as batch_op:
+        batch_op.create_index('ix_event_capacity_capacity', ['capacity_id', 'event_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade_():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('event_capacity', schema=None) as batch_op:
+        batch_op.drop_index('ix_event_capacity_capacity')
+
+    op.drop_table('event_capacity')
     with op.batch_alter_table('saved_organization', schema=None) as batch_op:
         batch_op.drop_index('ix_saved_organization_organization')
 
@@ -400,6 +470,12 @@ def downgrade_():
         batch_op.drop_index('ix_organization_capacity_kind_capacity')
 
     op.drop_table('organization_capacity')
+    with op.batch_alter_table('event', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_event_territory_id'))
+        batch_op.drop_index('ix_event_start_at')
+        batch_op.drop_index('ix_event_organization')
+
+    op.drop_table('event')
     with op.batch_alter_table('saved_profile', schema=None) as batch_op:
         batch_op.drop_index('ix_saved_profile_saved_user')
 
@@ -415,6 +491,12 @@ def downgrade_():
 
     op.drop_table('organization')
     op.drop_table('oauth_token')
+    with op.batch_alter_table('message_log', schema=None) as batch_op:
+        batch_op.drop_index('ix_message_log_sender_created')
+        batch_op.drop_index(batch_op.f('ix_message_log_recipient_id'))
+        batch_op.drop_index(batch_op.f('ix_message_log_created_at'))
+
+    op.drop_table('message_log')
     op.drop_table('capacity_text')
     op.drop_table('wikimedia_project')
     with op.batch_alter_table('user', schema=None) as batch_op:
