@@ -54,6 +54,9 @@ def init_app(app: Flask) -> None:
         g.user = load_user()
         g.lang = None  # chosen lazily, after the user is known
 
+    # Globals (not only context variables) so that macros imported without context can use them.
+    app.jinja_env.globals.update(msg=msg, msg_text=msg_text)
+
     @app.context_processor
     def template_globals() -> dict[str, Any]:
         lang = current_language()
