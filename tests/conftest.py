@@ -120,9 +120,13 @@ def _test_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 def test_config(database_url: str, lets_connect_url: str, **extra: Any) -> dict[str, Any]:
     """Flask config for tests (also used by tests that build their own app)."""
+    from capx.config import engine_options
+
     config = {
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_url,
+        # The options must fit the test database, not the (SQLite) default of the environment.
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url),
         "SQLALCHEMY_BINDS": {"lets_connect": lets_connect_url},
         "CAPX_STRICT_MESSAGES": True,
         "CAPX_DEV_LOGIN": True,
