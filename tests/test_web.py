@@ -76,7 +76,7 @@ def test_production_headers_and_cookies(app: Flask, database_urls: tuple[str, st
     r = client.get("/", base_url="https://capx.test")
     assert r.headers["Strict-Transport-Security"].startswith("max-age=31536000")
     assert "Development mode" not in html_text(r)
-    r = client.get("/login", base_url="https://capx.test")  # the CSRF token starts a session
+    r = prod.test_client().get("/login", base_url="https://capx.test")  # the CSRF token starts a session
     cookie = r.headers["Set-Cookie"]
     assert "capx_session=" in cookie
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
