@@ -315,3 +315,19 @@ def test_dates_and_numbers_follow_the_language(app) -> None:
         assert format_date(dt.date(2026, 3, 1), "long") == "1 de março de 2026"
     with app.test_request_context("/?uselang=ar"):
         assert format_decimal(12) != ""
+
+
+def test_pages_are_translated(client, make_user) -> None:
+    body = client.get("/?uselang=pt-br").get_data(as_text=True)
+    assert "Aprenda e compartilhe capacidades" in body and "Política de privacidade" in body
+    make_user("Ana Exemplo")
+    make_user("Bruno Exemplo")
+    body = client.get("/?uselang=ar").get_data(as_text=True)
+    assert "تبادل القدرات" in body
+    assert "ويكيميديان اثنان" in body  # the Arabic dual, chosen by the CLDR rules
+
+
+def test_portuguese_explicit_zero(client) -> None:
+    assert str(message("results-count", (0,), "pt-br")) == "Nenhum resultado"
+    assert str(message("results-count", (1,), "pt-br")) == "1 resultado"
+    assert str(message("results-count", (1500,), "pt-br")) == "1.500 resultados"
