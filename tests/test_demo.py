@@ -8,7 +8,8 @@ import sqlalchemy as sa
 from flask import Flask
 
 from capx.extensions import db
-from capx.models import (OrganizationCapacity, OrganizationManager, OrganizationTerritory, Profile, ProfileCapacity, ProfileLanguage, ProfileTerritory, User)
+from capx.models import (OrganizationCapacity, OrganizationManager, OrganizationTerritory, Profile, ProfileCapacity,
+                         ProfileLanguage, ProfileTerritory, User)
 from capx.services.demo import DEMO_CENTRAL_BASE, seed_demo
 from capx.services.reference import load_reference
 

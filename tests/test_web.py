@@ -10,7 +10,6 @@ import pytest
 from flask import Flask, abort
 
 from capx import create_app
-from capx.extensions import db
 from tests.conftest import CapxClient, html_text
 from tests.conftest import test_config as config_for_tests
 
