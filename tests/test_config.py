@@ -83,7 +83,37 @@ def test_engine_options_fit_toolsdb() -> None:
     assert options["pool_size"] + options["max_overflow"] <= 4
     assert options["connect_args"]["connect_timeout"] <= 10
     assert options["connect_args"]["read_timeout"] <= 60
-    assert "ssl" not in options["connect_args"]  # no TLS context per connection for an in-cluster server
+    # No TLS context per connection for an in-cluster server (PyMySQL would build one each time).
+    assert options["connect_args"]["ssl_disabled"] is True and "ssl" not in options["connect_args"]
+
+
+def test_engine_options_with_tls_share_one_context(tmp_path: Path) -> None:
+    import ssl
+
+    settings = load_settings({"CAPX_DATABASE_TLS": "1", "CAPX_DATABASE_URL": "mysql+pymysql://u:p@db.example/capx"},
+                             tmp_path, home=tmp_path)
+    first = settings.flask_config()["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]
+    assert isinstance(first["ssl"], ssl.SSLContext) and "ssl_disabled" not in first
+
+
+def test_mysql_connections_build_no_ssl_context(app, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The engine's connections do not create an SSLContext (each costs tens of ms)."""
+    import ssl
+
+    from capx.extensions import db
+
+    with app.app_context():
+        if db.engine.dialect.name not in ("mysql", "mariadb"):
+            pytest.skip("MariaDB only")
+        built = []
+        real = ssl.create_default_context
+        monkeypatch.setattr(ssl, "create_default_context", lambda *a, **k: built.append(1) or real(*a, **k))
+        conn = db.engine.raw_connection()
+        conn.invalidate()  # a new physical connection next time
+        conn.close()
+        with db.engine.connect() as c:
+            c.exec_driver_sql("SELECT 1")
+        assert built == []
 
 
 def test_engine_options_sqlite() -> None:
