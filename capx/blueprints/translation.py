@@ -68,6 +68,11 @@ def _render(state: dict[str, str], row_errors: dict[int, dict[str, tuple[str, st
         rows = [r for r in rows if r.id == int(state["capacity"])]
     page = make_page(requested_page(request.values), PER_PAGE, len(rows))
     visible = rows[page.offset:page.offset + PER_PAGE]
+    missing = [i for i in (row_errors or {}) if i not in {r.id for r in visible}]
+    if missing:
+        # The row the user just saved may have moved (now translated): show it first, with its errors.
+        everything, _, _ = service.translation_rows(state["lang"])
+        visible = [r for r in everything if r.id in missing] + visible
     for row in visible:
         if typed and row.id in typed:
             row.name, row.description = typed[row.id]
