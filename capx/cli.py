@@ -46,6 +46,27 @@ def sync_accounts_command() -> None:
         sys.exit(1)
 
 
+@capx_cli.command("sync-capacities")
+def sync_capacities_command() -> None:
+    """Refresh capacity names and descriptions from Metabase, Wikidata as fallback (daily job)."""
+    from capx.clients.metabase import metabase_client
+    from capx.clients.wikidata_entities import wikidata_entities_client
+    from capx.language import available_languages
+    from capx.services.capacity_sync import SyncFailed, sync_capacities
+
+    languages = [code for code in available_languages() if not code.startswith("qq")]
+    try:
+        summary = sync_capacities(metabase_client(), wikidata_entities_client(), languages, echo=click.echo)
+    except SyncFailed as exc:
+        click.echo(f"sync failed, nothing changed: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"capacities: {summary.upstream} upstream, {summary.matched} matched "
+               f"({summary.matched_by_name} by English name), {summary.added} added, "
+               f"{len(summary.unmatched)} not matched, {summary.missing} flagged missing, "
+               f"{summary.back} back upstream; {summary.names} names, {summary.descriptions} descriptions "
+               f"from Metabase, {summary.wikidata_descriptions} descriptions from Wikidata")
+
+
 @capx_cli.command("make-staff")
 @click.argument("username")
 @click.option("--remove", is_flag=True, help="Take the staff flag away instead.")

@@ -113,6 +113,13 @@ class Settings:
     token_keys: tuple[str, ...]
     http_timeout: float
     source_url: str
+    # Metabase (the Wikibase holding capacity names) and Wikidata (description fallback).
+    metabase_url: str = "https://metabase.wikibase.cloud"
+    metabase_consumer_key: str = ""
+    metabase_consumer_secret: str = ""
+    metabase_bot_user: str = ""
+    metabase_bot_password: str = ""
+    wikidata_api_url: str = "https://www.wikidata.org/w/api.php"
 
     @property
     def production(self) -> bool:
@@ -134,6 +141,12 @@ class Settings:
             "CAPX_TOKEN_KEYS": self.token_keys,
             "CAPX_HTTP_TIMEOUT": self.http_timeout,
             "CAPX_SOURCE_URL": self.source_url,
+            "CAPX_METABASE_URL": self.metabase_url,
+            "CAPX_METABASE_CONSUMER_KEY": self.metabase_consumer_key,
+            "CAPX_METABASE_CONSUMER_SECRET": self.metabase_consumer_secret,
+            "CAPX_METABASE_BOT_USER": self.metabase_bot_user,
+            "CAPX_METABASE_BOT_PASSWORD": self.metabase_bot_password,
+            "CAPX_WIKIDATA_API_URL": self.wikidata_api_url,
             "SESSION_COOKIE_NAME": "capx_session",
             "SESSION_COOKIE_HTTPONLY": True,
             "SESSION_COOKIE_SAMESITE": "Lax",
@@ -174,6 +187,12 @@ def load_settings(env: Mapping[str, str] | None = None, instance_path: Path | No
         token_keys=keys,
         http_timeout=float(_int(env, "CAPX_HTTP_TIMEOUT", 10)),
         source_url=env.get("CAPX_SOURCE_URL", "https://gitlab.wikimedia.org/toolforge-repos/capx"),
+        metabase_url=env.get("CAPX_METABASE_URL", "https://metabase.wikibase.cloud").rstrip("/"),
+        metabase_consumer_key=env.get("CAPX_METABASE_CONSUMER_KEY", ""),
+        metabase_consumer_secret=env.get("CAPX_METABASE_CONSUMER_SECRET", ""),
+        metabase_bot_user=env.get("CAPX_METABASE_BOT_USER", ""),
+        metabase_bot_password=env.get("CAPX_METABASE_BOT_PASSWORD", ""),
+        wikidata_api_url=env.get("CAPX_WIKIDATA_API_URL", "https://www.wikidata.org/w/api.php"),
     )
 
 

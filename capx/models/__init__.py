@@ -2,6 +2,9 @@
 
 from capx.models.base import AVAILABLE, CAPACITY_KINDS, KNOWN, WANTED, utcnow
 from capx.models.capacities import Capacity, CapacityText
+from capx.models.directory import (SUGGESTION_APPROVED, SUGGESTION_PENDING, SUGGESTION_REJECTED,
+                                   SUGGESTION_STATUSES, CapacitySuggestion, ThematicCategory,
+                                   ThematicCategoryCapacity)
 from capx.models.events import EVENT_FORMATS, Event, EventCapacity
 from capx.models.messages import MESSAGE_METHODS, MESSAGE_STATUSES, MessageLog
 from capx.models.organizations import (Organization, OrganizationCapacity, OrganizationManager,
@@ -14,6 +17,8 @@ from capx.models.reference import Avatar, Language, Territory, WikimediaProject
 __all__ = [
     "AVAILABLE", "CAPACITY_KINDS", "KNOWN", "WANTED", "utcnow",
     "Capacity", "CapacityText",
+    "SUGGESTION_APPROVED", "SUGGESTION_PENDING", "SUGGESTION_REJECTED", "SUGGESTION_STATUSES",
+    "CapacitySuggestion", "ThematicCategory", "ThematicCategoryCapacity",
     "EVENT_FORMATS", "Event", "EventCapacity", "MESSAGE_METHODS", "MESSAGE_STATUSES", "MessageLog",
     "Organization", "OrganizationCapacity", "OrganizationManager", "OrganizationName",
     "OrganizationTerritory", "OrganizationType",
