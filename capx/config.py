@@ -113,6 +113,7 @@ class Settings:
     token_keys: tuple[str, ...]
     http_timeout: float
     source_url: str
+    lets_connect_api_url: str = "https://letsconnect.toolforge.org/api"
 
     @property
     def production(self) -> bool:
@@ -134,6 +135,7 @@ class Settings:
             "CAPX_TOKEN_KEYS": self.token_keys,
             "CAPX_HTTP_TIMEOUT": self.http_timeout,
             "CAPX_SOURCE_URL": self.source_url,
+            "CAPX_LETS_CONNECT_API_URL": self.lets_connect_api_url,
             "SESSION_COOKIE_NAME": "capx_session",
             "SESSION_COOKIE_HTTPONLY": True,
             "SESSION_COOKIE_SAMESITE": "Lax",
@@ -174,6 +176,7 @@ def load_settings(env: Mapping[str, str] | None = None, instance_path: Path | No
         token_keys=keys,
         http_timeout=float(_int(env, "CAPX_HTTP_TIMEOUT", 10)),
         source_url=env.get("CAPX_SOURCE_URL", "https://gitlab.wikimedia.org/toolforge-repos/capx"),
+        lets_connect_api_url=env.get("CAPX_LETS_CONNECT_API_URL", "https://letsconnect.toolforge.org/api"),
     )
 
 
