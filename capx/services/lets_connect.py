@@ -117,7 +117,7 @@ def map_profile(remote: LetsConnectProfile) -> ImportedProfile:
                 out.unmatched.append(value)
             elif cid not in out.capacities[kind]:
                 out.capacities[kind].append(cid)
-    langs = dict(db.session.execute(sa.select(Language.code, Language.id)).tuples().all())
+    langs = dict(db.session.execute(sa.select(Language.code, Language.id)).all())
     for item in remote.languages:
         lid = langs.get(item.code)
         if lid is None:
@@ -143,7 +143,7 @@ def map_profile(remote: LetsConnectProfile) -> ImportedProfile:
             out.unmatched.append(value)
         elif oid not in out.affiliations:
             out.affiliations.append(oid)
-    projects = dict(db.session.execute(sa.select(WikimediaProject.code, WikimediaProject.id)).tuples().all())
+    projects = dict(db.session.execute(sa.select(WikimediaProject.code, WikimediaProject.id)).all())
     for value in remote.projects:
         pid = projects.get(value)
         if pid is None:
