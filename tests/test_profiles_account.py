@@ -9,10 +9,30 @@ import pytest
 import sqlalchemy as sa
 
 from capx.extensions import db
-from capx.models import (Capacity, Event, Language, LetsConnectRegistration, MessageLog, OAuthToken, Organization,
-                         OrganizationManager, OrganizationName, Profile, ProfileAffiliation, ProfileCapacity,
-                         ProfileLanguage, ProfileProject, ProfileTerritory, SavedOrganization, SavedProfile,
-                         Territory, User, UserBadge, WikimediaProject, utcnow)
+from capx.models import (
+    Capacity,
+    Event,
+    Language,
+    LetsConnectRegistration,
+    MessageLog,
+    OAuthToken,
+    Organization,
+    OrganizationManager,
+    OrganizationName,
+    Profile,
+    ProfileAffiliation,
+    ProfileCapacity,
+    ProfileLanguage,
+    ProfileProject,
+    ProfileTerritory,
+    SavedOrganization,
+    SavedProfile,
+    Territory,
+    User,
+    UserBadge,
+    WikimediaProject,
+    utcnow,
+)
 from tests.conftest import html_text
 
 

@@ -6,12 +6,19 @@ from __future__ import annotations
 import pytest
 import requests
 import sqlalchemy as sa
-
-from capx.extensions import db
-from capx.models import (Avatar, Capacity, Language, Organization, OrganizationName, Profile, Territory,
-                         WikimediaProject)
 from werkzeug.datastructures import MultiDict
 
+from capx.extensions import db
+from capx.models import (
+    Avatar,
+    Capacity,
+    Language,
+    Organization,
+    OrganizationName,
+    Profile,
+    Territory,
+    WikimediaProject,
+)
 from tests.conftest import add_recorded, html_text, recorded
 
 META_API = "https://meta.wikimedia.org/w/api.php"

@@ -8,7 +8,13 @@ import requests
 import sqlalchemy as sa
 
 from capx.extensions import db
-from capx.models import Capacity, LetsConnectRegistration, Organization, OrganizationName, Profile
+from capx.models import (
+    Capacity,
+    LetsConnectRegistration,
+    Organization,
+    OrganizationName,
+    Profile,
+)
 from tests.conftest import add_recorded, html_text
 
 LC_URL = "https://letsconnect.toolforge.org/api/profile"
@@ -152,8 +158,9 @@ def test_import_prefills_the_form_for_review_and_saves_only_on_save(client, ana,
         assert profile.bio is None and not profile.capacities and profile.lets_connect_imported_at is None
     assert f'name="capacity_available" value="{communication}" checked' in page
     # Saving the reviewed form stores it and the import is no longer offered.
-    from werkzeug.datastructures import MultiDict
     import re
+
+    from werkzeug.datastructures import MultiDict
     pairs = re.findall(r'<input type="checkbox" name="([a-z_]+)" value="(\d+)" checked>', page)
     for lid, options in re.findall(r'name="proficiency_(\d+)">(.*?)</select>', page, re.S):
         pairs.append((f"proficiency_{lid}", re.search(r'value="(\d)" selected', options).group(1)))

@@ -5,8 +5,17 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from capx.extensions import db
-from capx.models import (Capacity, Language, Organization, OrganizationManager, OrganizationName, Profile,
-                         ProfileCapacity, ProfileLanguage, SavedProfile, User)
+from capx.models import (
+    Capacity,
+    Language,
+    Organization,
+    OrganizationManager,
+    OrganizationName,
+    Profile,
+    ProfileCapacity,
+    ProfileLanguage,
+    SavedProfile,
+)
 from tests.conftest import html_text
 
 
@@ -27,6 +36,7 @@ def test_own_profile_shows_hints_and_actions(client, make_user, login):
     page = html_text(client.get("/profile"))
     assert "<bdi>Ana Exemplo</bdi>" in page
     assert "Write a few words about yourself." in page
+    assert "Wiki birthday:" in page
     assert 'href="/profile/edit"' in page
     assert "/profile/Ana_Exemplo/qr.svg" in page
     assert "http://capx.test/profile/Ana_Exemplo" in page  # the link is visible as text

@@ -8,9 +8,19 @@ import re
 from typing import Any
 
 import segno
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import format_date
-from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session,
-                   url_for)
 from werkzeug.datastructures import MultiDict
 
 from capx.access import current_user, login_required
@@ -20,9 +30,20 @@ from capx.clients.wikidata import wikidata_client
 from capx.extensions import db
 from capx.forms import INVALID_USERNAME_CHARS, MAX_USERNAME_LENGTH, normalize_username
 from capx.language import msg_text
-from capx.models import (AVAILABLE, CAPACITY_KINDS, DEFAULT_PROFICIENCY, KNOWN, LETS_CONNECT_AGE_RANGES,
-                         LETS_CONNECT_GENDERS, LETS_CONNECT_ROLES, LETS_CONNECT_TOPICS, PROFICIENCY_LEVELS, WANTED,
-                         Profile, User)
+from capx.models import (
+    AVAILABLE,
+    CAPACITY_KINDS,
+    DEFAULT_PROFICIENCY,
+    KNOWN,
+    LETS_CONNECT_AGE_RANGES,
+    LETS_CONNECT_GENDERS,
+    LETS_CONNECT_ROLES,
+    LETS_CONNECT_TOPICS,
+    PROFICIENCY_LEVELS,
+    WANTED,
+    Profile,
+    User,
+)
 from capx.pickers import int_list, picker_state, searching
 from capx.services import badges as badge_service
 from capx.services import choices as choices_service

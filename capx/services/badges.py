@@ -15,9 +15,23 @@ from typing import Callable, Iterable
 import sqlalchemy as sa
 
 from capx.extensions import db
-from capx.models import (AVAILABLE, KNOWN, PROFICIENCY_LEVELS, WANTED, MessageLog, OrganizationManager, Profile,
-                         ProfileAffiliation, ProfileCapacity, ProfileLanguage, ProfileProject, ProfileTerritory,
-                         User, UserBadge, utcnow)
+from capx.models import (
+    AVAILABLE,
+    KNOWN,
+    PROFICIENCY_LEVELS,
+    WANTED,
+    MessageLog,
+    OrganizationManager,
+    Profile,
+    ProfileAffiliation,
+    ProfileCapacity,
+    ProfileLanguage,
+    ProfileProject,
+    ProfileTerritory,
+    User,
+    UserBadge,
+    utcnow,
+)
 
 #: What makes a profile complete (each counts for the "profile-complete" badge).
 COMPLETENESS_ITEMS = ("bio", "picture", "languages", "territories", "known", "available", "wanted",

@@ -16,10 +16,30 @@ from sqlalchemy.orm import selectinload
 from capx.clients.wikidata import WikidataClient, WikidataError
 from capx.extensions import db
 from capx.forms import normalize_username
-from capx.models import (AVAILABLE, CAPACITY_KINDS, KNOWN, WANTED, Avatar, Language, MessageLog, OAuthToken,
-                         Organization, OrganizationManager, Profile, ProfileAffiliation, ProfileCapacity,
-                         ProfileLanguage, ProfileProject, ProfileTerritory, SavedOrganization, SavedProfile,
-                         User, UserBadge, WikimediaProject, utcnow)
+from capx.models import (
+    AVAILABLE,
+    CAPACITY_KINDS,
+    KNOWN,
+    WANTED,
+    Avatar,
+    Language,
+    MessageLog,
+    OAuthToken,
+    Organization,
+    OrganizationManager,
+    Profile,
+    ProfileAffiliation,
+    ProfileCapacity,
+    ProfileLanguage,
+    ProfileProject,
+    ProfileTerritory,
+    SavedOrganization,
+    SavedProfile,
+    User,
+    UserBadge,
+    WikimediaProject,
+    utcnow,
+)
 
 log = logging.getLogger(__name__)
 
