@@ -29,7 +29,7 @@ from capx.clients.meta_wiki import MetaWikiError, meta_wiki_client
 from capx.clients.wikidata import wikidata_client
 from capx.extensions import db
 from capx.forms import INVALID_USERNAME_CHARS, MAX_USERNAME_LENGTH, normalize_username
-from capx.language import msg_text
+from capx.language import current_language, current_language_chain, msg_text
 from capx.models import (
     AVAILABLE,
     CAPACITY_KINDS,
@@ -95,13 +95,13 @@ def _render_profile(user: User) -> str:
     tree = capacity_tree()
     caps = {kind: [tree.get(cid) for cid in service.capacity_ids(profile, kind) if tree.get(cid)]
             for kind in CAPACITY_KINDS}
-    lang = choices_service.current_language()
+    lang = current_language()
     from capx.services.reference import language_name, territory_name
 
     languages = [(pl.language, language_name(pl.language, lang), PROFICIENCY_LEVELS[pl.proficiency]
                   if 0 <= pl.proficiency < len(PROFICIENCY_LEVELS) else "advanced") for pl in profile.languages]
     territories = [territory_name(pt.territory, lang) for pt in profile.territories]
-    chain = choices_service.current_language_chain()
+    chain = current_language_chain()
     affiliations = [(pa.organization.name_in(chain), organization_url(pa.organization_id))
                     for pa in profile.affiliations]
     is_own = user.id == me.id
