@@ -201,3 +201,30 @@ def test_export_and_delete_only_ever_act_on_the_logged_in_user(client, make_user
 def test_anonymous_visitors_are_sent_to_login(client, path):
     response = client.get(path)
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_tables_added_by_other_features_are_exported_and_cascade(client, make_user, login, app):
+    """A table another feature adds later (e.g. bug reports) is found by introspection: exported,
+    and its rows go with the account through ON DELETE CASCADE."""
+    metadata = db.metadatas[None]
+    table = sa.Table("zz_feature_report", metadata,
+                     sa.Column("id", sa.Integer, primary_key=True),
+                     sa.Column("author_id", sa.Integer, sa.ForeignKey("user.id", ondelete="CASCADE")),
+                     sa.Column("title", sa.String(100)))
+    ana = make_user("Ana Exemplo")
+    try:
+        with app.app_context():
+            table.create(db.engine)
+            with db.engine.begin() as conn:
+                conn.execute(table.insert().values(author_id=ana.id, title="Broken button"))
+        login(client, ana)
+        data = json.loads(client.get("/profile/export").data)
+        assert data["zz_feature_report"] == [{"id": 1, "author_id": ana.id, "title": "Broken button"}]
+        client.post("/profile/delete", data={"confirm": "1"})
+        with app.app_context():
+            assert db.session.scalar(sa.select(sa.func.count()).select_from(table)) == 0
+    finally:
+        with app.app_context():
+            db.session.remove()
+            table.drop(db.engine, checkfirst=True)
+        metadata.remove(table)
