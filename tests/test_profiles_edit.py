@@ -351,3 +351,30 @@ def test_wikidata_failure_still_saves_the_rest(client, make_user, login, app, mo
     assert profile_of(app, jimbo)["bio"] == "still saved"
     assert profile_of(app, jimbo)["wikidata"] == (None, None, None)
     assert "Wikidata could not be reached" in html_text(client.get("/profile"))
+
+
+def test_edit_page_query_count_is_bounded(client, ana, app):
+    """The edit page with many chosen items does a fixed number of queries."""
+    langs = ids(app, Language, 20)
+    caps = ids(app, Capacity, 40)
+    terrs = ids(app, Territory, 10)
+    orgs = make_orgs(app, 10)
+    pairs = ([("language", str(i)) for i in langs] + [("capacity_known", str(i)) for i in caps]
+             + [("territory", str(i)) for i in terrs] + [("affiliation", str(i)) for i in orgs] + [("save", "1")])
+    assert post_pairs(client, "/profile/edit", pairs).status_code == 302
+    counter = {"n": 0}
+
+    def count(*_a, **_k):
+        counter["n"] += 1
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert client.get("/profile/edit").status_code == 200
+        edit_queries = counter["n"]
+        counter["n"] = 0
+        assert client.get("/profile").status_code == 200
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    assert edit_queries <= 25 and counter["n"] <= 25

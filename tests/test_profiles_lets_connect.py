@@ -204,3 +204,18 @@ def test_import_failures(client, ana, app, mocked_http, failure):
     assert "could not be reached" in html_text(client.get("/profile/edit"))
     with app.app_context():
         assert db.session.scalar(sa.select(Profile.lets_connect_imported_at).where(Profile.user_id == ana.id)) is None
+
+
+def test_withdraw_erases_the_registration(client, ana, app):
+    assert "Withdraw my registration" not in html_text(client.get("/profile/lets-connect"))
+    client.post("/profile/lets-connect", data={**VALID, "step": "confirm"})
+    assert "Withdraw my registration" in html_text(client.get("/profile/lets-connect"))
+    response = client.post("/profile/lets-connect", data={"step": "withdraw"})
+    assert response.status_code == 302
+    assert registration(app, ana) is None and registered_at(app, ana) is None
+    assert "Sign up to Let" in html_text(client.get("/profile/edit"))
+
+
+def test_registration_requires_csrf(client, ana, app):
+    assert client.post("/profile/lets-connect", data={**VALID, "step": "confirm"}, csrf=False).status_code == 400
+    assert registration(app, ana) is None

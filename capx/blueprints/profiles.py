@@ -433,7 +433,8 @@ def lets_connect() -> Any:
     """Register for (or update) Let's Connect: form, then a confirmation with the privacy statement.
 
     ``step=review`` validates and shows the confirmation; ``step=confirm`` stores the data in the
-    Let's Connect database; ``step=clean`` discards everything typed and goes back to the edit page.
+    Let's Connect database; ``step=clean`` discards everything typed and goes back to the edit page;
+    ``step=withdraw`` erases an existing registration.
     """
     me = _me()
     if request.method == "GET":
@@ -442,6 +443,11 @@ def lets_connect() -> Any:
     step = request.form.get("step")
     if step == "clean":
         flash("lc-cleaned", "notice")
+        return redirect(url_for("profiles.edit"))
+    if step == "withdraw":
+        lc_service.withdraw(me)
+        db.session.commit()
+        flash("lc-withdrawn", "success")
         return redirect(url_for("profiles.edit"))
     values = _lc_values(request.form)
     errors = _lc_validate(values)

@@ -78,6 +78,12 @@ def erase_registration(user: User) -> None:
     db.session.execute(sa.delete(LetsConnectRegistration).where(LetsConnectRegistration.user_id == user.id))
 
 
+def withdraw(user: User) -> None:
+    """Leave the program: erase the registration and the date the main database kept (caller commits)."""
+    erase_registration(user)
+    ensure_profile(user).lets_connect_registered_at = None
+
+
 def registration_export(row: LetsConnectRegistration | None) -> dict[str, Any] | None:
     if row is None:
         return None
