@@ -158,3 +158,19 @@ def test_profile_page_query_count_is_bounded(client, make_user, login, app):
     finally:
         sa.event.remove(engine, "before_cursor_execute", count)
     assert counter["n"] <= 20
+
+
+def test_every_page_renders_in_every_interface_language(client, make_user, login):
+    from capx.language import available_languages
+
+    make_user("Bruno Exemplo")
+    login(client, make_user("Ana Exemplo"))
+    with client.application.test_request_context():
+        languages = available_languages()
+    for lang in languages:
+        for path in ("/profile", "/profile/Bruno_Exemplo", "/profile/edit", "/profile/badges", "/profile/lets-connect",
+                     "/profile/lets-connect/import", "/profile/delete"):
+            response = client.get(f"{path}?uselang={lang}")
+            assert response.status_code == 200, (lang, path)
+    page = html_text(client.get("/profile/edit?uselang=pt-br"))
+    assert "Salvar perfil" in page and "Minibiografia" in page
