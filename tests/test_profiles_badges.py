@@ -142,6 +142,7 @@ def test_badges_page_states_and_display_choice(client, make_user, login, app):
     user = make_user("Ana Exemplo")
     add_available(app, user, 5)
     send_messages(app, user, 2)
+    app.test_cli_runner().invoke(args=["capx", "badges"])
     login(client, user)
     page = html_text(client.get("/profile/badges"))
     assert "Earned" in page and "In progress" in page and "Locked" in page  # words, not colours
@@ -167,3 +168,29 @@ def test_badges_recomputed_when_the_profile_is_saved(client, make_user, login, a
     client.post("/profile/edit", data=MultiDict(pairs + [("save", "1"), ("csrf_token", client.csrf_token())]),
                 csrf=False)
     assert badge_rows(app, user)["capacity-sharer"][:2] == (5, True)
+
+
+def test_badges_page_is_read_only_and_shows_live_progress(client, make_user, login, app):
+    user = make_user("Ana Exemplo")
+    add_available(app, user, 5)
+    login(client, user)
+    page = html_text(client.get("/profile/badges"))
+    assert 'name="display" value="capacity-sharer" checked' in page  # reached, shown as earned
+    assert badge_rows(app, user) == {}  # but a GET wrote nothing
+    client.post("/profile/badges", data={"display": ["capacity-sharer"]})
+    assert badge_rows(app, user)["capacity-sharer"][1:] == (True, False, True)
+
+
+def test_profile_pages_write_nothing_when_the_profile_row_is_missing(client, make_user, login, app):
+    user = make_user("Ana Exemplo")
+    with app.app_context():
+        db.session.execute(sa.delete(Profile).where(Profile.user_id == user.id))
+        db.session.commit()
+    login(client, user)
+    for path in ("/profile", "/profile/edit", "/profile/badges"):
+        assert client.get(path).status_code == 200
+    with app.app_context():
+        assert db.session.scalar(sa.select(Profile).where(Profile.user_id == user.id)) is None
+    assert client.post("/profile/edit", data={"bio": "Hello", "save": "1"}).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(sa.select(Profile.bio).where(Profile.user_id == user.id)) == "Hello"

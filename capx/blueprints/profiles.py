@@ -305,7 +305,7 @@ def _render_edit(profile: Profile, values: dict[str, Any], errors: dict[str, lis
 def edit() -> Any:
     """Edit one's own profile; everything is validated on the server and saved in one transaction."""
     me = _me()
-    profile = service.load_profile(me)
+    profile = service.load_profile(me, create=request.method == "POST")
     if request.method == "GET":
         return _render_edit(profile, _initial(profile), {})
     form = request.form
@@ -371,12 +371,12 @@ def badges() -> Any:
     me = _me()
     if request.method == "POST":
         codes = [c for c in request.form.getlist("display") if c in badge_service.BADGE_CODES]
+        badge_service.recompute_user(me)  # store what the page showed as earned
+        db.session.flush()
         badge_service.set_displayed(me, codes)
         db.session.commit()
         flash("badges-saved", "success")
         return redirect(url_for("profiles.badges"))
-    badge_service.recompute_user(me)
-    db.session.commit()
     return render_template("profiles/badges.html", statuses=badge_service.statuses(me))
 
 

@@ -196,13 +196,20 @@ class BadgeStatus:
 
 
 def statuses(user: User) -> list[BadgeStatus]:
-    """Every badge with the user's progress (one query)."""
+    """Every badge with the user's progress, measured live (nothing is written: pages are GETs).
+
+    A badge whose threshold is reached shows as earned even before the next recomputation
+    stores it (the next action or the daily job does).
+    """
     rows = {b.badge: b for b in db.session.scalars(sa.select(UserBadge).where(UserBadge.user_id == user.id))}
+    live = measure([user.id]).get(user.id, {})
     out = []
     for rule in BADGES:
         row = rows.get(rule.code)
-        out.append(BadgeStatus(rule.code, rule.threshold, row.progress if row else 0,
-                               bool(row and row.earned_at), bool(row and row.earned_at and row.displayed),
+        progress = live.get(rule.code, 0)
+        earned = bool(row and row.earned_at) or progress >= rule.threshold
+        displayed = earned and (row.displayed if row is not None else True)
+        out.append(BadgeStatus(rule.code, rule.threshold, progress, earned, displayed,
                                bool(row and row.granted_by_hand)))
     return out
 

@@ -62,8 +62,12 @@ def find_user(url_name: str) -> User | None:
     return user
 
 
-def load_profile(user: User) -> Profile:
-    """The user's profile with every list on it loaded in one query per relation."""
+def load_profile(user: User, create: bool = False) -> Profile:
+    """The user's profile with every list on it loaded in one query per relation.
+
+    Every user has a profile (made at login); should one be missing, pages get an empty unsaved
+    one and only ``create=True`` (a POST) stores it.
+    """
     profile = db.session.scalar(
         sa.select(Profile).where(Profile.user_id == user.id).options(
             selectinload(Profile.capacities),
@@ -74,6 +78,8 @@ def load_profile(user: User) -> Profile:
             selectinload(Profile.projects).selectinload(ProfileProject.project),
             selectinload(Profile.avatar), selectinload(Profile.bio_language)))
     if profile is None:
+        if not create:
+            return Profile(user_id=user.id, show_wikidata_photo=False, show_wikidata_item=False)
         from capx.services.accounts import ensure_profile
 
         profile = ensure_profile(user)
