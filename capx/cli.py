@@ -67,6 +67,36 @@ def sync_capacities_command() -> None:
                f"from Metabase, {summary.wikidata_descriptions} descriptions from Wikidata")
 
 
+@capx_cli.command("badges")
+def badges_command() -> None:
+    """Recompute every user's badge progress (daily job). Idempotent; hand-granted badges stay."""
+    from capx.services.badges import recompute_all
+
+    recompute_all(echo=click.echo)
+
+
+@capx_cli.command("grant-badge")
+@click.argument("username")
+@click.argument("badge")
+def grant_badge_command(username: str, badge: str) -> None:
+    """Grant a badge by hand (it is never taken away by the daily recomputation)."""
+    import sqlalchemy as sa
+
+    from capx.extensions import db
+    from capx.forms import normalize_username
+    from capx.models import User
+    from capx.services.badges import BADGE_CODES, grant
+
+    if badge not in BADGE_CODES:
+        raise click.ClickException(f"unknown badge {badge!r}; one of: {', '.join(BADGE_CODES)}")
+    user = db.session.scalar(sa.select(User).where(User.username == normalize_username(username)))
+    if user is None:
+        raise click.ClickException(f"no user named {username!r}")
+    grant(user, badge)
+    db.session.commit()
+    click.echo(f"{user.username}: badge {badge} granted")
+
+
 @capx_cli.command("make-staff")
 @click.argument("username")
 @click.option("--remove", is_flag=True, help="Take the staff flag away instead.")

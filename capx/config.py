@@ -120,6 +120,7 @@ class Settings:
     metabase_bot_user: str = ""
     metabase_bot_password: str = ""
     wikidata_api_url: str = "https://www.wikidata.org/w/api.php"
+    lets_connect_api_url: str = "https://letsconnect.toolforge.org/api"
 
     @property
     def production(self) -> bool:
@@ -147,6 +148,7 @@ class Settings:
             "CAPX_METABASE_BOT_USER": self.metabase_bot_user,
             "CAPX_METABASE_BOT_PASSWORD": self.metabase_bot_password,
             "CAPX_WIKIDATA_API_URL": self.wikidata_api_url,
+            "CAPX_LETS_CONNECT_API_URL": self.lets_connect_api_url,
             "SESSION_COOKIE_NAME": "capx_session",
             "SESSION_COOKIE_HTTPONLY": True,
             "SESSION_COOKIE_SAMESITE": "Lax",
@@ -193,6 +195,7 @@ def load_settings(env: Mapping[str, str] | None = None, instance_path: Path | No
         metabase_bot_user=env.get("CAPX_METABASE_BOT_USER", ""),
         metabase_bot_password=env.get("CAPX_METABASE_BOT_PASSWORD", ""),
         wikidata_api_url=env.get("CAPX_WIKIDATA_API_URL", "https://www.wikidata.org/w/api.php"),
+        lets_connect_api_url=env.get("CAPX_LETS_CONNECT_API_URL", "https://letsconnect.toolforge.org/api"),
     )
 
 

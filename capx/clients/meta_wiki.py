@@ -172,6 +172,38 @@ class MetaWikiClient:
         )
 
 
+    def user_info(self, username: str) -> "WikiUser":
+        """A local Meta-Wiki account by name (``list=users``): its canonical name, or missing/invalid."""
+        data = self.api_get(action="query", list="users", usprop="emailable|blockinfo|registration",
+                            ususers=username)
+        users = data.get("query", {}).get("users") or []
+        if not users:
+            return WikiUser(username, None, missing=True, invalid=False)
+        info = users[0]
+        return WikiUser(
+            name=str(info.get("name") or username),
+            user_id=info.get("userid"),
+            missing=bool(info.get("missing")),
+            invalid=bool(info.get("invalid")),
+            registered_at=parse_mediawiki_timestamp(info.get("registration")),
+        )
+
+
+@dataclass(frozen=True)
+class WikiUser:
+    """An account on Meta-Wiki as ``list=users`` reports it."""
+
+    name: str
+    user_id: int | None
+    missing: bool = False
+    invalid: bool = False
+    registered_at: dt.datetime | None = None
+
+    @property
+    def exists(self) -> bool:
+        return not self.missing and not self.invalid and self.user_id is not None
+
+
 def meta_wiki_client() -> MetaWikiClient:
     """A client configured from the running app (consumer, URLs, User-Agent, timeout)."""
     from flask import current_app

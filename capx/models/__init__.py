@@ -1,11 +1,14 @@
 """All models, imported here so Alembic and the app see the whole schema."""
 
+from capx.models.badges import UserBadge
 from capx.models.base import AVAILABLE, CAPACITY_KINDS, KNOWN, WANTED, utcnow
 from capx.models.capacities import Capacity, CapacityText
 from capx.models.directory import (SUGGESTION_APPROVED, SUGGESTION_PENDING, SUGGESTION_REJECTED,
                                    SUGGESTION_STATUSES, CapacitySuggestion, ThematicCategory,
                                    ThematicCategoryCapacity)
 from capx.models.events import EVENT_FORMATS, Event, EventCapacity
+from capx.models.lets_connect import (LETS_CONNECT_AGE_RANGES, LETS_CONNECT_GENDERS, LETS_CONNECT_ROLES,
+                                       LETS_CONNECT_TOPICS, LetsConnectRegistration)
 from capx.models.messages import MESSAGE_METHODS, MESSAGE_STATUSES, MessageLog
 from capx.models.organizations import (Organization, OrganizationCapacity, OrganizationManager,
                                        OrganizationName, OrganizationTerritory, OrganizationType)
@@ -26,4 +29,6 @@ __all__ = [
     "ProfileCapacity", "ProfileLanguage", "ProfileProject", "ProfileTerritory", "SavedOrganization",
     "SavedProfile", "User",
     "Avatar", "Language", "Territory", "WikimediaProject",
+    "UserBadge", "LETS_CONNECT_AGE_RANGES", "LETS_CONNECT_GENDERS", "LETS_CONNECT_ROLES", "LETS_CONNECT_TOPICS",
+    "LetsConnectRegistration",
 ]

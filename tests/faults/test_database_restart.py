@@ -174,7 +174,11 @@ def test_requests_during_a_database_restart(private_mariadb: PrivateMariaDB, tmp
     try:
         time.sleep(1.5)
         private_mariadb.stop()
-        time.sleep(2.0)
+        # Keep the database down until the traffic has met the outage (slow machines need longer).
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and 503 not in statuses:
+            time.sleep(0.2)
+        time.sleep(0.5)
         outage_statuses = list(statuses)
         private_mariadb.start()
         # The app must recover by itself: no restart, no manual step.
