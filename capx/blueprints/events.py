@@ -178,8 +178,8 @@ def edit(event_id: int) -> Response | tuple[str, int]:
         return _event_conflict(org, item, data, errors, loaded)
     if errors:
         return _render_form(org, data, errors, item, item.version, loaded, status=400)
-    events_service.apply_event(item, data)
     try:
+        events_service.apply_event(item, data)
         db.session.commit()
     except StaleDataError:
         db.session.rollback()

@@ -104,8 +104,8 @@ def edit(organization_id: int) -> Response | tuple[str, int]:
         return _conflict(org, edit_data, errors, loaded)
     if errors:
         return _render_edit(org, edit_data, errors, org.version, loaded, status=400)
-    org_service.apply_edit(org, edit_data)
     try:
+        org_service.apply_edit(org, edit_data)
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
