@@ -333,3 +333,22 @@ def test_event_page_is_public(app: Any, client: Any, setup: dict) -> None:
     assert "Open &lt;meetup&gt;" in page and "&lt;script&gt;" in page
     assert f"/events/{event_id}.ics" in page
     assert "/edit" not in page  # not a manager
+
+
+def test_capacity_picker_search_without_javascript(app: Any, client: Any, login: Any, setup: dict) -> None:
+    login(client, setup["manager"])
+    response = client.post(f"/organization_profile/{setup['org']}/events/new",
+                           data=event_form(title="Kept title", picker_search="capacity", capacity_q="comm"))
+    assert response.status_code == 200
+    page = html_text(response)
+    assert 'value="Kept title"' in page and 'name="capacity" value=' in page
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Event)) == 0
+
+
+def test_feed_cache_headers(app: Any, client: Any, login: Any, setup: dict) -> None:
+    response = client.get("/events.ics")
+    assert response.headers["Cache-Control"] == "public, max-age=900"
+    assert "Accept-Language" in response.headers["Vary"]
+    login(client, setup["staff"])
+    assert client.get("/events.ics").headers["Cache-Control"].startswith("private")

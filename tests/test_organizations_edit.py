@@ -11,8 +11,7 @@ import sqlalchemy as sa
 
 from capx.extensions import db
 from capx.models import (Organization, OrganizationCapacity, OrganizationDetails, OrganizationDiffTag,
-                         OrganizationDocument, OrganizationName, OrganizationProject, OrganizationTerritory,
-                         OrganizationType, Territory)
+                         OrganizationDocument, OrganizationProject, OrganizationType, Territory)
 from tests.conftest import html_text
 from tests.orgs_helpers import capacity_ids, make_org
 

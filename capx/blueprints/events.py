@@ -77,7 +77,10 @@ def _ics_response(body: str, filename: str) -> Response:
     response = Response(body, mimetype="text/calendar")
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
     response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
-    response.headers["Cache-Control"] = "public, max-age=900"
+    # Calendar apps poll feeds: let shared caches keep anonymous copies for a while. Names
+    # depend on the language (and staff see hidden organizations' events), hence Vary/private.
+    response.headers["Cache-Control"] = "private, max-age=300" if current_user() else "public, max-age=900"
+    response.vary.update(["Cookie", "Accept-Language"])
     return response
 
 
