@@ -352,3 +352,17 @@ def test_feed_cache_headers(app: Any, client: Any, login: Any, setup: dict) -> N
     assert "Accept-Language" in response.headers["Vary"]
     login(client, setup["staff"])
     assert client.get("/events.ics").headers["Cache-Control"].startswith("private")
+
+
+def test_featuring_does_not_conflict_with_an_open_edit(app: Any, client: Any, login: Any, setup: dict) -> None:
+    event_id = make_event(app, setup["org"], title="Original")
+    login(client, setup["manager"])
+    page = html_text(client.get(f"/events/{event_id}/edit"))
+    import html as html_lib
+
+    loaded = {"version": re.search(r'name="version" value="(\d+)"', page).group(1),
+              "loaded": html_lib.unescape(re.search(r'name="loaded" value="([^"]*)"', page).group(1))}
+    assert client.post(f"/organization_profile/{setup['org']}/events", data={"featured": [str(event_id)]}).status_code == 302
+    assert client.post(f"/events/{event_id}/edit", data=event_form(title="Edited", **loaded)).status_code == 302
+    event = only_event(app)
+    assert event.title == "Edited" and event.featured_position == 1

@@ -390,3 +390,15 @@ def test_hidden_fields_present(client: Any, login: Any, setup: dict) -> None:
     login(client, setup["manager"])
     page = html_text(client.get(edit_url(setup["org"])))
     assert 'name="version" value="1"' in page and 'name="csrf_token"' in page
+
+
+def test_add_translation_rows_without_javascript(app: Any, client: Any, login: Any, setup: dict) -> None:
+    login(client, setup["manager"])
+    response = client.post(edit_url(setup["org"]), data=form(add_name_rows="1", **{
+        "name_lang-0": "fr", "name_text-0": "Exemple", "name_lang-1": "es", "name_text-1": "Ejemplo"}))
+    assert response.status_code == 200
+    page = html_text(response)
+    assert 'value="Exemple"' in page and 'value="Ejemplo"' in page
+    assert 'name="name_text-3"' in page  # two new empty rows after the two typed ones
+    with app.app_context():
+        assert [n.lang for n in db.session.get(Organization, setup["org"]).names] == ["en"]

@@ -98,7 +98,8 @@ def edit(organization_id: int) -> Response | tuple[str, int]:
 
     edit_data, errors = org_service.parse_edit(request.form)
     loaded = org_service.decode_snapshot(request.form.get("loaded"))
-    if searching(request.form):
+    if searching(request.form) or request.form.get("add_name_rows"):
+        # A no-JavaScript step (picker search, more rows for names): show the form again, unsaved.
         return _render_edit(org, edit_data, {}, org_service.submitted_version(request.form) or org.version, loaded)
     if org_service.submitted_version(request.form) != org.version:
         return _conflict(org, edit_data, errors, loaded)

@@ -298,8 +298,11 @@ def set_featured(org_id: int, event_ids: list[int]) -> bool:
     events = {e.id: e for e in organization_events(org_id)}
     if any(i not in events for i in event_ids):
         return False
+    # A plain UPDATE (not through the ORM): featuring is not an edit of the event, so it must not
+    # bump the version and make a manager editing that event meanwhile see a conflict.
+    table = Event.__table__
     for event in events.values():
         position = event_ids.index(event.id) + 1 if event.id in event_ids else None
         if event.featured_position != position:
-            event.featured_position = position
+            db.session.execute(sa.update(table).where(table.c.id == event.id).values(featured_position=position))
     return True
