@@ -402,3 +402,9 @@ def test_add_translation_rows_without_javascript(app: Any, client: Any, login: A
     assert 'name="name_text-3"' in page  # two new empty rows after the two typed ones
     with app.app_context():
         assert [n.lang for n in db.session.get(Organization, setup["org"]).names] == ["en"]
+
+
+def test_error_messages_escape_user_input(client: Any, login: Any, setup: dict) -> None:
+    login(client, setup["manager"])
+    page = error_for(client, setup["org"], diff_tags="a/<script>alert(1)</script>")
+    assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page

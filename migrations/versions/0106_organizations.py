@@ -1,5 +1,9 @@
 """Organization profile details, projects, documents, Diff tags and posts
 
+Adds what organization managers keep on a profile beyond the core model (report link and
+contacts, up to four main projects and documents, Diff tags) and the Diff posts stored by
+``flask capx fetch-news``. No change to existing tables.
+
 Revision ID: 0106_organizations
 Revises: 0001
 Create Date: 2026-11-21 22:08:38.634765
@@ -22,9 +26,6 @@ def upgrade(engine_name):
 
 def downgrade(engine_name):
     globals()["downgrade_%s" % engine_name]()
-
-
-
 
 
 def upgrade_():
@@ -125,7 +126,7 @@ def downgrade_():
 
 
 def upgrade_lets_connect():
-    pass
+    pass  # nothing in the Let's Connect database
 
 
 def downgrade_lets_connect():
