@@ -83,6 +83,7 @@ def test_profile_shows_everything(app: Any, client: Any, login: Any, people: dic
     assert "Project &lt;b&gt;A&lt;/b&gt;" in page  # escaped
     assert "https://commons.wikimedia.org/wiki/File:Annual_report.pdf" in page and "View document" in page
     assert page.index("Newer post") < page.index("Older post") and "Unrelated post" not in page
+    assert 'href="https://diff.wikimedia.org/tag/wmex/"' in page
     assert f"/events/{featured}" in page and "Not featured" not in page
     assert f"/events?organization={org_id}" in page
     assert "mailto:team@example.org" in page and "https://example.org" in page
