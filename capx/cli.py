@@ -116,6 +116,45 @@ def make_staff_command(username: str, remove: bool) -> None:
     click.echo(f"{user.username}: staff {'removed' if remove else 'granted'}")
 
 
+@capx_cli.command("org-manager")
+@click.argument("action", type=click.Choice(["add", "remove"]))
+@click.argument("organization")
+@click.argument("username")
+def org_manager_command(action: str, organization: str, username: str) -> None:
+    """Add or remove a manager of an organization (ORGANIZATION: id, acronym or English name)."""
+    import sqlalchemy as sa
+
+    from capx.extensions import db
+    from capx.forms import normalize_username
+    from capx.models import User
+    from capx.services import organizations as org_service
+
+    org = org_service.find_organization(organization)
+    if org is None:
+        raise click.ClickException(f"no organization {organization!r}")
+    user = db.session.scalar(sa.select(User).where(User.username == normalize_username(username)))
+    if user is None:
+        raise click.ClickException(f"no user named {username!r} (they must log in once first)")
+    changed = org_service.add_manager(org, user) if action == "add" else org_service.remove_manager(org, user.id)
+    db.session.commit()
+    verb = {"add": ("is now a manager of", "was already a manager of"),
+            "remove": ("is no longer a manager of", "was not a manager of")}[action][0 if changed else 1]
+    click.echo(f"{user.username} {verb} organization {org.id} ({org.name_in(['en'])})")
+
+
+@capx_cli.command("fetch-news")
+def fetch_news_command() -> None:
+    """Store the latest Diff posts for every tag organizations use (hourly job)."""
+    from capx.clients.diff import diff_client
+    from capx.services.news import fetch_news
+
+    summary = fetch_news(diff_client(), echo=click.echo)
+    click.echo(f"fetch-news: {summary.tags} tag(s), {summary.posts_added} new post(s), "
+               f"{summary.posts_updated} updated, {len(summary.failed)} failed")
+    if summary.failed and len(summary.failed) == summary.tags:
+        sys.exit(1)
+
+
 def register_cli(app: Flask) -> None:
     """Attach the command group to the app."""
     app.cli.add_command(capx_cli)

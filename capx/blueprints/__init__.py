@@ -15,6 +15,8 @@ BLUEPRINT_MODULES = (
     "directory",
     "translation",
     "profiles",
+    "organizations",
+    "events",
 )
 
 

@@ -10,6 +10,9 @@ from capx.models.events import EVENT_FORMATS, Event, EventCapacity
 from capx.models.lets_connect import (LETS_CONNECT_AGE_RANGES, LETS_CONNECT_GENDERS, LETS_CONNECT_ROLES,
                                        LETS_CONNECT_TOPICS, LetsConnectRegistration)
 from capx.models.messages import MESSAGE_METHODS, MESSAGE_STATUSES, MessageLog
+from capx.models.org_profiles import (MAX_DIFF_TAGS, MAX_DOCUMENTS, MAX_PROJECTS, DiffPost, DiffPostTag,
+                                      OrganizationDetails, OrganizationDiffTag, OrganizationDocument,
+                                      OrganizationProject)
 from capx.models.organizations import (Organization, OrganizationCapacity, OrganizationManager,
                                        OrganizationName, OrganizationTerritory, OrganizationType)
 from capx.models.people import (DEFAULT_PROFICIENCY, PROFICIENCY_LEVELS, OAuthToken, Profile,
@@ -25,6 +28,8 @@ __all__ = [
     "EVENT_FORMATS", "Event", "EventCapacity", "MESSAGE_METHODS", "MESSAGE_STATUSES", "MessageLog",
     "Organization", "OrganizationCapacity", "OrganizationManager", "OrganizationName",
     "OrganizationTerritory", "OrganizationType",
+    "MAX_DIFF_TAGS", "MAX_DOCUMENTS", "MAX_PROJECTS", "DiffPost", "DiffPostTag", "OrganizationDetails",
+    "OrganizationDiffTag", "OrganizationDocument", "OrganizationProject",
     "DEFAULT_PROFICIENCY", "PROFICIENCY_LEVELS", "OAuthToken", "Profile", "ProfileAffiliation",
     "ProfileCapacity", "ProfileLanguage", "ProfileProject", "ProfileTerritory", "SavedOrganization",
     "SavedProfile", "User",
