@@ -3,6 +3,9 @@
 from capx.models.base import AVAILABLE, CAPACITY_KINDS, KNOWN, WANTED, utcnow
 from capx.models.capacities import Capacity, CapacityText
 from capx.models.events import EVENT_FORMATS, Event, EventCapacity
+from capx.models.mentorship import (PROGRAM_FORMATS, QUESTION_KINDS, ROLES, MentorshipApplication,
+                                    MentorshipProgram, MentorshipProgramCapacity, MentorshipProgramLanguage,
+                                    MentorshipQuestion)
 from capx.models.messages import MESSAGE_METHODS, MESSAGE_STATUSES, MessageLog
 from capx.models.organizations import (Organization, OrganizationCapacity, OrganizationManager,
                                        OrganizationName, OrganizationTerritory, OrganizationType)
@@ -10,6 +13,7 @@ from capx.models.people import (DEFAULT_PROFICIENCY, PROFICIENCY_LEVELS, OAuthTo
                                 ProfileAffiliation, ProfileCapacity, ProfileLanguage, ProfileProject,
                                 ProfileTerritory, SavedOrganization, SavedProfile, User)
 from capx.models.reference import Avatar, Language, Territory, WikimediaProject
+from capx.models.statistics import Statistic
 
 __all__ = [
     "AVAILABLE", "CAPACITY_KINDS", "KNOWN", "WANTED", "utcnow",
@@ -21,4 +25,6 @@ __all__ = [
     "ProfileCapacity", "ProfileLanguage", "ProfileProject", "ProfileTerritory", "SavedOrganization",
     "SavedProfile", "User",
     "Avatar", "Language", "Territory", "WikimediaProject",
+    "PROGRAM_FORMATS", "QUESTION_KINDS", "ROLES", "MentorshipApplication", "MentorshipProgram",
+    "MentorshipProgramCapacity", "MentorshipProgramLanguage", "MentorshipQuestion", "Statistic",
 ]
