@@ -104,7 +104,7 @@ def _set_choices_program(form: ProgramForm, user: User, program: MentorshipProgr
 
     form.format.choices = [(f, msg_text(f"mentorship-format-{f}")) for f in PROGRAM_FORMATS]
     form.time_zone.choices = [(z, z) for z in _time_zones()]
-    codes = dict(db.session.execute(sa.select(Language.id, Language.code)).tuples().all())
+    codes = dict(db.session.execute(sa.select(Language.id, Language.code)).all())
     form.form_language.choices = [("", "—")] + [(codes[c.value], c.label) for c in choices_service.choices("language")]
 
 

@@ -104,7 +104,7 @@ def compute_statistics(now: dt.datetime | None = None) -> list[dict[str, Any]]:
         add("capacity-users", n, region_id, cap_id, ALL)
 
     # Learners and sharers per root category (a user counts once per category).
-    parents = dict(s.execute(sa.select(Capacity.id, Capacity.parent_id)).tuples().all())
+    parents = dict(s.execute(sa.select(Capacity.id, Capacity.parent_id)).all())
 
     def root_of(cap_id: int) -> int:
         seen = 0
@@ -220,7 +220,7 @@ def top_languages(region_id: int | None, limit: int = 5, offset: int = 0) -> lis
     return list(db.session.execute(
         sa.select(Statistic.item_id, Statistic.value)
         .where(Statistic.metric == "language-users", _region_filter(region_id))
-        .order_by(Statistic.value.desc(), Statistic.item_id).limit(limit).offset(offset)).tuples())
+        .order_by(Statistic.value.desc(), Statistic.item_id).limit(limit).offset(offset)).all())
 
 
 def language_count(region_id: int | None = None) -> int:
@@ -234,7 +234,7 @@ def top_capacities(region_id: int | None, limit: int = 5) -> list[dict[str, int]
     top = list(db.session.execute(
         sa.select(Statistic.item_id, Statistic.value)
         .where(Statistic.metric == "capacity-users", _region_filter(region_id), Statistic.kind == ALL)
-        .order_by(Statistic.value.desc(), Statistic.item_id).limit(limit)).tuples())
+        .order_by(Statistic.value.desc(), Statistic.item_id).limit(limit)).all())
     details: dict[tuple[int, str], int] = {}
     if top:
         for item_id, kind, value in db.session.execute(
