@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 from typing import Any
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, g, render_template, request, url_for
+from markupsafe import Markup, escape
 
 from capx.access import login_required
 from capx.extensions import db
@@ -58,6 +60,30 @@ def format_count(value: int) -> str:
     if simple and isinstance(value, int):
         return f"{value:,}".replace(",", symbol)
     return format_number(value)
+
+
+_OPTIONS_CACHE: dict[tuple[str, str], tuple[float, str]] = {}
+OPTIONS_TTL = 600.0
+
+
+def _options_html(kind: str, selected: int | None) -> Markup:
+    """The <option>s of the language or capacity selector, with ``selected`` marked.
+
+    Hundreds of CLDR language names take ~20 ms to build and render; they change only when the
+    reference data does, so each process keeps the escaped options for ten minutes per language.
+    """
+    key = (kind, current_language())
+    cached = _OPTIONS_CACHE.get(key)
+    if cached is None or time.monotonic() - cached[0] > OPTIONS_TTL:
+        parts = []
+        for choice in choices_service.choices(kind):
+            label = f"{choice.detail} › {choice.label}" if kind == "capacity" and choice.detail else choice.label
+            parts.append(f'<option value="{choice.value}">{escape(label)}</option>')
+        cached = _OPTIONS_CACHE[key] = (time.monotonic(), "".join(parts))
+    html = cached[1]
+    if selected is not None:
+        html = html.replace(f'<option value="{selected}">', f'<option value="{selected}" selected>', 1)
+    return Markup(html)
 
 
 def _int_arg(name: str) -> int | None:
@@ -223,8 +249,10 @@ def dashboard() -> Any:
             abort(404)
         return _csv(view, table)
     # The long pick lists only on the tab that uses them.
-    language_choices = choices_service.choices("language") if params["tab"] == "languages" else []
-    capacity_choices = choices_service.choices("capacity") if params["tab"] == "capacities" else []
-    return render_template("data/dashboard.html", **view, language_choices=language_choices,
-                           capacity_choices=capacity_choices, kinds=stats.CAPACITY_VIEW_KINDS,
+    options = ""
+    if params["tab"] == "languages":
+        options = _options_html("language", params["language"])
+    elif params["tab"] == "capacities":
+        options = _options_html("capacity", params["capacity"])
+    return render_template("data/dashboard.html", **view, options=options, kinds=stats.CAPACITY_VIEW_KINDS,
                            url=lambda **changes: _url(params, **changes), tabs=TABS, number=format_count)
