@@ -142,7 +142,7 @@ def _view(params: dict[str, Any]) -> dict[str, Any]:
     """Everything the page and the CSV need for the requested view."""
     lang = current_language()
     tree = capacity_tree()
-    computed = stats.ensure_fresh()
+    computed = stats.computed_at()
     overview = stats.overview()
     regions = list(db.session.scalars(sa.select(Territory).where(Territory.parent_id.is_(None))))
     by_code = {r.code: r for r in regions}

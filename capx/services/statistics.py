@@ -3,8 +3,8 @@
 Every figure is an aggregate over the whole database, too slow to compute per request at
 100,000 profiles, so :func:`refresh_statistics` computes them all into the ``statistic`` table
 (a scheduled job, ``flask capx refresh-statistics``) and the page reads a few dozen rows from it.
-When the table is empty or older than ``CAPX_STATISTICS_MAX_AGE`` seconds (a local setup without
-jobs) the page refreshes it first.
+A GET never writes: when nothing is stored yet (a fresh local setup) the page computes the
+figures for itself without storing them (:class:`MemoryFigures`).
 
 Counting rules: a "user" is an account that is not locked (with its profile); a user is in a
 region when their profile lists the region or any country in it (counted once); organizations
@@ -15,11 +15,12 @@ count only while they have a manager; "learners" of a capacity category want a c
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, has_app_context
+from flask import g, has_app_context
 
 from capx.extensions import db
 from capx.models import (AVAILABLE, KNOWN, WANTED, Capacity, Language, MessageLog, OrganizationManager, Profile,
@@ -28,8 +29,9 @@ from capx.models import (AVAILABLE, KNOWN, WANTED, Capacity, Language, MessageLo
 ALL = "all"
 CAPACITY_VIEW_KINDS = (ALL, KNOWN, AVAILABLE, WANTED)
 TOTAL_METRICS = ("users", "new-users", "messages-sent", "organizations", "capacities")
-DEFAULT_MAX_AGE = 3600
 NEW_USER_DAYS = 30
+
+log = logging.getLogger(__name__)
 
 
 def _active_profiles() -> sa.Subquery:
@@ -130,22 +132,113 @@ def refresh_statistics(now: dt.datetime | None = None) -> int:
     if rows:
         db.session.execute(sa.insert(Statistic), rows)
     db.session.commit()
+    if has_app_context():
+        forget_figures()
     return len(rows)
 
 
-def computed_at() -> dt.datetime | None:
-    """When the stored figures were computed (None when there are none)."""
-    return db.session.scalar(sa.select(Statistic.computed_at).where(Statistic.metric == "users").limit(1))
+# -- where the figures come from ------------------------------------------------------------------
+
+ANY: Any = object()
 
 
-def ensure_fresh() -> dt.datetime:
-    """Refresh the figures when missing or older than the configured age; returns their time."""
-    when = computed_at()
-    max_age = current_app.config.get("CAPX_STATISTICS_MAX_AGE", DEFAULT_MAX_AGE) if has_app_context() else DEFAULT_MAX_AGE
-    if when is None or (utcnow() - when).total_seconds() > max_age:
-        refresh_statistics()
-        when = computed_at() or utcnow()
-    return when
+@dataclass(frozen=True)
+class Figure:
+    metric: str
+    region_id: int | None
+    item_id: int | None
+    kind: str | None
+    value: int
+
+
+class DatabaseFigures:
+    """Figures stored by the last refresh (the normal case: a job keeps them current)."""
+
+    def __init__(self, when: dt.datetime) -> None:
+        self.computed_at = when
+
+    @staticmethod
+    def _where(query: Any, metrics: tuple[str, ...], region: Any, item: Any, kind: Any,
+               items: list[int] | None, not_kind: str | None) -> Any:
+        query = query.where(Statistic.metric.in_(metrics))
+        if region is not ANY:
+            query = query.where(Statistic.region_id.is_(None) if region is None else Statistic.region_id == region)
+        if item is not ANY:
+            query = query.where(Statistic.item_id.is_(None) if item is None else Statistic.item_id == item)
+        if kind is not ANY:
+            query = query.where(Statistic.kind.is_(None) if kind is None else Statistic.kind == kind)
+        if items is not None:
+            query = query.where(Statistic.item_id.in_(items or [-1]))
+        if not_kind is not None:
+            query = query.where(Statistic.kind != not_kind)
+        return query
+
+    def rows(self, *metrics: str, region: Any = ANY, item: Any = ANY, kind: Any = ANY,
+             items: list[int] | None = None, not_kind: str | None = None) -> list[Figure]:
+        query = sa.select(Statistic.metric, Statistic.region_id, Statistic.item_id, Statistic.kind, Statistic.value)
+        return [Figure(*row) for row in db.session.execute(self._where(query, metrics, region, item, kind, items, not_kind))]
+
+    def top(self, metric: str, region: int | None, kind: Any = ANY, limit: int = 5, offset: int = 0) -> list[tuple[int, int]]:
+        query = self._where(sa.select(Statistic.item_id, Statistic.value), (metric,), region, ANY, kind, None, None)
+        return [(i, v) for i, v in db.session.execute(
+            query.order_by(Statistic.value.desc(), Statistic.item_id).limit(limit).offset(offset))]
+
+    def count(self, metric: str, region: int | None) -> int:
+        query = self._where(sa.select(sa.func.count()).select_from(Statistic), (metric,), region, ANY, ANY, None, None)
+        return db.session.scalar(query) or 0
+
+
+class MemoryFigures:
+    """Figures computed for this request only, when none are stored yet (a fresh local setup).
+
+    A GET never writes, so the page does not store them: ``flask capx refresh-statistics`` does.
+    """
+
+    def __init__(self, rows: list[dict[str, Any]], when: dt.datetime) -> None:
+        self.figures = [Figure(r["metric"], r["region_id"], r["item_id"], r["kind"], r["value"]) for r in rows]
+        self.computed_at = when
+
+    def rows(self, *metrics: str, region: Any = ANY, item: Any = ANY, kind: Any = ANY,
+             items: list[int] | None = None, not_kind: str | None = None) -> list[Figure]:
+        return [f for f in self.figures if f.metric in metrics
+                and (region is ANY or f.region_id == region) and (item is ANY or f.item_id == item)
+                and (kind is ANY or f.kind == kind) and (items is None or f.item_id in items)
+                and (not_kind is None or f.kind != not_kind)]
+
+    def top(self, metric: str, region: int | None, kind: Any = ANY, limit: int = 5, offset: int = 0) -> list[tuple[int, int]]:
+        found = sorted(self.rows(metric, region=region, kind=kind), key=lambda f: (-f.value, f.item_id))
+        return [(f.item_id, f.value) for f in found[offset:offset + limit]]
+
+    def count(self, metric: str, region: int | None) -> int:
+        return len(self.rows(metric, region=region))
+
+
+def figures() -> DatabaseFigures | MemoryFigures:
+    """The figures to show: the stored ones, or (none stored yet) computed now and not stored.
+
+    Chosen once per application context (a request), so one page never mixes the two.
+    """
+    cached = g.get("capx_figures")
+    if cached is None:
+        when = db.session.scalar(sa.select(Statistic.computed_at).where(Statistic.metric == "users").limit(1))
+        if when is not None:
+            cached = DatabaseFigures(when)
+        else:
+            log.info("no stored statistics yet: computing them for this request (run flask capx refresh-statistics)")
+            now = utcnow()
+            cached = MemoryFigures(compute_statistics(now), now)
+        g.capx_figures = cached
+    return cached
+
+
+def forget_figures() -> None:
+    """Drop the figures chosen for this context (after a refresh in the same context)."""
+    g.pop("capx_figures", None)
+
+
+def computed_at() -> dt.datetime:
+    """When the figures shown were computed."""
+    return figures().computed_at
 
 
 # -- reading -------------------------------------------------------------------------------------
@@ -164,92 +257,63 @@ class Overview:
 def overview() -> Overview:
     """The small figures every dashboard view shows."""
     out = Overview()
-    rows = db.session.execute(sa.select(Statistic.metric, Statistic.region_id, Statistic.item_id, Statistic.value)
-                              .where(Statistic.metric.in_((*TOTAL_METRICS, "region-users", "region-countries",
-                                                           "root-learners", "root-sharers"))))
-    for metric, region_id, item_id, value in rows:
-        if metric in TOTAL_METRICS:
-            out.totals[metric] = value
-        elif metric == "region-users":
-            out.region_users[region_id] = value
-        elif metric == "region-countries":
-            out.region_countries[region_id] = value
-        elif metric == "root-learners":
-            out.root_learners[item_id] = value
+    for f in figures().rows(*TOTAL_METRICS, "region-users", "region-countries", "root-learners", "root-sharers"):
+        if f.metric in TOTAL_METRICS:
+            out.totals[f.metric] = f.value
+        elif f.metric == "region-users":
+            out.region_users[f.region_id] = f.value
+        elif f.metric == "region-countries":
+            out.region_countries[f.region_id] = f.value
+        elif f.metric == "root-learners":
+            out.root_learners[f.item_id] = f.value
         else:
-            out.root_sharers[item_id] = value
+            out.root_sharers[f.item_id] = f.value
     for metric in TOTAL_METRICS:
         out.totals.setdefault(metric, 0)
     return out
 
 
+def _by_region(found: list[Figure]) -> tuple[dict[int, int], int]:
+    per_region = {f.region_id: f.value for f in found if f.region_id is not None}
+    world = next((f.value for f in found if f.region_id is None), 0)
+    return per_region, world
+
+
 def language_by_region(language_id: int) -> tuple[dict[int, int], int]:
     """Speakers of a language per region, and worldwide."""
-    per_region: dict[int, int] = {}
-    world = 0
-    for region_id, value in db.session.execute(
-            sa.select(Statistic.region_id, Statistic.value)
-            .where(Statistic.metric == "language-users", Statistic.item_id == language_id)):
-        if region_id is None:
-            world = value
-        else:
-            per_region[region_id] = value
-    return per_region, world
+    return _by_region(figures().rows("language-users", item=language_id))
 
 
 def capacity_by_region(capacity_id: int, kind: str) -> tuple[dict[int, int], int]:
     """Users with a capacity (of a kind, or ``all``) per region, and worldwide."""
-    per_region: dict[int, int] = {}
-    world = 0
-    for region_id, value in db.session.execute(
-            sa.select(Statistic.region_id, Statistic.value)
-            .where(Statistic.metric == "capacity-users", Statistic.item_id == capacity_id, Statistic.kind == kind)):
-        if region_id is None:
-            world = value
-        else:
-            per_region[region_id] = value
-    return per_region, world
-
-
-def _region_filter(region_id: int | None) -> Any:
-    return Statistic.region_id.is_(None) if region_id is None else Statistic.region_id == region_id
+    return _by_region(figures().rows("capacity-users", item=capacity_id, kind=kind))
 
 
 def top_languages(region_id: int | None, limit: int = 5, offset: int = 0) -> list[tuple[int, int]]:
     """(language id, speakers), most spoken first, in a region (None: worldwide)."""
-    return list(db.session.execute(
-        sa.select(Statistic.item_id, Statistic.value)
-        .where(Statistic.metric == "language-users", _region_filter(region_id))
-        .order_by(Statistic.value.desc(), Statistic.item_id).limit(limit).offset(offset)).all())
+    return figures().top("language-users", region_id, limit=limit, offset=offset)
 
 
 def language_count(region_id: int | None = None) -> int:
     """How many languages have at least one speaker (worldwide by default)."""
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Statistic)
-                             .where(Statistic.metric == "language-users", _region_filter(region_id))) or 0
+    return figures().count("language-users", region_id)
 
 
 def top_capacities(region_id: int | None, limit: int = 5) -> list[dict[str, int]]:
     """The capacities most users in a region have (any kind), with their known/available/wanted counts."""
-    top = list(db.session.execute(
-        sa.select(Statistic.item_id, Statistic.value)
-        .where(Statistic.metric == "capacity-users", _region_filter(region_id), Statistic.kind == ALL)
-        .order_by(Statistic.value.desc(), Statistic.item_id).limit(limit)).all())
+    top = figures().top("capacity-users", region_id, kind=ALL, limit=limit)
     details: dict[tuple[int, str], int] = {}
     if top:
-        for item_id, kind, value in db.session.execute(
-                sa.select(Statistic.item_id, Statistic.kind, Statistic.value)
-                .where(Statistic.metric == "capacity-users", _region_filter(region_id),
-                       Statistic.item_id.in_([t[0] for t in top]), Statistic.kind != ALL)):
-            details[(item_id, kind)] = value
+        for f in figures().rows("capacity-users", region=region_id, items=[t[0] for t in top], not_kind=ALL):
+            details[(f.item_id, f.kind)] = f.value
     return [{"capacity_id": cap_id, ALL: value, **{k: details.get((cap_id, k), 0) for k in (KNOWN, AVAILABLE, WANTED)}}
             for cap_id, value in top]
 
 
 def top_capacity_id() -> int | None:
     """The capacity most users have (worldwide), the Capacities tab's default."""
-    found = top_capacities(None, limit=1)
-    return found[0]["capacity_id"] if found else None
+    found = figures().top("capacity-users", None, kind=ALL, limit=1)
+    return found[0][0] if found else None
 
 
 def density_classes(values: dict[Any, int], steps: int = 4) -> tuple[dict[Any, int], list[tuple[int, int, int]]]:
