@@ -408,6 +408,7 @@ def test_key_can_change_until_someone_applies_then_freezes(app, client, login, s
     login(client, setup["staff"])
     frozen = client.post(f"/mentorship/manage/{pid}/key", data={"public_key": pem2})
     assert frozen.status_code == 400 and "can no longer change" in html_text(frozen)
+    assert 'value="Language mentors"' in html_text(frozen)  # the program form is shown as stored
     # Uploading the same key again changes nothing and is accepted.
     assert client.post(f"/mentorship/manage/{pid}/key", data={"public_key": keys[1]}).status_code == 302
     with app.app_context():

@@ -35,7 +35,7 @@ MAX_PROGRAM_LANGUAGES = 10
 
 @lru_cache(maxsize=1)
 def _time_zones() -> list[str]:
-    return sorted(zoneinfo.available_timezones() | {"UTC"})
+    return sorted((zoneinfo.available_timezones() | {"UTC"}) - {"localtime", "Factory"})
 
 
 # -- forms -----------------------------------------------------------------------------------------
@@ -331,7 +331,7 @@ def upload_key(program_id: int) -> Any:
             db.session.commit()
             flash("mentorship-key-saved", "success")
             return redirect(url_for("mentorship.edit_program", program_id=program.id) + "#key")
-    program_form = ProgramForm(obj=program)
+    program_form = ProgramForm(formdata=None, obj=program)
     _set_choices_program(program_form, current_user(), program)
     caps, langs = picker_state("capacity", "capacity", None, [c.capacity_id for c in program.capacities]), \
         picker_state("language", "language", None, [pl.language_id for pl in program.languages])
