@@ -16,11 +16,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import sqlalchemy as sa  # noqa: E402
+import sqlalchemy as sa
 
-from capx import create_app  # noqa: E402
-from capx.extensions import db  # noqa: E402
-from capx.models import Language, User  # noqa: E402
+from capx import create_app
+from capx.extensions import db
+from capx.models import Language, User
 
 VIEWS = ["", "?region=LAC", "?tab=languages", "?tab=languages&language={es}&region=SSA",
          "?tab=capacities&type=wanted&region=ESEAP", "?orient=south&lpage=2", "?format=csv&table=languages",
@@ -29,7 +29,7 @@ VIEWS = ["", "?region=LAC", "?tab=languages", "?tab=languages&language={es}&regi
 
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * len(ordered))) - 1)]
+    return ordered[min(len(ordered) - 1, round(share * len(ordered)) - 1)]
 
 
 def main(per_view: int) -> None:

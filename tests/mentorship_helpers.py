@@ -9,7 +9,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from capx.extensions import db
-from capx.models import (MentorshipProgram, MentorshipQuestion, Organization, OrganizationManager, OrganizationName)
+from capx.models import MentorshipProgram, MentorshipQuestion, Organization, OrganizationManager, OrganizationName
 from capx.services import mentorship_crypto
 
 
@@ -35,7 +35,7 @@ def make_org(name: str = "Wikimedia Brasil", manager_ids: tuple[int, ...] = ()) 
 
 
 def today() -> dt.date:
-    return dt.datetime.now(dt.timezone.utc).date()
+    return dt.datetime.now(dt.UTC).date()
 
 
 def make_program(org_id: int, public_pem: str | None = None, *, start: dt.date | None = None,

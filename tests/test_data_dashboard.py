@@ -12,9 +12,23 @@ import pytest
 import sqlalchemy as sa
 
 from capx.extensions import db
-from capx.models import (AVAILABLE, KNOWN, WANTED, Capacity, Language, MessageLog, Organization,
-                         OrganizationManager, OrganizationName, ProfileCapacity, ProfileLanguage, ProfileTerritory,
-                         Territory, User, utcnow)
+from capx.models import (
+    AVAILABLE,
+    KNOWN,
+    WANTED,
+    Capacity,
+    Language,
+    MessageLog,
+    Organization,
+    OrganizationManager,
+    OrganizationName,
+    ProfileCapacity,
+    ProfileLanguage,
+    ProfileTerritory,
+    Territory,
+    User,
+    utcnow,
+)
 from capx.services import statistics as stats
 from tests.conftest import html_text
 
@@ -224,7 +238,7 @@ def test_queries_do_not_grow_with_the_data(app, client, login, world, make_user)
         statements: list[str] = []
         with app.app_context():
             engine = db.engine
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        listener = lambda *args: statements.append(args[2])
         sa.event.listen(engine, "before_cursor_execute", listener)
         try:
             assert client.get(url).status_code == 200

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-
 from werkzeug.datastructures import MultiDict
 
 from capx.cli import capx_cli
@@ -73,7 +72,7 @@ def _count_applications(app) -> int:
 
 def test_apply_download_and_decrypt_round_trip(app, client, login, setup, keys, tmp_path) -> None:
     """A user applies as mentee; the manager downloads; the decrypt command restores every answer."""
-    key, _public_pem, private_pem = keys
+    _key, _public_pem, private_pem = keys
     login(client, setup["applicant"])
     page = client.get(f"/mentorship/{setup['program']}/apply/mentee")
     assert page.status_code == 200 and "Why do you want to join?" in html_text(page)
@@ -86,7 +85,7 @@ def test_apply_download_and_decrypt_round_trip(app, client, login, setup, keys, 
         assert row.role == "mentee" and row.applicant_id == setup["applicant"].id
         assert row.key_fingerprint == program.key_fingerprint and len(row.key_fingerprint) == 64
         # Nothing readable is stored.
-        for secret in (b"Bia Souza", "Para aprender".encode(), b"bia@example.org"):
+        for secret in (b"Bia Souza", b"Para aprender", b"bia@example.org"):
             assert secret not in row.ciphertext and secret not in row.wrapped_key
 
     # "My applications" shows program, role and date, never the content.
@@ -263,7 +262,7 @@ def test_index_queries_are_bounded(app, client, login, setup, keys) -> None:
         statements: list[str] = []
         with app.app_context():
             engine = db.engine
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        listener = lambda *args: statements.append(args[2])
         sa.event.listen(engine, "before_cursor_execute", listener)
         try:
             assert client.get("/mentorship").status_code == 200

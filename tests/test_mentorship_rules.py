@@ -14,7 +14,7 @@ from capx.services import mentorship as service
 from capx.services import mentorship_crypto
 from tests.mentorship_helpers import make_key_pair
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def _program(start: str, end: str, tz: str) -> MentorshipProgram:

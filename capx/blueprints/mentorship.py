@@ -17,9 +17,18 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from capx.access import current_user, login_required
 from capx.extensions import db
 from capx.language import current_language_chain, lazy_msg
-from capx.models import (PROGRAM_FORMATS, QUESTION_KINDS, ROLES, Language, MentorshipProgram,
-                         MentorshipProgramCapacity, MentorshipProgramLanguage, MentorshipQuestion, Organization,
-                         User)
+from capx.models import (
+    PROGRAM_FORMATS,
+    QUESTION_KINDS,
+    ROLES,
+    Language,
+    MentorshipProgram,
+    MentorshipProgramCapacity,
+    MentorshipProgramLanguage,
+    MentorshipQuestion,
+    Organization,
+    User,
+)
 from capx.pickers import picker_state, searching
 from capx.services import choices as choices_service
 from capx.services import mentorship as service

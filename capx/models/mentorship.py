@@ -49,11 +49,11 @@ class MentorshipProgram(db.Model):
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     organization: Mapped[Organization] = relationship()
-    capacities: Mapped[list["MentorshipProgramCapacity"]] = relationship(
+    capacities: Mapped[list[MentorshipProgramCapacity]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True)
-    languages: Mapped[list["MentorshipProgramLanguage"]] = relationship(
+    languages: Mapped[list[MentorshipProgramLanguage]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True)
-    questions: Mapped[list["MentorshipQuestion"]] = relationship(
+    questions: Mapped[list[MentorshipQuestion]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True,
         order_by="(MentorshipQuestion.role, MentorshipQuestion.position, MentorshipQuestion.id)")
 

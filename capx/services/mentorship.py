@@ -11,8 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from capx.extensions import db
-from capx.models import (MentorshipApplication, MentorshipProgram, MentorshipQuestion, OrganizationManager, User,
-                         utcnow)
+from capx.models import MentorshipApplication, MentorshipProgram, MentorshipQuestion, OrganizationManager, User, utcnow
 from capx.services import mentorship_crypto
 
 OPEN, UPCOMING, CLOSED = "open", "upcoming", "closed"
@@ -52,7 +51,7 @@ def registration_window(program: MentorshipProgram) -> tuple[dt.datetime, dt.dat
 
 def registration_status(program: MentorshipProgram, now: dt.datetime | None = None) -> str:
     """``open``, ``upcoming`` or ``closed`` at ``now`` (aware; default: the current time)."""
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     start, end = registration_window(program)
     if now < start:
         return UPCOMING

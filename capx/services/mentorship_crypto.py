@@ -17,8 +17,9 @@ import hashlib
 import io
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, serialization
@@ -124,7 +125,7 @@ def load_private_key(pem: bytes, password: bytes | None = None) -> rsa.RSAPrivat
     """The partner's private key (on their machine). Raises ValueError/TypeError when unusable."""
     key = serialization.load_pem_private_key(pem, password=password)
     if not isinstance(key, rsa.RSAPrivateKey):
-        raise ValueError("not an RSA private key")
+        raise TypeError("not an RSA private key")
     return key
 
 

@@ -23,8 +23,23 @@ import sqlalchemy as sa
 from flask import g, has_app_context
 
 from capx.extensions import db
-from capx.models import (AVAILABLE, KNOWN, WANTED, Capacity, Language, MessageLog, OrganizationManager, Profile,
-                         ProfileCapacity, ProfileLanguage, ProfileTerritory, Statistic, Territory, User, utcnow)
+from capx.models import (
+    AVAILABLE,
+    KNOWN,
+    WANTED,
+    Capacity,
+    Language,
+    MessageLog,
+    OrganizationManager,
+    Profile,
+    ProfileCapacity,
+    ProfileLanguage,
+    ProfileTerritory,
+    Statistic,
+    Territory,
+    User,
+    utcnow,
+)
 
 ALL = "all"
 CAPACITY_VIEW_KINDS = (ALL, KNOWN, AVAILABLE, WANTED)
