@@ -102,12 +102,21 @@ def set_public_key(program: MentorshipProgram, pem: str) -> None:
     """Store the program's public key. Raises PublicKeyError (``frozen`` once anyone applied)."""
     key = mentorship_crypto.load_public_key(pem)
     new_fingerprint = mentorship_crypto.fingerprint(key)
+    _lock(program)
     if program.key_fingerprint and program.key_fingerprint != new_fingerprint and has_applications(program.id):
         # Applications already stored were encrypted for the old key; a new key would split
         # the program's applications between two keys and confuse the partner.
         raise mentorship_crypto.PublicKeyError("frozen")
     program.public_key_pem = mentorship_crypto.normalized_pem(key)
     program.key_fingerprint = new_fingerprint
+
+
+def _lock(program: MentorshipProgram) -> None:
+    """Lock the program's row for this transaction (MariaDB; SQLite serializes writers anyway)
+    and reload its key columns."""
+    row = db.session.execute(sa.select(MentorshipProgram.public_key_pem, MentorshipProgram.key_fingerprint)
+                             .where(MentorshipProgram.id == program.id).with_for_update()).one()
+    program.public_key_pem, program.key_fingerprint = row.public_key_pem, row.key_fingerprint
 
 
 def form_questions(program: MentorshipProgram, role: str) -> list[MentorshipQuestion]:
@@ -200,6 +209,9 @@ def submit_application(program: MentorshipProgram, role: str, user: User, form: 
     submitted = utcnow()
     payload = {"program": program.name, "program_id": program.id, "role": role, "username": user.username,
                "submitted_at": submitted.isoformat(timespec="seconds") + "Z", "answers": answers}
+    # Encrypt for the key as it is now, with the program row locked until the commit: a key
+    # change cannot slip in between (set_public_key takes the same lock).
+    _lock(program)
     key = mentorship_crypto.load_public_key(program.public_key_pem)
     envelope = mentorship_crypto.encrypt(key, program.id, role, payload)
     application = MentorshipApplication(
