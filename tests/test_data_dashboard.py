@@ -271,3 +271,11 @@ def test_numbers_follow_the_interface_language(app, lang: str, expected: str) ->
     with app.test_request_context(f"/data_analytics_dashboard?uselang={lang}"):
         assert format_count(1234567) == expected
         assert format_count(12) == "12"
+
+
+@pytest.mark.parametrize("lang, text", [("pt-br", "Análise de dados"), ("ar", "Data analytics")])
+def test_dashboard_in_other_languages(client, login, world, lang: str, text: str) -> None:
+    login(client, world["ana"])
+    for query in ("", "&tab=languages&region=SSA", "&tab=capacities&type=wanted&region=LAC&orient=south"):
+        response = client.get(f"/data_analytics_dashboard?uselang={lang}{query}")
+        assert response.status_code == 200 and text in html_text(response)

@@ -415,3 +415,13 @@ def test_key_can_change_until_someone_applies_then_freezes(app, client, login, s
         stored = db.session.get(MentorshipProgram, pid).public_key_pem
     assert "PRIVATE" not in stored
     assert "can no longer change" in html_text(client.get(f"/mentorship/manage/{pid}"))
+
+
+@pytest.mark.parametrize("lang, text", [("pt-br", "Programas de mentoria"), ("ar", "Mentorship programs")])
+def test_pages_in_other_languages(client, login, setup, lang: str, text: str) -> None:
+    login(client, setup["manager"])
+    pid = setup["program"]
+    assert text in html_text(client.get(f"/mentorship?uselang={lang}"))
+    for url in (f"/mentorship/{pid}/apply/mentee", f"/mentorship/manage/{pid}", "/mentorship/manage",
+                "/mentorship/manage/new", f"/mentorship/manage/{pid}/questions/new"):
+        assert client.get(f"{url}?uselang={lang}").status_code == 200, url
