@@ -155,6 +155,60 @@ def fetch_news_command() -> None:
         sys.exit(1)
 
 
+
+
+@capx_cli.command("mentorship-decrypt")
+@click.option("--key", "key_file", required=True, type=click.File("rb"),
+              help="The partner's RSA private key (PEM), kept on the partner's machine.")
+@click.option("--passphrase-env", metavar="VAR", default=None,
+              help="Name of an environment variable holding the private key's passphrase.")
+@click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-", show_default=True,
+              help="Where to write the CSV.")
+@click.argument("download", type=click.File("rb"))
+def mentorship_decrypt_command(key_file, passphrase_env, output, download) -> None:  # type: ignore[no-untyped-def]
+    """Decrypt a program's applications download (JSON) into CSV, on the partner's own machine.
+
+    Nothing is sent anywhere: the private key never leaves this computer.
+    """
+    import json
+    import os
+
+    from capx.services import mentorship_crypto
+
+    password = None
+    if passphrase_env:
+        value = os.environ.get(passphrase_env)
+        if value is None:
+            raise click.ClickException(f"environment variable {passphrase_env} is not set")
+        password = value.encode("utf-8")
+    try:
+        private_key = mentorship_crypto.load_private_key(key_file.read(), password)
+    except (ValueError, TypeError) as error:
+        raise click.ClickException(f"cannot read the private key: {error}") from None
+    try:
+        document = json.loads(download.read().decode("utf-8"))
+        text, errors = mentorship_crypto.applications_csv(private_key, document)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise click.ClickException(str(error)) from None
+    output.write(text)
+    for error in errors:
+        click.echo(f"skipped: {error}", err=True)
+    if errors:
+        sys.exit(1)
+
+
+@capx_cli.command("refresh-statistics")
+def refresh_statistics_command() -> None:
+    """Recompute the Data Analytics dashboard figures (scheduled job, every 10 minutes)."""
+    import time
+
+    from capx.services.statistics import refresh_statistics
+
+    started = time.perf_counter()
+    rows = refresh_statistics()
+    click.echo(f"statistics: {rows} figures in {time.perf_counter() - started:.1f} s")
+
+
 def register_cli(app: Flask) -> None:
     """Attach the command group to the app."""
     app.cli.add_command(capx_cli)

@@ -17,6 +17,8 @@ BLUEPRINT_MODULES = (
     "profiles",
     "organizations",
     "events",
+    "mentorship",
+    "data",
 )
 
 

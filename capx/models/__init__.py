@@ -9,6 +9,9 @@ from capx.models.directory import (SUGGESTION_APPROVED, SUGGESTION_PENDING, SUGG
 from capx.models.events import EVENT_FORMATS, Event, EventCapacity
 from capx.models.lets_connect import (LETS_CONNECT_AGE_RANGES, LETS_CONNECT_GENDERS, LETS_CONNECT_ROLES,
                                        LETS_CONNECT_TOPICS, LetsConnectRegistration)
+from capx.models.mentorship import (PROGRAM_FORMATS, QUESTION_KINDS, ROLES, MentorshipApplication,
+                                    MentorshipProgram, MentorshipProgramCapacity, MentorshipProgramLanguage,
+                                    MentorshipQuestion)
 from capx.models.messages import MESSAGE_METHODS, MESSAGE_STATUSES, MessageLog
 from capx.models.org_profiles import (MAX_DIFF_TAGS, MAX_DOCUMENTS, MAX_PROJECTS, DiffPost, DiffPostTag,
                                       OrganizationDetails, OrganizationDiffTag, OrganizationDocument,
@@ -19,6 +22,7 @@ from capx.models.people import (DEFAULT_PROFICIENCY, PROFICIENCY_LEVELS, OAuthTo
                                 ProfileAffiliation, ProfileCapacity, ProfileLanguage, ProfileProject,
                                 ProfileTerritory, SavedOrganization, SavedProfile, User)
 from capx.models.reference import Avatar, Language, Territory, WikimediaProject
+from capx.models.statistics import Statistic
 
 __all__ = [
     "AVAILABLE", "CAPACITY_KINDS", "KNOWN", "WANTED", "utcnow",
@@ -36,4 +40,6 @@ __all__ = [
     "Avatar", "Language", "Territory", "WikimediaProject",
     "UserBadge", "LETS_CONNECT_AGE_RANGES", "LETS_CONNECT_GENDERS", "LETS_CONNECT_ROLES", "LETS_CONNECT_TOPICS",
     "LetsConnectRegistration",
+    "PROGRAM_FORMATS", "QUESTION_KINDS", "ROLES", "MentorshipApplication", "MentorshipProgram",
+    "MentorshipProgramCapacity", "MentorshipProgramLanguage", "MentorshipQuestion", "Statistic",
 ]
