@@ -10,6 +10,7 @@ from capx.models.people import (DEFAULT_PROFICIENCY, PROFICIENCY_LEVELS, OAuthTo
                                 ProfileAffiliation, ProfileCapacity, ProfileLanguage, ProfileProject,
                                 ProfileTerritory, SavedOrganization, SavedProfile, User)
 from capx.models.reference import Avatar, Language, Territory, WikimediaProject
+from capx.models.reports import REPORT_STATUSES, REPORT_TYPES, BugReport
 
 __all__ = [
     "AVAILABLE", "CAPACITY_KINDS", "KNOWN", "WANTED", "utcnow",
@@ -21,4 +22,5 @@ __all__ = [
     "ProfileCapacity", "ProfileLanguage", "ProfileProject", "ProfileTerritory", "SavedOrganization",
     "SavedProfile", "User",
     "Avatar", "Language", "Territory", "WikimediaProject",
+    "REPORT_STATUSES", "REPORT_TYPES", "BugReport",
 ]
