@@ -113,6 +113,9 @@ class Settings:
     token_keys: tuple[str, ...]
     http_timeout: float
     source_url: str
+    # Messages a user may send through Meta-Wiki per hour and per day (anti-abuse).
+    message_limit_hour: int = 5
+    message_limit_day: int = 20
 
     @property
     def production(self) -> bool:
@@ -134,6 +137,8 @@ class Settings:
             "CAPX_TOKEN_KEYS": self.token_keys,
             "CAPX_HTTP_TIMEOUT": self.http_timeout,
             "CAPX_SOURCE_URL": self.source_url,
+            "CAPX_MESSAGE_LIMIT_HOUR": self.message_limit_hour,
+            "CAPX_MESSAGE_LIMIT_DAY": self.message_limit_day,
             "SESSION_COOKIE_NAME": "capx_session",
             "SESSION_COOKIE_HTTPONLY": True,
             "SESSION_COOKIE_SAMESITE": "Lax",
@@ -174,6 +179,8 @@ def load_settings(env: Mapping[str, str] | None = None, instance_path: Path | No
         token_keys=keys,
         http_timeout=float(_int(env, "CAPX_HTTP_TIMEOUT", 10)),
         source_url=env.get("CAPX_SOURCE_URL", "https://gitlab.wikimedia.org/toolforge-repos/capx"),
+        message_limit_hour=_int(env, "CAPX_MESSAGE_LIMIT_HOUR", 5),
+        message_limit_day=_int(env, "CAPX_MESSAGE_LIMIT_DAY", 20),
     )
 
 
