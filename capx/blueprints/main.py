@@ -10,6 +10,7 @@ from capx.access import current_user, login_required, safe_next
 from capx.extensions import db
 from capx.language import LANGUAGE_COOKIE, available_languages
 from capx.services import home as home_service
+from capx.services.capacities import capacity_tree
 from capx.web import THEME_COOKIE, THEMES
 
 bp = Blueprint("main", __name__)
@@ -26,10 +27,12 @@ def landing() -> str:
 @bp.get("/home")
 @login_required
 def home() -> str:
-    """The logged-in home: a welcome and what the profile still lacks."""
+    """The logged-in home: a welcome, what the profile still lacks, and suggestion rows."""
     user = current_user()
     assert user is not None
-    return render_template("main/home.html", missing=home_service.profile_gaps(user))
+    kinds = home_service.profile_kinds(user.profile.id) if user.profile is not None else None
+    return render_template("main/home.html", missing=home_service.profile_gaps(user, kinds),
+                           suggestions=home_service.suggestions(user, kinds), tree=capacity_tree())
 
 
 @bp.get("/privacy_policy")

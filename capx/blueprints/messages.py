@@ -102,13 +102,18 @@ def send() -> Any:
     form = MessageForm()
     if not form.validate():
         return _write(form, status=422)
-    availability, error = _check(form)
-    if error or form.recipient.errors or form.method.errors:
-        return _write(form, availability, error, status=422)
+    # The service repeats every check (rate limit, availability, blocks) right before sending,
+    # and logs a failed attempt when Meta-Wiki refused or the sender is blocked.
     result = service.send_message(meta_wiki_client(), user, form.recipient.data or "", form.method.data or "",
-                                  form.subject.data or "", form.text.data or "", availability)
+                                  form.subject.data or "", form.text.data or "")
+    if not result.ok and result.code in ("not-found", "self", "recipient-locked"):
+        form.recipient.errors = [msg_text(result.error or "messages-error-generic")]  # type: ignore[assignment]
+        return _write(form, status=422)
+    if not result.ok and result.code == "email-unavailable":
+        form.method.errors = [msg_text(result.error or "messages-error-generic")]  # type: ignore[assignment]
+        return _write(form, status=422)
     if not result.ok:
-        return _write(form, availability, result.error, status=422)
+        return _write(form, None, result.error, status=422)
     flash("messages-sent-email" if form.method.data == service.EMAIL else "messages-sent-talk", "success")
     return redirect(url_for("messages.sent"))
 
