@@ -29,7 +29,7 @@ def ref(app):
     """Capacity and language ids from the reference data."""
     with app.app_context():
         caps = list(db.session.scalars(sa.select(Capacity.id).order_by(Capacity.id)))
-        langs = dict(db.session.execute(sa.select(Language.code, Language.id)).tuples().all())
+        langs = dict(db.session.execute(sa.select(Language.code, Language.id)).all())
     return {"caps": caps, "langs": langs}
 
 
@@ -206,7 +206,7 @@ def test_ties_follow_a_stable_order_per_day(app, make_user, ref):
     # The SQL order is the documented hash order of (day, viewer, candidate).
     with app.app_context():
         profile_ids = dict(db.session.execute(sa.select(User.username, Profile.id).join(Profile, Profile.user_id == User.id)
-                                              .where(User.username.like("Tied %"))).tuples().all())
+                                              .where(User.username.like("Tied %"))).all())
     assert first == sorted(profile_ids, key=lambda n: home.tie_key(viewer.id, profile_ids[n], day1.date()))
 
 

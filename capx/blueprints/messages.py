@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
+from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from capx.access import current_user, login_required
@@ -28,8 +29,8 @@ class MessageForm(FlaskForm):
         Length(max=MAX_USERNAME_LENGTH, message=lazy_msg("form-error-too-long", MAX_USERNAME_LENGTH)),  # type: ignore[arg-type]
         ValidUsername()])
     method = SelectField(lazy_msg("messages-field-method"),
-                         choices=[(service.EMAIL, lazy_msg("messages-method-email")),
-                                  (service.TALK, lazy_msg("messages-method-talk"))],
+                         choices=[SelectChoice(service.EMAIL, lazy_msg("messages-method-email")),  # type: ignore[arg-type]
+                                  SelectChoice(service.TALK, lazy_msg("messages-method-talk"))],  # type: ignore[arg-type]
                          validate_choice=True)
     subject = StringField(lazy_msg("messages-field-subject"), validators=[
         DataRequired(message=lazy_msg("form-error-required")),  # type: ignore[arg-type]

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
+from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from capx.access import current_user, login_required, staff_required
@@ -28,12 +29,12 @@ class ReportForm(FlaskForm):
         DataRequired(message=lazy_msg("form-error-required")),  # type: ignore[arg-type]
         Length(max=DESCRIPTION_MAX, message=lazy_msg("form-error-too-long", DESCRIPTION_MAX))])  # type: ignore[arg-type]
     type = SelectField(lazy_msg("reports-field-type"),
-                       choices=[(t, lazy_msg(f"reports-type-{t}")) for t in REPORT_TYPES])
+                       choices=[SelectChoice(t, lazy_msg(f"reports-type-{t}")) for t in REPORT_TYPES])  # type: ignore[arg-type]
 
 
 class TriageForm(FlaskForm):
     status = SelectField(lazy_msg("reports-field-status"),
-                         choices=[(s, lazy_msg(f"reports-status-{s}")) for s in REPORT_STATUSES])
+                         choices=[SelectChoice(s, lazy_msg(f"reports-status-{s}")) for s in REPORT_STATUSES])  # type: ignore[arg-type]
     reply = TextAreaField(lazy_msg("reports-field-reply"), validators=[
         Length(max=REPLY_MAX, message=lazy_msg("form-error-too-long", REPLY_MAX))])  # type: ignore[arg-type]
 

@@ -264,7 +264,7 @@ def _organizations(viewer: User, offer_ids: set[int], want_ids: set[int], day: d
             .where(OrganizationName.organization_id.in_(ids))):
         names.setdefault(oid, {})[lang] = name
     acronyms = dict(db.session.execute(sa.select(Organization.id, Organization.acronym).where(Organization.id.in_(ids)))
-                    .tuples().all())
+                    .all())
     rows: dict[int, list[tuple[int, str]]] = {}
     for oid, cid, kind in db.session.execute(
             sa.select(OrganizationCapacity.organization_id, OrganizationCapacity.capacity_id, OrganizationCapacity.kind)

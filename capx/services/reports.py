@@ -43,7 +43,7 @@ def visible_report(viewer: User, report_id: int) -> BugReport | None:
 def triage_list(status: str | None, page_number: int, per_page: int = 30) -> tuple[Page, list[BugReport], dict[str, int]]:
     """Reports for staff, filtered by status, oldest open first; with the count per status."""
     counts = dict(db.session.execute(sa.select(BugReport.status, sa.func.count()).group_by(BugReport.status))
-                  .tuples().all())
+                  .all())
     query = sa.select(BugReport).options(joinedload(BugReport.reporter))
     if status in REPORT_STATUSES:
         query = query.where(BugReport.status == status)
