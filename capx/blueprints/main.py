@@ -8,7 +8,7 @@ from sqlalchemy import text
 from capx import translations
 from capx.access import current_user, login_required, safe_next
 from capx.extensions import db
-from capx.language import LANGUAGE_COOKIE, available_languages
+from capx.language import LANGUAGE_COOKIE, available_languages, msg
 from capx.services import home as home_service
 from capx.services.capacities import capacity_tree
 from capx.web import THEME_COOKIE, THEMES
@@ -31,8 +31,11 @@ def home() -> str:
     user = current_user()
     assert user is not None
     kinds = home_service.profile_kinds(user.profile.id) if user.profile is not None else None
+    suggestions = home_service.suggestions(user, kinds)
+    # Plural messages with localized numbers are the costly ones: format each count once.
+    match_labels = {n: msg("home-card-matches", n) for n in suggestions.match_counts()}
     return render_template("main/home.html", missing=home_service.profile_gaps(user, kinds),
-                           suggestions=home_service.suggestions(user, kinds), tree=capacity_tree())
+                           suggestions=suggestions, tree=capacity_tree(), match_labels=match_labels)
 
 
 @bp.get("/privacy_policy")

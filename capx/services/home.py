@@ -148,6 +148,12 @@ class Suggestions:
     events: list[EventCard]
     language_names: dict[int, str] = field(default_factory=dict)
 
+    def match_counts(self) -> set[int]:
+        """Every distinct number of matches shown (to format each label once)."""
+        cards: list[Any] = [*self.want_what_you_offer, *self.offer_what_you_want, *self.speak_your_languages,
+                            *self.organizations, *self.events]
+        return {card.matches for card in cards}
+
 
 def profile_kinds(profile_id: int) -> dict[str, set[int]]:
     """The viewer's capacity ids by kind (one query)."""
