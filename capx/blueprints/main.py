@@ -34,8 +34,12 @@ def home() -> str:
     suggestions = home_service.suggestions(user, kinds)
     # Plural messages with localized numbers are the costly ones: format each count once.
     match_labels = {n: msg("home-card-matches", n) for n in suggestions.match_counts()}
+    labels = {key: msg(key) for key in ("home-card-wants", "home-card-offers", "home-card-speaks",
+                                        "home-card-org-wants", "home-card-org-offers")}
+    labels["view"] = msg("home-card-view")
     return render_template("main/home.html", missing=home_service.profile_gaps(user, kinds),
-                           suggestions=suggestions, tree=capacity_tree(), match_labels=match_labels)
+                           suggestions=suggestions, tree=capacity_tree(), match_labels=match_labels,
+                           labels=labels)
 
 
 @bp.get("/privacy_policy")
