@@ -276,3 +276,18 @@ def test_query_count_does_not_grow_with_candidates(app, client, login, make_user
     assert many <= 30
     page = html_text(client.get("/home"))
     assert len(re.findall(r'class="scroller__item card home-card"', page)) <= 6 * home.ROW_SIZE
+
+
+def test_excluded_profiles_do_not_shorten_a_full_row(app, make_user, ref):
+    c0 = ref["caps"][0]
+    viewer = person(app, make_user, "Full Row Viewer", [(c0, KNOWN), (c0, AVAILABLE)])
+    candidates = [person(app, make_user, f"Candidate {i}", [(c0, WANTED)]) for i in range(home.ROW_SIZE + 4)]
+    locked = person(app, make_user, "Locked Candidate", [(c0, WANTED)], is_locked=True)
+    with app.app_context():
+        for saved in candidates[:3]:
+            db.session.add(SavedProfile(owner_id=viewer.id, saved_user_id=saved.id))
+        db.session.commit()
+    shown = names(run_suggestions(app, viewer.id).want_what_you_offer)
+    assert len(shown) == home.ROW_SIZE
+    assert not {c.username for c in candidates[:3]} & set(shown)
+    assert locked.username not in shown and viewer.username not in shown

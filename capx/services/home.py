@@ -164,43 +164,48 @@ def profile_kinds(profile_id: int) -> dict[str, set[int]]:
     return kinds
 
 
-def _saved_profile_ids(viewer: User) -> Any:
-    """Subquery: profile ids of the people ``viewer`` saved."""
-    return (sa.select(Profile.id).join(SavedProfile, SavedProfile.saved_user_id == Profile.user_id)
-            .where(SavedProfile.owner_id == viewer.id).scalar_subquery())
+def excluded_profile_ids(viewer: User, profile_id: int) -> set[int]:
+    """Profiles never suggested to ``viewer``: their own, the ones they saved, locked accounts (one query).
+
+    Resolving them first and over-fetching by their number keeps the ranking queries free of
+    NOT IN subqueries, which MariaDB runs as a dependent subquery per candidate row.
+    """
+    saved = (sa.select(Profile.id).join(SavedProfile, SavedProfile.saved_user_id == Profile.user_id)
+             .where(SavedProfile.owner_id == viewer.id))
+    # "= true" (not "IS true") so MariaDB uses the is_locked index.
+    locked = sa.select(Profile.id).join(User, User.id == Profile.user_id).where(User.is_locked == sa.true())
+    return {int(pid) for pid in db.session.scalars(sa.union(saved, locked))} | {profile_id}
 
 
-def _locked_profile_ids() -> Any:
-    return sa.select(Profile.id).join(User, User.id == Profile.user_id).where(User.is_locked.is_(True)).scalar_subquery()
-
-
-def _ranked_profiles(viewer: User, profile_id: int, matches: Any, source: Any, source_profile: Any, where: Any,
+def _ranked_profiles(viewer: User, excluded: set[int], matches: Any, source_profile: Any, where: Any,
                      day: dt.date) -> list[tuple[int, int]]:
-    """(profile id, matches) of the best candidates: one GROUP BY query over ``source``."""
-    query = (sa.select(source_profile, matches)
-             .where(where, source_profile != profile_id, source_profile.not_in(_saved_profile_ids(viewer)),
-                    source_profile.not_in(_locked_profile_ids()))
+    """(profile id, matches) of the best candidates: one GROUP BY query.
+
+    The best ``ROW_SIZE`` that are not excluded are among the first ``ROW_SIZE + len(excluded)``
+    of the unfiltered ranking, so that many are fetched and the excluded ones dropped here.
+    """
+    query = (sa.select(source_profile, matches).where(where)
              .group_by(source_profile)
              .order_by(matches.desc(), _tie(source_profile, viewer.id, day))
-             .limit(ROW_SIZE))
-    return [(int(pid), int(n)) for pid, n in db.session.execute(query)]
+             .limit(ROW_SIZE + len(excluded)))
+    rows = [(int(pid), int(n)) for pid, n in db.session.execute(query) if int(pid) not in excluded]
+    return rows[:ROW_SIZE]
 
 
-def _people_by_capacity(viewer: User, profile_id: int, kind: str, capacity_ids: set[int],
+def _people_by_capacity(viewer: User, excluded: set[int], kind: str, capacity_ids: set[int],
                         day: dt.date) -> list[tuple[int, int]]:
     if not capacity_ids:
         return []
-    return _ranked_profiles(viewer, profile_id, sa.func.count().label("matches"), ProfileCapacity,
-                            ProfileCapacity.profile_id,
+    return _ranked_profiles(viewer, excluded, sa.func.count().label("matches"), ProfileCapacity.profile_id,
                             sa.and_(ProfileCapacity.kind == kind, ProfileCapacity.capacity_id.in_(sorted(capacity_ids))),
                             day)
 
 
-def _people_by_language(viewer: User, profile_id: int, language_ids: set[int], day: dt.date) -> list[tuple[int, int]]:
+def _people_by_language(viewer: User, excluded: set[int], language_ids: set[int], day: dt.date) -> list[tuple[int, int]]:
     if not language_ids:
         return []
-    return _ranked_profiles(viewer, profile_id, sa.func.count().label("matches"), ProfileLanguage,
-                            ProfileLanguage.profile_id, ProfileLanguage.language_id.in_(sorted(language_ids)), day)
+    return _ranked_profiles(viewer, excluded, sa.func.count().label("matches"), ProfileLanguage.profile_id,
+                            ProfileLanguage.language_id.in_(sorted(language_ids)), day)
 
 
 def _person_cards(ranked: dict[str, list[tuple[int, int]]], kind_of_row: dict[str, tuple[str, set[int]]],
@@ -364,10 +369,11 @@ def suggestions(viewer: User, kinds: dict[str, set[int]] | None = None, now: dt.
                                              {KNOWN: set(), AVAILABLE: set(), WANTED: set()})
     offer_ids, want_ids, known_ids = kinds[AVAILABLE], kinds[WANTED], kinds[KNOWN]
     language_ids = {pl.language_id for pl in profile.languages} if profile is not None else set()
+    excluded = excluded_profile_ids(viewer, profile_id) if (offer_ids or want_ids or language_ids) else set()
     ranked = {
-        "want_what_you_offer": _people_by_capacity(viewer, profile_id, WANTED, offer_ids, day),
-        "offer_what_you_want": _people_by_capacity(viewer, profile_id, AVAILABLE, want_ids, day),
-        "speak_your_languages": _people_by_language(viewer, profile_id, language_ids, day),
+        "want_what_you_offer": _people_by_capacity(viewer, excluded, WANTED, offer_ids, day),
+        "offer_what_you_want": _people_by_capacity(viewer, excluded, AVAILABLE, want_ids, day),
+        "speak_your_languages": _people_by_language(viewer, excluded, language_ids, day),
     }
     cards = _person_cards(ranked, {"want_what_you_offer": (WANTED, offer_ids),
                                    "offer_what_you_want": (AVAILABLE, want_ids)}, language_ids)
