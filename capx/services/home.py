@@ -12,6 +12,7 @@ never one query per candidate.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import threading
 import time
@@ -76,6 +77,7 @@ _TIE_MODULUS = 2_147_483_647
 POPULAR_TTL_SECONDS = 600
 
 
+@functools.lru_cache(maxsize=1024)
 def tie_seed(viewer_id: int, day: dt.date) -> tuple[int, int]:
     """The (multiplier, offset) of the day's permutation for this viewer."""
     digest = hashlib.sha256(f"{day.isoformat()}:{viewer_id}".encode()).digest()
