@@ -246,7 +246,7 @@ def test_send_email(app, logged_in, mocked_http):
     assert sent["text"] == ["Hello Ana, let us talk."]
     assert sent["ccme"] == ["1"]
     assert sent["token"] == ["7f3c1e9ab2d44c6f8e0a5b1d2c3e4f5a684fa2b1+\\"]
-    post_call = [c for c in mocked_http.calls if c.request.method == "POST"][0]
+    post_call = next(c for c in mocked_http.calls if c.request.method == "POST")
     auth = post_call.request.headers["Authorization"]
     auth = auth.decode() if isinstance(auth, bytes) else auth
     assert auth.startswith("OAuth ") and 'oauth_token="a1b2c3d4e5f60718293a4b5c6d7e8f90"' in auth
