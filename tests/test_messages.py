@@ -510,3 +510,15 @@ def test_sent_tab_shows_only_own_log(app, logged_in, make_user, sender):
 
 def test_sent_tab_empty(logged_in):
     assert "You have not sent any message yet." in html_text(logged_in.get("/message/sent"))
+
+
+def test_sent_tab_pages_newest_first(app, logged_in, sender):
+    with app.app_context():
+        for i in range(25):
+            db.session.add(MessageLog(sender_id=sender.id, recipient_username=f"Recipient {i:02d}", method="talk",
+                                      status="sent", created_at=utcnow() - dt.timedelta(minutes=100 - i)))
+        db.session.commit()
+    first = html_text(logged_in.get("/message/sent"))
+    assert first.index("Recipient 24") < first.index("Recipient 23")
+    assert "Recipient 04" not in first and 'href="/message/sent?page=2"' in first
+    assert "Recipient 04" in html_text(logged_in.get("/message/sent?page=2"))

@@ -162,3 +162,36 @@ def test_staff_leaving_keeps_the_report(app, client, login, reporter, make_user)
         db.session.commit()
     [kept] = reports(app)
     assert kept.status == "in-progress" and kept.triaged_by_id is None
+
+
+def test_triage_page_query_count_does_not_grow(app, client, login, make_user):
+    staff = make_user("Staff Member", is_staff=True)
+    reporters = [make_user(f"Reporter {i}") for i in range(12)]
+
+    def add(n):
+        with app.app_context():
+            for i in range(n):
+                db.session.add(BugReport(reporter_id=reporters[i % len(reporters)].id, title=f"R{i}",
+                                         description="d", type="error"))
+            db.session.commit()
+
+    def count():
+        counter = {"n": 0}
+
+        def inc(*_a, **_k):
+            counter["n"] += 1
+
+        with app.app_context():
+            engine = db.engine
+        sa.event.listen(engine, "before_cursor_execute", inc)
+        try:
+            assert client.get("/report_bug/triage").status_code == 200
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", inc)
+        return counter["n"]
+
+    login(client, staff)
+    add(2)
+    few = count()
+    add(20)
+    assert count() == few
