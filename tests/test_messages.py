@@ -32,13 +32,14 @@ def _user_row(name: str) -> dict:
 
 
 def add_users(rsps: responses.RequestsMock, *, recipient: str = RECIPIENT, recipient_row: dict | None = None,
-              sender_emailable: bool = True, sender_blocked: bool = False) -> None:
+              sender_emailable: bool = True, sender_blocked: bool = False, partial: bool = False) -> None:
     """Answer list=users for (recipient, sender), built from the recorded rows."""
     sender = _user_row(SENDER)
     sender["emailable"] = sender_emailable
     if sender_blocked:
         blocked = _user_row("Carla Exemplo")
         sender.update({k: v for k, v in blocked.items() if k.startswith("block")})
+        sender["blockpartial"] = partial
     target = recipient_row if recipient_row is not None else _user_row(recipient)
     body = copy.deepcopy(recorded("meta-list-users-emailable", "users-mixed")["response"]["body"])
     body["query"]["users"] = [target, sender]
@@ -522,3 +523,32 @@ def test_sent_tab_pages_newest_first(app, logged_in, sender):
     assert first.index("Recipient 24") < first.index("Recipient 23")
     assert "Recipient 04" not in first and 'href="/message/sent?page=2"' in first
     assert "Recipient 04" in html_text(logged_in.get("/message/sent?page=2"))
+
+
+def test_client_maps_names_meta_wiki_normalized(app, mocked_http):
+    from capx.clients.meta_wiki import MetaWikiClient
+
+    body = copy.deepcopy(recorded("meta-list-users-emailable", "users-normalized-name")["response"]["body"])
+    body["query"]["normalized"] = [{"fromencoded": False, "from": "ana_Exemplo", "to": "Ana Exemplo"}]
+    mocked_http.add("GET", API, json=body)
+    with app.app_context():
+        client = MetaWikiClient("https://meta.wikimedia.org/w/index.php", API)
+        found = client.users(["ana_Exemplo"])
+    assert found["ana_Exemplo"].exists and found["ana_Exemplo"].name == "Ana Exemplo"
+    assert found["ana_Exemplo"].emailable is True
+
+
+def test_client_reads_block_state(app, mocked_http):
+    from capx.clients.meta_wiki import MetaWikiClient
+
+    add_recorded(mocked_http, "meta-list-users-emailable", "users-blocked", match_params=False)
+    with app.app_context():
+        carla = MetaWikiClient("https://meta.wikimedia.org/w/index.php", API).users(["Carla Exemplo"])["Carla Exemplo"]
+    assert carla.exists and carla.blocked and carla.block_email
+
+
+def test_partially_blocked_sender_may_use_the_talk_page(logged_in, mocked_http):
+    add_available(mocked_http, sender_blocked=True, partial=True)
+    data = logged_in.get("/message/availability?username=Ana Exemplo").get_json()
+    assert data["sender_blocked"] is False
+    assert data["methods"] == ["talk"]  # the recorded block also stops email (blockemail)

@@ -65,6 +65,7 @@ class WikiUser:
     invalid: bool = False
     emailable: bool = False
     blocked: bool = False
+    block_partial: bool = False  # blocked from some pages or actions only
     block_email: bool = False
 
 
@@ -221,12 +222,16 @@ class MetaWikiClient:
             else:
                 found[name] = WikiUser(name, exists=True, emailable=bool(row.get("emailable")),
                                        blocked="blockid" in row or "blockedby" in row,
+                                       block_partial=bool(row.get("blockpartial")),
                                        block_email=bool(row.get("blockemail")))
+        normalized = {str(n.get("from")): str(n.get("to")) for n in data.get("query", {}).get("normalized", [])
+                      if isinstance(n, dict)}
         result: dict[str, WikiUser] = {}
         for name in names:
             key = name.replace("_", " ").strip()
             key = key[:1].upper() + key[1:]
-            result[name] = found.get(name) or found.get(key) or WikiUser(key, exists=False)
+            result[name] = (found.get(name) or found.get(normalized.get(name, "")) or found.get(key)
+                            or WikiUser(key, exists=False))
         return result
 
     def account_locked(self, username: str) -> bool:

@@ -108,12 +108,14 @@ def check_availability(client: MetaWikiClient, sender: User, recipient: str) -> 
         target: WikiUser = users[name]
         me: WikiUser = users[sender.username]
         if not target.exists:
-            return Availability(target.name, NOT_FOUND, sender_blocked=me.blocked)
+            return Availability(target.name, NOT_FOUND, sender_blocked=me.blocked and not me.block_partial)
         if client.account_locked(target.name):
-            return Availability(target.name, LOCKED, sender_blocked=me.blocked)
+            return Availability(target.name, LOCKED, sender_blocked=me.blocked and not me.block_partial)
     except MetaWikiError as exc:
         return Availability(name, CHECK_FAILED, error_code=exc.code)
-    sender_blocked = me.blocked
+    # A sitewide block stops everything; a partial one may still allow a talk-page edit (Meta-Wiki
+    # answers "blocked" if not), and its email flag says whether email is possible.
+    sender_blocked = me.blocked and not me.block_partial
     methods: list[str] = []
     email_ok = target.emailable and me.emailable and not me.block_email
     if email_ok:
