@@ -121,6 +121,9 @@ class Settings:
     metabase_bot_password: str = ""
     wikidata_api_url: str = "https://www.wikidata.org/w/api.php"
     lets_connect_api_url: str = "https://letsconnect.toolforge.org/api"
+    # Messages a user may send through Meta-Wiki per hour and per day (anti-abuse).
+    message_limit_hour: int = 5
+    message_limit_day: int = 20
 
     @property
     def production(self) -> bool:
@@ -149,6 +152,8 @@ class Settings:
             "CAPX_METABASE_BOT_PASSWORD": self.metabase_bot_password,
             "CAPX_WIKIDATA_API_URL": self.wikidata_api_url,
             "CAPX_LETS_CONNECT_API_URL": self.lets_connect_api_url,
+            "CAPX_MESSAGE_LIMIT_HOUR": self.message_limit_hour,
+            "CAPX_MESSAGE_LIMIT_DAY": self.message_limit_day,
             "SESSION_COOKIE_NAME": "capx_session",
             "SESSION_COOKIE_HTTPONLY": True,
             "SESSION_COOKIE_SAMESITE": "Lax",
@@ -196,6 +201,8 @@ def load_settings(env: Mapping[str, str] | None = None, instance_path: Path | No
         metabase_bot_password=env.get("CAPX_METABASE_BOT_PASSWORD", ""),
         wikidata_api_url=env.get("CAPX_WIKIDATA_API_URL", "https://www.wikidata.org/w/api.php"),
         lets_connect_api_url=env.get("CAPX_LETS_CONNECT_API_URL", "https://letsconnect.toolforge.org/api"),
+        message_limit_hour=_int(env, "CAPX_MESSAGE_LIMIT_HOUR", 5),
+        message_limit_day=_int(env, "CAPX_MESSAGE_LIMIT_DAY", 20),
     )
 
 
