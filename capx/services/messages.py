@@ -18,6 +18,7 @@ from flask import current_app
 from capx.clients.meta_wiki import MetaWikiClient, MetaWikiError, WikiUser
 from capx.extensions import db
 from capx.models import MessageLog, User, utcnow
+from capx.services import badges
 from capx.services.accounts import load_token
 from capx.services.pagination import Page, make_page
 
@@ -210,7 +211,10 @@ def send_message(client: MetaWikiClient, sender: User, recipient: str, method: s
             url = talk_diff_url(client, revision, page)
     except MetaWikiError as exc:
         return SendResult(False, error_key(exc.code), exc.code, log=_log(sender, name, method, "failed", exc.code))
-    return SendResult(True, log=_log(sender, name, method, "sent", url=url))
+    result = SendResult(True, log=_log(sender, name, method, "sent", url=url))
+    db.session.flush()
+    badges.recompute_user(sender)  # "messages sent" badges move with each message
+    return result
 
 
 def sent_log(sender: User, page_number: int, per_page: int = 20) -> tuple[Page, list[MessageLog]]:
