@@ -46,6 +46,57 @@ def sync_accounts_command() -> None:
         sys.exit(1)
 
 
+@capx_cli.command("sync-capacities")
+def sync_capacities_command() -> None:
+    """Refresh capacity names and descriptions from Metabase, Wikidata as fallback (daily job)."""
+    from capx.clients.metabase import metabase_client
+    from capx.clients.wikidata_entities import wikidata_entities_client
+    from capx.language import available_languages
+    from capx.services.capacity_sync import SyncFailed, sync_capacities
+
+    languages = [code for code in available_languages() if not code.startswith("qq")]
+    try:
+        summary = sync_capacities(metabase_client(), wikidata_entities_client(), languages, echo=click.echo)
+    except SyncFailed as exc:
+        click.echo(f"sync failed, nothing changed: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"capacities: {summary.upstream} upstream, {summary.matched} matched "
+               f"({summary.matched_by_name} by English name), {summary.added} added, "
+               f"{len(summary.unmatched)} not matched, {summary.missing} flagged missing, "
+               f"{summary.back} back upstream; {summary.names} names, {summary.descriptions} descriptions "
+               f"from Metabase, {summary.wikidata_descriptions} descriptions from Wikidata")
+
+
+@capx_cli.command("badges")
+def badges_command() -> None:
+    """Recompute every user's badge progress (daily job). Idempotent; hand-granted badges stay."""
+    from capx.services.badges import recompute_all
+
+    recompute_all(echo=click.echo)
+
+
+@capx_cli.command("grant-badge")
+@click.argument("username")
+@click.argument("badge")
+def grant_badge_command(username: str, badge: str) -> None:
+    """Grant a badge by hand (it is never taken away by the daily recomputation)."""
+    import sqlalchemy as sa
+
+    from capx.extensions import db
+    from capx.forms import normalize_username
+    from capx.models import User
+    from capx.services.badges import BADGE_CODES, grant
+
+    if badge not in BADGE_CODES:
+        raise click.ClickException(f"unknown badge {badge!r}; one of: {', '.join(BADGE_CODES)}")
+    user = db.session.scalar(sa.select(User).where(User.username == normalize_username(username)))
+    if user is None:
+        raise click.ClickException(f"no user named {username!r}")
+    grant(user, badge)
+    db.session.commit()
+    click.echo(f"{user.username}: badge {badge} granted")
+
+
 @capx_cli.command("make-staff")
 @click.argument("username")
 @click.option("--remove", is_flag=True, help="Take the staff flag away instead.")
@@ -65,6 +116,114 @@ def make_staff_command(username: str, remove: bool) -> None:
     click.echo(f"{user.username}: staff {'removed' if remove else 'granted'}")
 
 
+@capx_cli.command("org-manager")
+@click.argument("action", type=click.Choice(["add", "remove"]))
+@click.argument("organization")
+@click.argument("username")
+def org_manager_command(action: str, organization: str, username: str) -> None:
+    """Add or remove a manager of an organization (ORGANIZATION: id, acronym or English name)."""
+    import sqlalchemy as sa
+
+    from capx.extensions import db
+    from capx.forms import normalize_username
+    from capx.models import User
+    from capx.services import organizations as org_service
+
+    org = org_service.find_organization(organization)
+    if org is None:
+        raise click.ClickException(f"no organization {organization!r}")
+    user = db.session.scalar(sa.select(User).where(User.username == normalize_username(username)))
+    if user is None:
+        raise click.ClickException(f"no user named {username!r} (they must log in once first)")
+    changed = org_service.add_manager(org, user) if action == "add" else org_service.remove_manager(org, user.id)
+    db.session.commit()
+    verb = {"add": ("is now a manager of", "was already a manager of"),
+            "remove": ("is no longer a manager of", "was not a manager of")}[action][0 if changed else 1]
+    click.echo(f"{user.username} {verb} organization {org.id} ({org.name_in(['en'])})")
+
+
+@capx_cli.command("fetch-news")
+def fetch_news_command() -> None:
+    """Store the latest Diff posts for every tag organizations use (hourly job)."""
+    from capx.clients.diff import diff_client
+    from capx.services.news import fetch_news
+
+    summary = fetch_news(diff_client(), echo=click.echo)
+    click.echo(f"fetch-news: {summary.tags} tag(s), {summary.posts_added} new post(s), "
+               f"{summary.posts_updated} updated, {len(summary.failed)} failed")
+    if summary.failed and len(summary.failed) == summary.tags:
+        sys.exit(1)
+
+
+
+
+@capx_cli.command("mentorship-decrypt")
+@click.option("--key", "key_file", required=True, type=click.File("rb"),
+              help="The partner's RSA private key (PEM), kept on the partner's machine.")
+@click.option("--passphrase-env", metavar="VAR", default=None,
+              help="Name of an environment variable holding the private key's passphrase.")
+@click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-", show_default=True,
+              help="Where to write the CSV.")
+@click.argument("download", type=click.File("rb"))
+def mentorship_decrypt_command(key_file, passphrase_env, output, download) -> None:  # type: ignore[no-untyped-def]
+    """Decrypt a program's applications download (JSON) into CSV, on the partner's own machine.
+
+    Nothing is sent anywhere: the private key never leaves this computer.
+    """
+    import json
+    import os
+
+    from capx.services import mentorship_crypto
+
+    password = None
+    if passphrase_env:
+        value = os.environ.get(passphrase_env)
+        if value is None:
+            raise click.ClickException(f"environment variable {passphrase_env} is not set")
+        password = value.encode("utf-8")
+    try:
+        private_key = mentorship_crypto.load_private_key(key_file.read(), password)
+    except (ValueError, TypeError) as error:
+        raise click.ClickException(f"cannot read the private key: {error}") from None
+    try:
+        document = json.loads(download.read().decode("utf-8"))
+        text, errors = mentorship_crypto.applications_csv(private_key, document)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise click.ClickException(str(error)) from None
+    output.write(text)
+    for error in errors:
+        click.echo(f"skipped: {error}", err=True)
+    if errors:
+        sys.exit(1)
+
+
+@capx_cli.command("refresh-statistics")
+def refresh_statistics_command() -> None:
+    """Recompute the Data Analytics dashboard figures (scheduled job, every 10 minutes)."""
+    import time
+
+    from capx.services.statistics import refresh_statistics
+
+    started = time.perf_counter()
+    rows = refresh_statistics()
+    click.echo(f"statistics: {rows} figures in {time.perf_counter() - started:.1f} s")
+
+
 def register_cli(app: Flask) -> None:
     """Attach the command group to the app."""
     app.cli.add_command(capx_cli)
+
+
+@capx_cli.command("check-config")
+def check_config_command() -> None:
+    """Report what the deployment still lacks (no secret is printed); exit 1 if something is missing."""
+    from flask import current_app
+
+    from capx.services.config_check import MISSING, check_configuration
+
+    checks = check_configuration(current_app)
+    width = max(len(c.name) for c in checks)
+    for check in checks:
+        click.echo(f"{check.status:<8}{check.name:<{width + 2}}{check.detail}")
+    if any(c.status == MISSING for c in checks):
+        sys.exit(1)

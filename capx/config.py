@@ -122,6 +122,17 @@ class Settings:
     http_timeout: float
     source_url: str
     database_tls: bool = False
+    # Metabase (the Wikibase holding capacity names) and Wikidata (description fallback).
+    metabase_url: str = "https://metabase.wikibase.cloud"
+    metabase_consumer_key: str = ""
+    metabase_consumer_secret: str = ""
+    metabase_bot_user: str = ""
+    metabase_bot_password: str = ""
+    wikidata_api_url: str = "https://www.wikidata.org/w/api.php"
+    lets_connect_api_url: str = "https://letsconnect.toolforge.org/api"
+    # Messages a user may send through Meta-Wiki per hour and per day (anti-abuse).
+    message_limit_hour: int = 5
+    message_limit_day: int = 20
 
     @property
     def production(self) -> bool:
@@ -143,6 +154,15 @@ class Settings:
             "CAPX_TOKEN_KEYS": self.token_keys,
             "CAPX_HTTP_TIMEOUT": self.http_timeout,
             "CAPX_SOURCE_URL": self.source_url,
+            "CAPX_METABASE_URL": self.metabase_url,
+            "CAPX_METABASE_CONSUMER_KEY": self.metabase_consumer_key,
+            "CAPX_METABASE_CONSUMER_SECRET": self.metabase_consumer_secret,
+            "CAPX_METABASE_BOT_USER": self.metabase_bot_user,
+            "CAPX_METABASE_BOT_PASSWORD": self.metabase_bot_password,
+            "CAPX_WIKIDATA_API_URL": self.wikidata_api_url,
+            "CAPX_LETS_CONNECT_API_URL": self.lets_connect_api_url,
+            "CAPX_MESSAGE_LIMIT_HOUR": self.message_limit_hour,
+            "CAPX_MESSAGE_LIMIT_DAY": self.message_limit_day,
             "SESSION_COOKIE_NAME": "capx_session",
             "SESSION_COOKIE_HTTPONLY": True,
             "SESSION_COOKIE_SAMESITE": "Lax",
@@ -184,6 +204,15 @@ def load_settings(env: Mapping[str, str] | None = None, instance_path: Path | No
         http_timeout=float(_int(env, "CAPX_HTTP_TIMEOUT", 10)),
         source_url=env.get("CAPX_SOURCE_URL", "https://gitlab.wikimedia.org/toolforge-repos/capx"),
         database_tls=_flag(env.get("CAPX_DATABASE_TLS")),
+        metabase_url=env.get("CAPX_METABASE_URL", "https://metabase.wikibase.cloud").rstrip("/"),
+        metabase_consumer_key=env.get("CAPX_METABASE_CONSUMER_KEY", ""),
+        metabase_consumer_secret=env.get("CAPX_METABASE_CONSUMER_SECRET", ""),
+        metabase_bot_user=env.get("CAPX_METABASE_BOT_USER", ""),
+        metabase_bot_password=env.get("CAPX_METABASE_BOT_PASSWORD", ""),
+        wikidata_api_url=env.get("CAPX_WIKIDATA_API_URL", "https://www.wikidata.org/w/api.php"),
+        lets_connect_api_url=env.get("CAPX_LETS_CONNECT_API_URL", "https://letsconnect.toolforge.org/api"),
+        message_limit_hour=_int(env, "CAPX_MESSAGE_LIMIT_HOUR", 5),
+        message_limit_day=_int(env, "CAPX_MESSAGE_LIMIT_DAY", 20),
     )
 
 

@@ -120,13 +120,9 @@ def _test_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 def test_config(database_url: str, lets_connect_url: str, **extra: Any) -> dict[str, Any]:
     """Flask config for tests (also used by tests that build their own app)."""
-    from capx.config import engine_options
-
     config = {
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_url,
-        # The options must fit the test database, not the (SQLite) default of the environment.
-        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url),
         "SQLALCHEMY_BINDS": {"lets_connect": lets_connect_url},
         "CAPX_STRICT_MESSAGES": True,
         "CAPX_DEV_LOGIN": True,
@@ -182,8 +178,8 @@ def _empty_tables(app: Flask, include_reference: bool) -> None:
             tables = [t for t in reversed(db.metadatas[bind_key].sorted_tables)
                       if include_reference or t.name not in REFERENCE_TABLES]
             with engine.begin() as conn:
-                # Self-referencing tables (territory, capacity) cannot be emptied row by row with
-                # InnoDB's immediate foreign key checks.
+                # Self-referencing tables (capacity, territory) cannot be emptied row by row with
+                # foreign key checks on MariaDB.
                 mysql = engine.dialect.name in ("mysql", "mariadb")
                 if mysql:
                     conn.execute(sa.text("SET FOREIGN_KEY_CHECKS=0"))

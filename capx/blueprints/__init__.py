@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+from importlib import import_module
+
 from flask import Flask
+
+#: One module per area (one per line, so features landing together do not conflict).
+BLUEPRINT_MODULES = (
+    "main",
+    "auth",
+    "suggest",
+    "saved",
+    "directory",
+    "translation",
+    "profiles",
+    "organizations",
+    "events",
+    "mentorship",
+    "data",
+    "messages",
+    "reports",
+)
 
 
 def register_blueprints(app: Flask) -> None:
     """Register every area of the site."""
-    from capx.blueprints import auth, main, saved, suggest
-
-    for module in (main, auth, suggest, saved):
-        app.register_blueprint(module.bp)
+    for name in BLUEPRINT_MODULES:
+        app.register_blueprint(import_module(f"capx.blueprints.{name}").bp)

@@ -155,6 +155,11 @@ def load_reference(data_dir: Path = DATA_DIR, echo: Callable[[str], None] = prin
     load_simple(summary, "avatars", Avatar, "position",
                 ({"position": r["position"], "file_name": r["file"]} for r in read_data("avatars.json", data_dir)))
     load_organizations(summary, data_dir)
+    from capx.services.directory import load_thematic_categories
+
+    created = load_thematic_categories()
+    if created:
+        summary.added["thematic categories"] = created
     db.session.commit()
     for kind in sorted(set(summary.added) | set(summary.changed)):
         echo(f"{kind}: {summary.added.get(kind, 0)} added, {summary.changed.get(kind, 0)} changed")

@@ -1,0 +1,184 @@
+"""The Translate! page: capacity names and descriptions into any language, saved on Metabase,
+and connecting / disconnecting the user's Metabase account (OAuth 1.0a)."""
+
+from __future__ import annotations
+
+import logging
+
+import mwoauth
+import sqlalchemy as sa
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session,
+                   url_for)
+
+from capx.access import current_user, login_required, safe_next
+from capx.clients.metabase import MetabaseError, metabase_client
+from capx.clients.meta_wiki import MetaWikiClient, MetaWikiError
+from capx.extensions import db
+from capx.language import current_language
+from capx.models import Language
+from capx.services import translation as service
+from capx.services.pagination import make_page, requested_page
+from capx.services.reference import language_name
+from capx.services.secrets import decrypt_json, encrypt_json
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("translation", __name__)
+
+PER_PAGE = 20
+OAUTH_SESSION_KEY = "metabase_oauth_request"
+
+
+def _languages() -> list[tuple[str, str]]:
+    lang = current_language()
+    rows = db.session.scalars(sa.select(Language).where(Language.code != "en")).all()
+    return sorted(((row.code, f"{language_name(row, lang)} ({row.code})") for row in rows), key=lambda p: p[1].casefold())
+
+
+def _state() -> dict[str, str]:
+    args = request.values
+    lang = (args.get("lang") or "").strip().lower()
+    filter_ = args.get("filter") if args.get("filter") in service.FILTERS else "all"
+    sort = args.get("sort") if args.get("sort") in service.SORTS else "untranslated-first"
+    return {"lang": lang, "q": (args.get("q") or "").strip()[:100], "filter": filter_, "sort": sort,
+            "capacity": (args.get("capacity") or "").strip()}
+
+
+def _oauth_client() -> MetaWikiClient:
+    config = current_app.config
+    base = config["CAPX_METABASE_URL"]
+    return MetaWikiClient(f"{base}/w/index.php", f"{base}/w/api.php", config["CAPX_METABASE_CONSUMER_KEY"],
+                          config["CAPX_METABASE_CONSUMER_SECRET"])
+
+
+def _oauth_configured() -> bool:
+    config = current_app.config
+    return bool(config.get("CAPX_METABASE_CONSUMER_KEY") and config.get("CAPX_METABASE_CONSUMER_SECRET"))
+
+
+def _render(state: dict[str, str], row_errors: dict[int, dict[str, tuple[str, str]]] | None = None,
+            typed: dict[int, tuple[str, str]] | None = None, status: int = 200) -> tuple[str, int]:
+    languages = _languages()
+    codes = {code for code, _ in languages}
+    if state["lang"] not in codes:
+        default = current_language()
+        state["lang"] = default if default in codes else "pt-br" if "pt-br" in codes else (languages[0][0] if languages else "")
+    rows, translated, total = service.translation_rows(state["lang"], state["q"], state["filter"], state["sort"])
+    if state["capacity"].isdigit():
+        rows = [r for r in rows if r.id == int(state["capacity"])]
+    page = make_page(requested_page(request.values), PER_PAGE, len(rows))
+    visible = rows[page.offset:page.offset + PER_PAGE]
+    missing = [i for i in (row_errors or {}) if i not in {r.id for r in visible}]
+    if missing:
+        # The row the user just saved may have moved (now translated): show it first, with its errors.
+        everything, _, _ = service.translation_rows(state["lang"])
+        visible = [r for r in everything if r.id in missing] + visible
+    for row in visible:
+        if typed and row.id in typed:
+            row.name, row.description = typed[row.id]
+    config = current_app.config
+    can_write = _oauth_configured() or bool(config.get("CAPX_METABASE_BOT_USER") and config.get("CAPX_METABASE_BOT_PASSWORD"))
+    user = current_user()
+    return render_template(
+        "translation/index.html", state=state, languages=languages, rows=visible, page=page,
+        translated=translated, total=total, row_errors=row_errors or {}, oauth=_oauth_configured(),
+        metabase_user=service.metabase_username(user), can_write=can_write,
+        page_url=lambda n: url_for("translation.index", **{k: v for k, v in state.items() if v}, page=n),
+    ), status
+
+
+@bp.get("/translation")
+@login_required
+def index() -> tuple[str, int]:
+    """Capacities with English beside the target language, filters, search, sort, pagination."""
+    return _render(_state())
+
+
+@bp.post("/translation")
+@login_required
+def save() -> Response | tuple[str, int]:
+    """Save one capacity's name and description in the target language (to Metabase, then here)."""
+    state = _state()
+    try:
+        capacity_id = int(request.form.get("capacity_id", ""))
+    except ValueError:
+        abort(400)
+    name = (request.form.get("name") or "").strip()
+    description = (request.form.get("description") or "").strip()
+    if not state["lang"] or state["lang"] not in {code for code, _ in _languages()}:
+        abort(400)
+    errors: dict[str, tuple[str, str]] = {}
+    if len(name) > service.MAX_LABEL:
+        errors["label"] = ("too-long", "")
+    if len(description) > service.MAX_LABEL:
+        errors["description"] = ("too-long", "")
+    if not errors:
+        try:
+            result = service.save_translation(current_user(), capacity_id, state["lang"], name, description,
+                                              metabase_client(), current_app.config)
+        except LookupError:
+            abort(404)
+        except service.NoWriter:
+            errors["row"] = ("not-configured", "")
+        except MetabaseError as exc:
+            log.warning("Metabase bot login failed: %s", exc)
+            errors["row"] = (exc.code, exc.text)
+        else:
+            errors = result.errors
+            if not errors:
+                flash("translation-saved-as-user" if result.as_user else "translation-saved", "success")
+                return redirect(url_for("translation.index", **{k: v for k, v in state.items() if v},
+                                        page=request.form.get("page") or None) + f"#capacity-{capacity_id}")
+    return _render(state, {capacity_id: errors}, {capacity_id: (name, description)}, status=400)
+
+
+@bp.post("/translation/metabase/connect")
+@login_required
+def connect() -> Response | tuple[str, int]:
+    """Leg 1 of OAuth against Metabase: send the user there to allow CapX to edit as them."""
+    if not _oauth_configured():
+        abort(404)
+    back = safe_next(request.form.get("next"), url_for("translation.index"))
+    try:
+        redirect_url, request_token = _oauth_client().start_login(url_for("translation.callback", _external=True))
+    except MetaWikiError as exc:
+        log.warning("Metabase OAuth initiate failed: %s", exc)
+        flash("translation-connect-failed", "error")
+        return redirect(back)
+    session[OAUTH_SESSION_KEY] = encrypt_json(
+        {"key": request_token.key, "secret": request_token.secret, "next": back}, purpose="metabase-oauth").decode()
+    return redirect(redirect_url)
+
+
+@bp.get("/translation/metabase/callback")
+@login_required
+def callback() -> Response:
+    """Leg 3: store the user's Metabase access token (encrypted) with their Metabase user name."""
+    stored = session.pop(OAUTH_SESSION_KEY, None)
+    pending = decrypt_json(stored.encode(), purpose="metabase-oauth") if stored else None
+    if not pending:
+        flash("translation-connect-failed", "error")
+        return redirect(url_for("translation.index"))
+    client = _oauth_client()
+    try:
+        access = client.finish_login(mwoauth.RequestToken(pending["key"], pending["secret"]),
+                                     request.query_string.decode())
+        identity = client.identify(access)
+    except MetaWikiError as exc:
+        log.warning("Metabase OAuth failed: %s", exc)
+        flash("translation-connect-failed", "error")
+        return redirect(pending.get("next") or url_for("translation.index"))
+    service.connect_metabase(current_user(), (access.key, access.secret), identity.username)
+    db.session.commit()
+    flash("translation-connected", "success")
+    return redirect(pending.get("next") or url_for("translation.index"))
+
+
+@bp.post("/translation/metabase/disconnect")
+@login_required
+def disconnect() -> Response:
+    """Forget the user's Metabase token: later saves go through the bot."""
+    service.disconnect_metabase(current_user())
+    db.session.commit()
+    flash("translation-disconnected", "success")
+    return redirect(safe_next(request.form.get("next"), url_for("translation.index")))

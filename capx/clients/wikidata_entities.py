@@ -1,0 +1,94 @@
+"""Wikidata's ``wbgetentities``: labels and descriptions of items, with language fallback.
+
+(Kept apart from capx/clients/wikidata.py, which looks up people's items with SPARQL.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+import requests
+
+from capx.clients.http import RemoteServiceError, TimeoutSession, new_session
+
+BATCH = 50  # wbgetentities accepts at most 50 ids per request
+
+
+class WikidataError(RemoteServiceError):
+    """Wikidata failed, timed out, or refused."""
+
+
+@dataclass(frozen=True)
+class Term:
+    """A label or description: the text, the language it is really in, the language asked for."""
+
+    value: str
+    lang: str
+    for_lang: str
+
+
+@dataclass
+class EntityTerms:
+    """An item's labels and descriptions keyed by the requested language."""
+
+    qid: str
+    labels: dict[str, Term]
+    descriptions: dict[str, Term]
+
+
+class WikidataEntitiesClient:
+    """Reads item terms from the Wikidata action API."""
+
+    def __init__(self, api_url: str = "https://www.wikidata.org/w/api.php",
+                 session: TimeoutSession | None = None) -> None:
+        self.api_url = api_url
+        self.session = session or new_session()
+
+    def terms(self, qids: Iterable[str], languages: Iterable[str]) -> dict[str, EntityTerms]:
+        """Labels and descriptions of ``qids`` in ``languages`` (with fallback); missing items are left out.
+
+        Redirected (merged) items are reported under the requested id.
+        """
+        ids = sorted(set(qids))
+        langs = "|".join(sorted(set(languages)))
+        out: dict[str, EntityTerms] = {}
+        for start in range(0, len(ids), BATCH):
+            batch = ids[start:start + BATCH]
+            params = {"action": "wbgetentities", "props": "labels|descriptions", "languages": langs,
+                      "languagefallback": "1", "format": "json", "formatversion": "2", "ids": "|".join(batch)}
+            try:
+                response = self.session.get(self.api_url, params=params)
+            except requests.Timeout as exc:
+                raise WikidataError("Wikidata did not answer in time", "timeout") from exc
+            except requests.RequestException as exc:
+                raise WikidataError(f"Wikidata unreachable: {exc}", "unreachable") from exc
+            if response.status_code >= 400:
+                raise WikidataError(f"Wikidata answered HTTP {response.status_code}", f"http-{response.status_code}")
+            try:
+                data = response.json()
+            except ValueError as exc:
+                raise WikidataError("Wikidata answered something that is not JSON", "badjson") from exc
+            if "error" in data:
+                error = data["error"]
+                raise WikidataError(error.get("info") or error.get("code", "error"), error.get("code", "error"))
+            entities = data.get("entities")
+            if not isinstance(entities, dict):
+                raise WikidataError("Wikidata answered without entities", "badjson")
+            for key, entity in entities.items():
+                if "missing" in entity:
+                    continue
+                out[key] = EntityTerms(
+                    key,
+                    {lang: Term(t["value"], t.get("language", lang), lang) for lang, t in entity.get("labels", {}).items()},
+                    {lang: Term(t["value"], t.get("language", lang), lang)
+                     for lang, t in entity.get("descriptions", {}).items()},
+                )
+        return out
+
+
+def wikidata_entities_client() -> WikidataEntitiesClient:
+    """A client for the configured Wikidata API."""
+    from flask import current_app
+
+    return WikidataEntitiesClient(current_app.config.get("CAPX_WIKIDATA_API_URL", "https://www.wikidata.org/w/api.php"))

@@ -1,0 +1,223 @@
+"""The Capacity Directory: counts, organizations, adding to a profile, thematic categories,
+capacity suggestions and their moderation, and the root colours as a stylesheet.
+
+Names come from :func:`capx.services.capacities.capacity_tree` (loaded once per request); the
+functions here add a fixed number of aggregate queries, never one per capacity.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from capx.extensions import db
+from capx.models import (AVAILABLE, KNOWN, SUGGESTION_APPROVED, SUGGESTION_PENDING, SUGGESTION_REJECTED, WANTED,
+                         Capacity, CapacitySuggestion, CapacityText, Organization, OrganizationCapacity,
+                         OrganizationManager, Profile, ProfileCapacity, ThematicCategory,
+                         ThematicCategoryCapacity, User, utcnow)
+from capx.services.capacities import forget_tree
+
+#: Kinds a visitor can add from a capacity page.
+ADDABLE_KINDS = (KNOWN, WANTED)
+
+HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+#: The shipped thematic categories (loaded by ``flask capx load-reference`` when none exist yet;
+#: staff change them afterwards on /capacity/themes/edit).
+DEFAULT_THEMES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("linguistic-equity", "Linguistic Equity", (
+        "cultural-translation", "wikimedia-incubator", "wiktionary", "wikisource", "target-audience",
+        "community-engagement", "outreach", "digitization", "edit-a-thons", "diversity-equity-and-inclusion-dei")),
+    ("knowledge-gaps", "Knowledge Gaps", (
+        "research", "impact-assessment", "wikidata", "wikidata-query-service", "glam-wiki-project",
+        "photo-contest", "campaign", "wikimedia-commons", "survey", "wikimedian-in-residence")),
+    ("open-education", "Open Education", (
+        "education", "educational-programs", "youth-engagement", "computer-literacy", "training-method",
+        "tutorial", "learning-analytics", "wikibooks", "academic-skills", "workshop")),
+)
+
+
+# -- counts and organizations ------------------------------------------------------------------
+
+def capacity_counts(capacity_id: int) -> dict[str, int]:
+    """How many people (unlocked accounts) know, offer and want a capacity: one aggregate query."""
+    rows = db.session.execute(
+        sa.select(ProfileCapacity.kind, sa.func.count(sa.distinct(ProfileCapacity.profile_id)))
+        .join(Profile, Profile.id == ProfileCapacity.profile_id)
+        .join(User, User.id == Profile.user_id)
+        .where(ProfileCapacity.capacity_id == capacity_id, User.is_locked.is_(False))
+        .group_by(ProfileCapacity.kind)
+    ).all()
+    counts = {KNOWN: 0, AVAILABLE: 0, WANTED: 0}
+    counts.update({kind: n for kind, n in rows})
+    return counts
+
+
+def organizations_with(capacity_id: int, lang_chain: list[str]) -> list[tuple[Organization, str]]:
+    """Organizations (with at least one manager) that list the capacity, with their name, by name."""
+    has_manager = sa.exists().where(OrganizationManager.organization_id == Organization.id)
+    orgs = db.session.scalars(
+        sa.select(Organization)
+        .where(Organization.id.in_(sa.select(OrganizationCapacity.organization_id)
+                                   .where(OrganizationCapacity.capacity_id == capacity_id)), has_manager)
+        .options(selectinload(Organization.names))
+    ).all()
+    named = [(org, org.name_in(lang_chain)) for org in orgs]
+    return sorted(named, key=lambda pair: pair[1].casefold())
+
+
+# -- a user's own capacities -------------------------------------------------------------------
+
+def user_kinds(user: User | None, capacity_id: int) -> set[str]:
+    """The kinds under which the user's profile already lists the capacity."""
+    if user is None or user.profile is None:
+        return set()
+    return set(db.session.scalars(
+        sa.select(ProfileCapacity.kind).where(ProfileCapacity.profile_id == user.profile.id,
+                                              ProfileCapacity.capacity_id == capacity_id)))
+
+
+def add_to_profile(user: User, capacity_id: int, kind: str) -> bool:
+    """Add a capacity to the user's profile as known or wanted; False when it was already there.
+
+    The caller commits.
+    """
+    if kind not in ADDABLE_KINDS:
+        raise ValueError(kind)
+    from capx.services.accounts import ensure_profile
+
+    profile = ensure_profile(user)
+    if db.session.get(ProfileCapacity, (profile.id, capacity_id, kind)) is not None:
+        return False
+    db.session.add(ProfileCapacity(profile_id=profile.id, capacity_id=capacity_id, kind=kind))
+    profile.updated_at = utcnow()
+    return True
+
+
+# -- thematic categories ------------------------------------------------------------------------
+
+@dataclass
+class Theme:
+    """A thematic category with the ids of its capacities (in order)."""
+
+    id: int
+    code: str
+    name: str
+    message_key: str | None
+    capacity_ids: list[int]
+
+
+def themes() -> list[Theme]:
+    """Every thematic category with its capacities: two queries."""
+    categories = db.session.scalars(sa.select(ThematicCategory).order_by(ThematicCategory.position,
+                                                                          ThematicCategory.id)).all()
+    members: dict[int, list[int]] = {}
+    for category_id, capacity_id in db.session.execute(
+            sa.select(ThematicCategoryCapacity.category_id, ThematicCategoryCapacity.capacity_id)
+            .order_by(ThematicCategoryCapacity.category_id, ThematicCategoryCapacity.position)):
+        members.setdefault(category_id, []).append(capacity_id)
+    return [Theme(c.id, c.code, c.name, c.message_key, members.get(c.id, [])) for c in categories]
+
+
+def load_thematic_categories() -> int:
+    """Create the shipped thematic categories when there are none (staff edits are kept).
+
+    Returns how many categories were created; the caller commits.
+    """
+    if db.session.scalar(sa.select(sa.func.count()).select_from(ThematicCategory)):
+        return 0
+    ids = dict(db.session.execute(sa.select(Capacity.code, Capacity.id)).all())
+    for position, (code, name, capacity_codes) in enumerate(DEFAULT_THEMES):
+        category = ThematicCategory(code=code, name=name, message_key=f"directory-theme-{code}", position=position)
+        db.session.add(category)
+        db.session.flush()
+        for member_position, capacity_code in enumerate(c for c in capacity_codes if c in ids):
+            db.session.add(ThematicCategoryCapacity(category_id=category.id, capacity_id=ids[capacity_code],
+                                                    position=member_position))
+    db.session.flush()
+    return len(DEFAULT_THEMES)
+
+
+def set_theme_capacities(category: ThematicCategory, capacity_ids: list[int]) -> None:
+    """Replace a category's capacities (unknown ids are ignored); the caller commits."""
+    known = set(db.session.scalars(sa.select(Capacity.id).where(Capacity.id.in_(capacity_ids)))) if capacity_ids else set()
+    db.session.execute(sa.delete(ThematicCategoryCapacity).where(ThematicCategoryCapacity.category_id == category.id))
+    for position, capacity_id in enumerate(i for i in capacity_ids if i in known):
+        db.session.add(ThematicCategoryCapacity(category_id=category.id, capacity_id=capacity_id, position=position))
+
+
+# -- suggestions ---------------------------------------------------------------------------------
+
+def create_suggestion(user: User, title: str, description: str, reason: str | None,
+                      parent_id: int | None) -> CapacitySuggestion:
+    """Queue a suggested capacity for staff; the caller commits."""
+    if parent_id is not None and db.session.get(Capacity, parent_id) is None:
+        parent_id = None
+    suggestion = CapacitySuggestion(user_id=user.id, title=title.strip(), description=description.strip(),
+                                    reason=(reason or "").strip() or None, suggested_parent_id=parent_id,
+                                    status=SUGGESTION_PENDING)
+    db.session.add(suggestion)
+    return suggestion
+
+
+def _unique_code(name: str) -> str:
+    base = re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-")[:80] or "capacity"
+    existing = set(db.session.scalars(sa.select(Capacity.code).where(Capacity.code.like(f"{base}%"))))
+    code, n = base, 2
+    while code in existing:
+        code, n = f"{base}-{n}", n + 1
+    return code
+
+
+def approve_suggestion(suggestion: CapacitySuggestion, staff: User, parent_id: int | None, name: str,
+                       description: str, note: str | None) -> Capacity:
+    """Create the capacity (English name and description, source "local") under ``parent_id``.
+
+    A capacity without parent becomes a new root. The caller commits.
+    """
+    siblings = db.session.scalar(sa.select(sa.func.count()).select_from(Capacity)
+                                 .where(Capacity.parent_id.is_(None) if parent_id is None
+                                        else Capacity.parent_id == parent_id)) or 0
+    capacity = Capacity(code=_unique_code(name), parent_id=parent_id, position=siblings, missing_upstream=False)
+    db.session.add(capacity)
+    db.session.flush()
+    db.session.add(CapacityText(capacity_id=capacity.id, lang="en", name=name.strip()[:255],
+                                description=description.strip() or None, name_source="local",
+                                description_source="local" if description.strip() else None))
+    suggestion.status = SUGGESTION_APPROVED
+    suggestion.capacity_id = capacity.id
+    suggestion.decided_by_id = staff.id
+    suggestion.decided_at = utcnow()
+    suggestion.note = (note or "").strip() or None
+    forget_tree()
+    return capacity
+
+
+def reject_suggestion(suggestion: CapacitySuggestion, staff: User, note: str) -> None:
+    """Reject with a note the suggester sees; the caller commits."""
+    suggestion.status = SUGGESTION_REJECTED
+    suggestion.decided_by_id = staff.id
+    suggestion.decided_at = utcnow()
+    suggestion.note = note.strip()
+
+
+# -- colours ------------------------------------------------------------------------------------
+
+def colors_css() -> str:
+    """A stylesheet giving each root capacity (and its descendants' cards) its colour.
+
+    Colours live in the capacity table; the Content-Security-Policy forbids inline styles, so
+    pages link this generated stylesheet and mark elements with ``data-root="<code>"``.
+    """
+    rows = db.session.execute(sa.select(Capacity.code, Capacity.color)
+                              .where(Capacity.parent_id.is_(None), Capacity.color.is_not(None))
+                              .order_by(Capacity.position)).all()
+    lines = ["/* Generated from the capacity table: one colour per root capacity. */"]
+    for code, color in rows:
+        if not HEX_COLOR.match(color or "") or not re.fullmatch(r"[a-z0-9-]+", code):
+            continue
+        lines.append(f'[data-root="{code}"] {{ --capacity-color: {color}; }}')
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,105 @@
+"""Diff news for organizations: the fetch job and what profile pages read.
+
+``flask capx fetch-news`` (hourly) fetches, for every Diff tag some organization uses, the latest
+posts and upserts them by link. When Diff is unreachable nothing is deleted: pages keep showing the
+last good copy.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from typing import Callable
+
+import sqlalchemy as sa
+
+from capx.clients.diff import DiffClient, DiffError, DiffPostData
+from capx.extensions import db
+from capx.models import DiffPost, DiffPostTag, OrganizationDiffTag, utcnow
+
+POSTS_PER_TAG = 5
+EXCERPT_MAX = 600
+_TAG_RE = re.compile(r"<[^>]*>")
+_SPACE_RE = re.compile(r"\s+")
+
+
+def plain_text(fragment: str, limit: int | None = None) -> str:
+    """HTML as plain text: scripts and tags removed, entities unescaped, spaces collapsed."""
+    text = re.sub(r"(?is)<(script|style)\b.*?</\1\s*>", " ", fragment or "")
+    text = _TAG_RE.sub(" ", text)
+    text = _SPACE_RE.sub(" ", html.unescape(text)).strip()
+    text = text.replace("\u00a0", " ")
+    if limit and len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return text
+
+
+@dataclass
+class NewsSummary:
+    tags: int = 0
+    posts_added: int = 0
+    posts_updated: int = 0
+    failed: list[str] = field(default_factory=list)
+
+
+def tags_in_use() -> list[str]:
+    """Every Diff tag slug some organization uses."""
+    return list(db.session.scalars(sa.select(OrganizationDiffTag.slug).distinct().order_by(OrganizationDiffTag.slug)))
+
+
+def store_posts(slug: str, posts: list[DiffPostData], summary: NewsSummary) -> None:
+    """Upsert posts by link and remember they belong to ``slug``."""
+    if not posts:
+        return
+    existing = {p.link: p for p in db.session.scalars(
+        sa.select(DiffPost).where(DiffPost.link.in_([p.link for p in posts])))}
+    for data in posts:
+        title = plain_text(data.title_html, 500) or data.link
+        excerpt = plain_text(data.excerpt_html, EXCERPT_MAX)
+        post = existing.get(data.link)
+        if post is None:
+            post = DiffPost(link=data.link, title=title, published_at=data.published_at, excerpt=excerpt,
+                            fetched_at=utcnow())
+            db.session.add(post)
+            db.session.flush()
+            existing[data.link] = post
+            summary.posts_added += 1
+        else:
+            post.title, post.published_at, post.excerpt, post.fetched_at = title, data.published_at, excerpt, utcnow()
+            summary.posts_updated += 1
+        if db.session.get(DiffPostTag, (post.id, slug)) is None:
+            db.session.add(DiffPostTag(post_id=post.id, slug=slug))
+
+
+def fetch_news(client: DiffClient, echo: Callable[[str], None] = print, per_tag: int = POSTS_PER_TAG) -> NewsSummary:
+    """Fetch and store the latest posts of every tag in use; one commit per tag."""
+    summary = NewsSummary()
+    slugs = tags_in_use()
+    echo(f"fetch-news: {len(slugs)} tag(s) in use")
+    for slug in slugs:
+        summary.tags += 1
+        try:
+            tag_id = client.tag_id(slug)
+            if tag_id is None:
+                echo(f"  {slug}: no such tag on Diff")
+                continue
+            posts = client.posts(tag_id, per_page=per_tag)
+        except DiffError as error:
+            summary.failed.append(slug)
+            echo(f"  {slug}: failed ({error.code}): keeping the stored posts")
+            continue
+        before = summary.posts_added
+        store_posts(slug, posts, summary)
+        db.session.commit()
+        echo(f"  {slug}: {len(posts)} post(s), {summary.posts_added - before} new")
+    return summary
+
+
+def posts_for_tags(slugs: list[str], limit: int = 5) -> list[DiffPost]:
+    """The newest stored posts having any of these tags (one query)."""
+    if not slugs:
+        return []
+    ids = sa.select(DiffPostTag.post_id).where(DiffPostTag.slug.in_(slugs))
+    return list(db.session.scalars(sa.select(DiffPost).where(DiffPost.id.in_(ids))
+                                   .order_by(DiffPost.published_at.desc(), DiffPost.id.desc()).limit(limit)))

@@ -1,0 +1,307 @@
+"""Profiles: finding them, showing them, saving an edit, exporting and deleting an account.
+
+Every function takes the user it acts for explicitly; ownership checks stay in the views.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from capx.clients.wikidata import WikidataClient, WikidataError
+from capx.extensions import db
+from capx.forms import normalize_username
+from capx.models import (
+    AVAILABLE,
+    CAPACITY_KINDS,
+    KNOWN,
+    WANTED,
+    Avatar,
+    Language,
+    MessageLog,
+    OAuthToken,
+    Organization,
+    OrganizationManager,
+    Profile,
+    ProfileAffiliation,
+    ProfileCapacity,
+    ProfileLanguage,
+    ProfileProject,
+    ProfileTerritory,
+    SavedOrganization,
+    SavedProfile,
+    User,
+    UserBadge,
+    WikimediaProject,
+    utcnow,
+)
+
+log = logging.getLogger(__name__)
+
+BIO_MAX = 2000
+MAX_LANGUAGES = 20
+MAX_TERRITORIES = 10
+MAX_AFFILIATIONS = 10
+#: A Wikidata lookup is trusted this long before it is asked again.
+WIKIDATA_CACHE = dt.timedelta(days=1)
+
+
+def find_user(url_name: str) -> User | None:
+    """The (not locked) user with this name as written in URLs (underscores for spaces)."""
+    name = normalize_username(url_name)
+    if not name:
+        return None
+    user = db.session.scalar(sa.select(User).where(User.username == name))
+    if user is None or user.is_locked:
+        return None
+    return user
+
+
+def load_profile(user: User, create: bool = False) -> Profile:
+    """The user's profile with every list on it loaded in one query per relation.
+
+    Every user has a profile (made at login); should one be missing, pages get an empty unsaved
+    one and only ``create=True`` (a POST) stores it.
+    """
+    profile = db.session.scalar(
+        sa.select(Profile).where(Profile.user_id == user.id).options(
+            selectinload(Profile.capacities),
+            selectinload(Profile.languages).selectinload(ProfileLanguage.language),
+            selectinload(Profile.territories).selectinload(ProfileTerritory.territory),
+            selectinload(Profile.affiliations).selectinload(ProfileAffiliation.organization)
+            .selectinload(Organization.names),
+            selectinload(Profile.projects).selectinload(ProfileProject.project),
+            selectinload(Profile.avatar), selectinload(Profile.bio_language)))
+    if profile is None:
+        if not create:
+            return Profile(user_id=user.id, show_wikidata_photo=False, show_wikidata_item=False)
+        from capx.services.accounts import ensure_profile
+
+        profile = ensure_profile(user)
+    return profile
+
+
+def capacity_ids(profile: Profile, kind: str) -> list[int]:
+    """The profile's capacities of one kind (known, available or wanted), in id order."""
+    return sorted(pc.capacity_id for pc in profile.capacities if pc.kind == kind)
+
+
+def managed_organizations(user: User) -> list[Organization]:
+    """Organizations the user manages (with their names loaded)."""
+    return list(db.session.scalars(
+        sa.select(Organization).join(OrganizationManager, OrganizationManager.organization_id == Organization.id)
+        .where(OrganizationManager.user_id == user.id).options(selectinload(Organization.names))
+        .order_by(Organization.id)))
+
+
+def avatars() -> list[Avatar]:
+    """The avatars to choose from, in order."""
+    return list(db.session.scalars(sa.select(Avatar).order_by(Avatar.position)))
+
+
+def projects() -> list[WikimediaProject]:
+    """Every Wikimedia project, by name."""
+    return list(db.session.scalars(sa.select(WikimediaProject).order_by(WikimediaProject.name)))
+
+
+def languages_by_id(ids: list[int]) -> dict[int, Language]:
+    if not ids:
+        return {}
+    return {lang.id: lang for lang in db.session.scalars(sa.select(Language).where(Language.id.in_(ids)))}
+
+
+def alt_account_owner(name: str, user: User) -> User | None:
+    """Another CapX user whose account this name is (None when it is nobody else's)."""
+    return db.session.scalar(sa.select(User).where(User.username == name, User.id != user.id))
+
+
+# -- saving an edit ------------------------------------------------------------------------------
+
+@dataclass
+class ProfileInput:
+    """A validated edit of a profile (ids already checked against the reference data)."""
+
+    bio: str | None
+    bio_language_id: int | None
+    avatar_id: int | None
+    show_wikidata_photo: bool
+    show_wikidata_item: bool
+    alt_account: str | None
+    capacities: dict[str, list[int]]
+    languages: list[tuple[int, int]]  # (language id, proficiency)
+    territories: list[int]
+    affiliations: list[int]
+    projects: list[int]
+    lets_connect_imported: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _replace(rows: list[Any], new_rows: list[Any]) -> None:
+    rows.clear()
+    db.session.flush()
+    rows.extend(new_rows)
+
+
+def save_profile(profile: Profile, data: ProfileInput) -> None:
+    """Write the whole edit (the caller commits: one transaction)."""
+    profile.bio = data.bio or None
+    profile.bio_language_id = data.bio_language_id if data.bio else None
+    profile.avatar_id = data.avatar_id
+    profile.show_wikidata_photo = data.show_wikidata_photo
+    profile.show_wikidata_item = data.show_wikidata_item
+    profile.alt_account = data.alt_account or None
+    _replace(profile.capacities, [ProfileCapacity(capacity_id=cid, kind=kind)
+                                  for kind in CAPACITY_KINDS for cid in data.capacities.get(kind, [])])
+    _replace(profile.languages, [ProfileLanguage(language_id=lid, proficiency=level, position=i)
+                                 for i, (lid, level) in enumerate(data.languages)])
+    _replace(profile.territories, [ProfileTerritory(territory_id=tid, position=i)
+                                   for i, tid in enumerate(data.territories)])
+    _replace(profile.affiliations, [ProfileAffiliation(organization_id=oid, position=i)
+                                    for i, oid in enumerate(data.affiliations)])
+    _replace(profile.projects, [ProfileProject(project_id=pid, position=i) for i, pid in enumerate(data.projects)])
+    if data.lets_connect_imported and profile.lets_connect_imported_at is None:
+        profile.lets_connect_imported_at = utcnow()
+    profile.updated_at = utcnow()
+
+
+def refresh_wikidata(profile: Profile, username: str, client: WikidataClient, force: bool = False) -> bool:
+    """Look up the user's Wikidata item and photo unless a recent answer is cached.
+
+    Returns False when Wikidata failed (the cached values stay as they were).
+    """
+    if not force and profile.wikidata_checked_at and utcnow() - profile.wikidata_checked_at < WIKIDATA_CACHE:
+        return True
+    try:
+        person = client.person_for_username(username)
+    except WikidataError as exc:
+        log.info("Wikidata lookup for %s failed: %s", username, exc.code)
+        return False
+    profile.wikidata_qid = person.qid if person else None
+    profile.wikidata_photo = person.image if person else None
+    profile.wikidata_checked_at = utcnow()
+    return True
+
+
+# -- export and deletion -------------------------------------------------------------------------
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() + "Z" if value else None
+
+
+def export_user(user: User) -> dict[str, Any]:
+    """Everything stored about the user, as JSON-ready data (codes and names, not only ids)."""
+    from capx.services import badges as badge_service
+    from capx.services import lets_connect
+
+    profile = load_profile(user)
+    capacities = {kind: [pc.capacity.code for pc in profile.capacities if pc.kind == kind]
+                  for kind in (KNOWN, AVAILABLE, WANTED)}
+    saved_people = db.session.scalars(
+        sa.select(User.username).join(SavedProfile, SavedProfile.saved_user_id == User.id)
+        .where(SavedProfile.owner_id == user.id).order_by(User.username)).all()
+    saved_orgs = db.session.scalars(
+        sa.select(SavedOrganization.organization_id).where(SavedOrganization.owner_id == user.id)).all()
+    sent = db.session.scalars(sa.select(MessageLog).where(MessageLog.sender_id == user.id)
+                              .order_by(MessageLog.created_at)).all()
+    received = db.session.scalars(sa.select(MessageLog).where(MessageLog.recipient_id == user.id)
+                                  .order_by(MessageLog.created_at)).all()
+    managed = db.session.scalars(sa.select(OrganizationManager.organization_id)
+                                 .where(OrganizationManager.user_id == user.id)).all()
+    tokens = db.session.scalars(sa.select(OAuthToken.provider).where(OAuthToken.user_id == user.id)).all()
+    badges = db.session.scalars(sa.select(UserBadge).where(UserBadge.user_id == user.id)
+                                .order_by(UserBadge.badge)).all()
+    registration = lets_connect.get_registration(user)
+
+    def message(row: MessageLog) -> dict[str, Any]:
+        return {"to": row.recipient_username, "method": row.method, "status": row.status,
+                "error_code": row.error_code, "talk_page_url": row.talk_page_url, "at": _iso(row.created_at)}
+
+    data: dict[str, Any] = {
+        "account": {
+            "username": user.username, "central_id": user.central_id,
+            "wiki_registered_at": _iso(user.registered_at), "created_at": _iso(user.created_at),
+            "last_login_at": _iso(user.last_login_at), "interface_language": user.interface_language,
+            "is_staff": user.is_staff, "oauth_tokens_stored_for": sorted(tokens),
+        },
+        "profile": {
+            "bio": profile.bio,
+            "bio_language": profile.bio_language.code if profile.bio_language else None,
+            "avatar": profile.avatar.file_name if profile.avatar else None,
+            "show_wikidata_photo": profile.show_wikidata_photo,
+            "show_wikidata_item": profile.show_wikidata_item,
+            "wikidata_item": profile.wikidata_qid, "wikidata_photo": profile.wikidata_photo,
+            "wikidata_checked_at": _iso(profile.wikidata_checked_at),
+            "alternative_account": profile.alt_account,
+            "capacities": capacities,
+            "languages": [{"code": pl.language.code, "proficiency": badge_service.proficiency_name(pl.proficiency)}
+                          for pl in profile.languages],
+            "territories": [pt.territory.code for pt in profile.territories],
+            "affiliations": [{"id": pa.organization_id, "name": pa.organization.name_in(["en"])}
+                             for pa in profile.affiliations],
+            "projects": [pp.project.code for pp in profile.projects],
+            "lets_connect_registered_at": _iso(profile.lets_connect_registered_at),
+            "lets_connect_imported_at": _iso(profile.lets_connect_imported_at),
+            "updated_at": _iso(profile.updated_at),
+        },
+        "organizations_managed": sorted(managed),
+        "saved_profiles": list(saved_people),
+        "saved_organizations": sorted(saved_orgs),
+        "messages_sent": [message(m) for m in sent],
+        "messages_received": [message(m) for m in received],
+        "badges": [{"badge": b.badge, "progress": b.progress, "earned_at": _iso(b.earned_at),
+                    "granted_by_hand": b.granted_by_hand, "displayed": b.displayed} for b in badges],
+        "lets_connect_registration": lets_connect.registration_export(registration),
+    }
+    data.update(_other_features_export(user))
+    return data
+
+
+def _other_features_export(user: User) -> dict[str, Any]:
+    """Rows of tables other features add (bug reports, mentorship applications, ...).
+
+    Found by introspection: every table with a foreign key to user.id that the export above does
+    not cover is exported as plain column values, so a feature merged later is never forgotten.
+    """
+    covered = {"user", "profile", "oauth_token", "saved_profile", "saved_organization", "message_log",
+               "organization_manager", "user_badge", "event"}
+    out: dict[str, Any] = {}
+    for table in db.metadatas[None].sorted_tables:
+        if table.name in covered:
+            continue
+        columns = [fk.parent for fk in table.foreign_keys if fk.column.table.name == "user"]
+        if not columns:
+            continue
+        condition = sa.or_(*(c == user.id for c in columns))
+        rows = db.session.execute(sa.select(table).where(condition)).mappings().all()
+        if rows:
+            out[table.name] = [{k: (_iso(v) if isinstance(v, dt.datetime) else
+                                    (None if isinstance(v, bytes) else v)) for k, v in row.items()} for row in rows]
+    return out
+
+
+def delete_account(user: User) -> None:
+    """Erase the user and everything about them, in one transaction, then void their sessions.
+
+    Rows that belong to the user go by ON DELETE CASCADE (profile and its lists, saved lists both
+    ways, message logs as sender and receiver, tokens, badges, managers, and the tables other
+    features add). The Let's Connect record is erased in its own database first: if that fails,
+    nothing is deleted.
+    """
+    from capx.services import lets_connect
+    from capx.services.accounts import end_sessions
+
+    lets_connect.erase_registration(user)
+    end_sessions(user)
+    db.session.flush()
+    user_id = user.id
+    # Logs of messages sent to this name before the account existed carry no recipient_id.
+    db.session.execute(sa.delete(MessageLog).where(MessageLog.recipient_id.is_(None),
+                                                   MessageLog.recipient_username == user.username))
+    db.session.expunge(user)
+    db.session.execute(sa.delete(User).where(User.id == user_id))
+    db.session.commit()

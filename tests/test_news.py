@@ -1,0 +1,195 @@
+"""Diff news: the WordPress client on recorded responses (errors included), the fetch-news job
+(upsert by link, sanitized excerpts, last good copy kept), and the profile reading stored posts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+import requests
+import responses
+import sqlalchemy as sa
+
+from capx.clients.diff import DIFF_API, DiffClient, DiffError
+from capx.extensions import db
+from capx.models import DiffPost, DiffPostTag, OrganizationDiffTag
+from capx.services.news import fetch_news, plain_text, posts_for_tags
+from tests.conftest import add_recorded, html_text, recorded
+from tests.orgs_helpers import make_org
+
+TAG_ID = 94123
+
+
+def add_tag(app: Any, org_id: int, slug: str, name: str) -> None:
+    with app.app_context():
+        db.session.add(OrganizationDiffTag(organization_id=org_id, slug=slug, name=name))
+        db.session.commit()
+
+
+# -- client ----------------------------------------------------------------------------------------
+
+def test_client_tag_and_posts(app: Any, mocked_http: responses.RequestsMock) -> None:
+    add_recorded(mocked_http, "diff-wordpress-posts-by-tag", "tag-by-slug")
+    add_recorded(mocked_http, "diff-wordpress-posts-by-tag", "posts-by-tag-fields")
+    with app.app_context():
+        client = DiffClient()
+        assert client.tag_id("capacity-exchange") == TAG_ID
+        posts = client.posts(TAG_ID)
+    assert [p.published_at for p in posts] == [dt.datetime(2025, 5, 20, 14), dt.datetime(2025, 2, 11, 9, 30),
+                                               dt.datetime(2024, 11, 5, 16, 45)]
+    assert posts[1].title_html == "Meet the &#8220;Capacity Exchange&#8221; mentorship programs"
+    assert "User-Agent" in mocked_http.calls[0].request.headers
+    assert "CapX" in mocked_http.calls[0].request.headers["User-Agent"]
+
+
+def test_client_unknown_tag(app: Any, mocked_http: responses.RequestsMock) -> None:
+    add_recorded(mocked_http, "diff-wordpress-posts-by-tag", "tag-by-slug-unknown")
+    with app.app_context():
+        assert DiffClient().tag_id("no-such-tag") is None
+
+
+@pytest.mark.parametrize("sample,code", [("posts-error-invalid-param", "rest_invalid_param")])
+def test_client_wordpress_error(app: Any, mocked_http: responses.RequestsMock, sample: str, code: str) -> None:
+    add_recorded(mocked_http, "diff-wordpress-posts-by-tag", sample)
+    with app.app_context(), pytest.raises(DiffError) as info:
+        DiffClient()._get("posts", recorded("diff-wordpress-posts-by-tag", sample)["request"]["params"])
+    assert info.value.code == code
+
+
+def test_client_page_out_of_range(app: Any, mocked_http: responses.RequestsMock) -> None:
+    add_recorded(mocked_http, "diff-wordpress-posts-by-tag", "posts-error-page-out-of-range")
+    params = recorded("diff-wordpress-posts-by-tag", "posts-error-page-out-of-range")["request"]["params"]
+    with app.app_context(), pytest.raises(DiffError) as info:
+        DiffClient()._get("posts", params)
+    assert info.value.code == "rest_post_invalid_page_number"
+
+
+@pytest.mark.allow_network_errors
+def test_client_timeout_and_html_error(app: Any, mocked_http: responses.RequestsMock) -> None:
+    mocked_http.add("GET", f"{DIFF_API}/tags", body=requests.ConnectTimeout("slow"))
+    with app.app_context(), pytest.raises(DiffError) as info:
+        DiffClient().tag_id("x")
+    assert info.value.code == "timeout"
+    mocked_http.replace("GET", f"{DIFF_API}/tags", body="<html>Bad gateway</html>", status=502,
+                        content_type="text/html")
+    with app.app_context(), pytest.raises(DiffError) as info:
+        DiffClient().tag_id("x")
+    assert info.value.code == "http-502"
+    mocked_http.replace("GET", f"{DIFF_API}/tags", json={"not": "a list"})
+    with app.app_context(), pytest.raises(DiffError) as info:
+        DiffClient().tag_id("x")
+    assert info.value.code == "bad-response"
+
+
+def test_plain_text_sanitizing() -> None:
+    assert plain_text("<p>A look back [&hellip;]</p>\n") == "A look back […]"
+    assert plain_text("Meet the &#8220;CapX&#8221;") == "Meet the “CapX”"
+    assert plain_text("<script>alert(1)</script><b>Bold</b>&nbsp;text &lt;tag&gt;") == "Bold text <tag>"
+    assert plain_text("x" * 50, limit=10) == "x" * 9 + "…"
+
+
+# -- the job ---------------------------------------------------------------------------------------
+
+def test_fetch_news_stores_and_upserts(app: Any, mocked_http: responses.RequestsMock, make_user: Any) -> None:
+    manager = make_user("Manager One")
+    org = make_org(app, managers=(manager,))
+    add_tag(app, org, "capacity-exchange", "Capacity Exchange")
+    add_recorded(mocked_http, "diff-wordpress-posts-by-tag", "tag-by-slug")
+    add_recorded(mocked_http, "diff-wordpress-posts-by-tag", "posts-by-tag-fields")
+    lines: list[str] = []
+    with app.app_context():
+        summary = fetch_news(DiffClient(), echo=lines.append)
+        assert (summary.tags, summary.posts_added, summary.failed) == (1, 3, [])
+        posts = db.session.scalars(sa.select(DiffPost).order_by(DiffPost.published_at.desc())).all()
+        assert posts[1].title == "Meet the “Capacity Exchange” mentorship programs"
+        assert posts[0].excerpt.startswith("A look back at how") and posts[0].excerpt.endswith("[…]")
+        assert "<" not in posts[0].excerpt
+        # running again updates, never duplicates
+        summary = fetch_news(DiffClient(), echo=lines.append)
+        assert (summary.posts_added, summary.posts_updated) == (0, 3)
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(DiffPost)) == 3
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(DiffPostTag)) == 3
+    assert lines[0] == "fetch-news: 1 tag(s) in use" and "capacity-exchange: 3 post(s), 3 new" in lines[1]
+
+
+@pytest.mark.allow_network_errors
+def test_last_good_copy_kept_when_diff_is_down(app: Any, client: Any, login: Any,
+                                               mocked_http: responses.RequestsMock, make_user: Any) -> None:
+    manager = make_user("Manager One")
+    org = make_org(app, managers=(manager,))
+    add_tag(app, org, "capacity-exchange", "Capacity Exchange")
+    add_recorded(mocked_http, "diff-wordpress-posts-by-tag", "tag-by-slug")
+    add_recorded(mocked_http, "diff-wordpress-posts-by-tag", "posts-by-tag-fields")
+    with app.app_context():
+        fetch_news(DiffClient(), echo=lambda _l: None)
+    mocked_http.reset()
+    mocked_http.add("GET", f"{DIFF_API}/tags", body=requests.ConnectionError("down"))
+    lines: list[str] = []
+    with app.app_context():
+        summary = fetch_news(DiffClient(), echo=lines.append)
+        assert summary.failed == ["capacity-exchange"]
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(DiffPost)) == 3
+    assert "failed (unreachable): keeping the stored posts" in lines[1]
+    # the profile shows the stored posts, newest first, without calling Diff
+    login(client, manager)
+    page = html_text(client.get(f"/organization_profile/{org}"))
+    assert page.index("The Capacity Exchange, one year on") < page.index("Capacity Exchange: a new home for peer learning")
+    assert "Meet the “Capacity Exchange” mentorship programs" in page
+
+
+def test_tag_errors_and_unknown_tags_do_not_stop_the_job(app: Any, mocked_http: responses.RequestsMock,
+                                                        make_user: Any) -> None:
+    manager = make_user("Manager One")
+    org = make_org(app, managers=(manager,))
+    add_tag(app, org, "no-such-tag", "No such tag")
+    add_tag(app, org, "capacity-exchange", "Capacity Exchange")
+    add_recorded(mocked_http, "diff-wordpress-posts-by-tag", "tag-by-slug-unknown")
+    add_recorded(mocked_http, "diff-wordpress-posts-by-tag", "tag-by-slug")
+    # Diff refuses the posts request (recorded WordPress error body, served for our request)
+    error = recorded("diff-wordpress-posts-by-tag", "posts-error-invalid-param")["response"]
+    mocked_http.add("GET", f"{DIFF_API}/posts", json=error["body"], status=error["status"])
+    lines: list[str] = []
+    with app.app_context():
+        summary = fetch_news(DiffClient(), echo=lines.append)
+    assert summary.failed == ["capacity-exchange"] and summary.posts_added == 0
+    assert any("no-such-tag: no such tag on Diff" in line for line in lines)
+    assert any("failed (rest_invalid_param)" in line for line in lines)
+
+
+def test_no_posts_for_a_tag(app: Any, mocked_http: responses.RequestsMock, make_user: Any) -> None:
+    manager = make_user("Manager One")
+    org = make_org(app, managers=(manager,))
+    add_tag(app, org, "empty-tag", "Empty tag")
+    mocked_http.add("GET", f"{DIFF_API}/tags", json=[{"id": 94124, "slug": "empty-tag", "name": "Empty tag"}])
+    add_recorded(mocked_http, "diff-wordpress-posts-by-tag", "posts-by-tag-none")
+    with app.app_context():
+        summary = fetch_news(DiffClient(), echo=lambda _l: None)
+    assert summary.posts_added == 0 and not summary.failed
+
+
+def test_fetch_news_command(app: Any, mocked_http: responses.RequestsMock, make_user: Any) -> None:
+    manager = make_user("Manager One")
+    org = make_org(app, managers=(manager,))
+    add_tag(app, org, "capacity-exchange", "Capacity Exchange")
+    add_recorded(mocked_http, "diff-wordpress-posts-by-tag", "tag-by-slug")
+    add_recorded(mocked_http, "diff-wordpress-posts-by-tag", "posts-by-tag-fields")
+    result = app.test_cli_runner().invoke(args=["capx", "fetch-news"])
+    assert result.exit_code == 0, result.output
+    assert "fetch-news: 1 tag(s), 3 new post(s), 0 updated, 0 failed" in result.output
+
+
+def test_posts_for_tags(app: Any) -> None:
+    with app.app_context():
+        assert posts_for_tags([]) == []
+        for i in range(7):
+            post = DiffPost(link=f"https://diff.wikimedia.org/{i}", title=f"P{i}",
+                            published_at=dt.datetime(2025, 1, 1 + i))
+            db.session.add(post)
+            db.session.flush()
+            db.session.add(DiffPostTag(post_id=post.id, slug="a" if i % 2 else "b"))
+            if i == 6:
+                db.session.add(DiffPostTag(post_id=post.id, slug="a"))
+        db.session.commit()
+        assert [p.title for p in posts_for_tags(["a", "b"])] == ["P6", "P5", "P4", "P3", "P2"]
+        assert [p.title for p in posts_for_tags(["a"], limit=10)] == ["P6", "P5", "P3", "P1"]

@@ -1,0 +1,230 @@
+"""Export and deletion of one's data: everything about the user is exported, and deletion leaves
+no row about them in any table that references users or profiles (found by introspection)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import sqlalchemy as sa
+
+from capx.extensions import db
+from capx.models import (
+    Capacity,
+    Event,
+    Language,
+    LetsConnectRegistration,
+    MessageLog,
+    OAuthToken,
+    Organization,
+    OrganizationManager,
+    OrganizationName,
+    Profile,
+    ProfileAffiliation,
+    ProfileCapacity,
+    ProfileLanguage,
+    ProfileProject,
+    ProfileTerritory,
+    SavedOrganization,
+    SavedProfile,
+    Territory,
+    User,
+    UserBadge,
+    WikimediaProject,
+    utcnow,
+)
+from tests.conftest import html_text
+
+
+def fill_everything(app, user, other):
+    """Give ``user`` a row in every table about users, with ``other`` on the other side."""
+    with app.app_context():
+        profile = db.session.scalar(sa.select(Profile).where(Profile.user_id == user.id))
+        other_profile = db.session.scalar(sa.select(Profile).where(Profile.user_id == other.id))
+        cap = db.session.scalar(sa.select(Capacity).limit(1))
+        lang = db.session.scalar(sa.select(Language).where(Language.code == "pt"))
+        terr = db.session.scalar(sa.select(Territory).where(Territory.code == "BRA"))
+        proj = db.session.scalar(sa.select(WikimediaProject).limit(1))
+        org = Organization(acronym="EX")
+        org.names.append(OrganizationName(lang="en", name="Example Group"))
+        db.session.add(org)
+        db.session.flush()
+        profile.bio = "My bio"
+        profile.alt_account = "Ana Alt"
+        profile.lets_connect_registered_at = utcnow()
+        db.session.add_all([
+            ProfileCapacity(profile_id=profile.id, capacity_id=cap.id, kind="known"),
+            ProfileLanguage(profile_id=profile.id, language_id=lang.id, proficiency=6),
+            ProfileTerritory(profile_id=profile.id, territory_id=terr.id),
+            ProfileAffiliation(profile_id=profile.id, organization_id=org.id),
+            ProfileProject(profile_id=profile.id, project_id=proj.id),
+            SavedProfile(owner_id=user.id, saved_user_id=other.id),
+            SavedProfile(owner_id=other.id, saved_user_id=user.id),
+            SavedOrganization(owner_id=user.id, organization_id=org.id),
+            MessageLog(sender_id=user.id, recipient_username=other.username, recipient_id=other.id, method="email",
+                       status="sent"),
+            MessageLog(sender_id=other.id, recipient_username=user.username, recipient_id=user.id, method="talk",
+                       status="sent"),
+            MessageLog(sender_id=other.id, recipient_username=user.username, recipient_id=None, method="talk",
+                       status="failed"),
+            OAuthToken(user_id=user.id, provider="meta", token_encrypted=b"secret"),
+            UserBadge(user_id=user.id, badge="messenger", progress=1, granted_by_hand=True, earned_at=utcnow()),
+            OrganizationManager(organization_id=org.id, user_id=user.id),
+            LetsConnectRegistration(user_id=user.id, username=user.username, email="ana@example.org",
+                                    role="board-member", topics="education"),
+            # The other user's own rows, which must survive.
+            ProfileCapacity(profile_id=other_profile.id, capacity_id=cap.id, kind="wanted"),
+            LetsConnectRegistration(user_id=other.id, username=other.username, email="bruno@example.org",
+                                    role="paid-staff"),
+        ])
+        db.session.add(Event(organization_id=org.id, title="Edit-a-thon", url="https://example.org",
+                             start_at=utcnow(), end_at=utcnow(), format="online", created_by_id=user.id))
+        db.session.commit()
+
+
+def referencing_columns(table_name: str) -> list[sa.Column]:
+    """Every column, in every table of the main database, that is a foreign key to ``table_name``.id."""
+    out = []
+    for table in db.metadatas[None].sorted_tables:
+        for fk in table.foreign_keys:
+            if fk.column.table.name == table_name and fk.column.name == "id":
+                out.append(fk.parent)
+    return out
+
+
+def test_every_foreign_key_to_user_says_what_happens_on_delete(app):
+    with app.app_context():
+        columns = referencing_columns("user")
+        assert len(columns) >= 9
+        for column in columns:
+            fk = next(iter(column.foreign_keys))
+            assert fk.ondelete in ("CASCADE", "SET NULL"), f"{column.table.name}.{column.name}"
+        for column in referencing_columns("profile"):
+            assert next(iter(column.foreign_keys)).ondelete == "CASCADE", column.table.name
+
+
+def test_delete_removes_every_row_about_the_user(client, make_user, login, app):
+    ana, bruno = make_user("Ana Exemplo"), make_user("Bruno Exemplo")
+    fill_everything(app, ana, bruno)
+    with app.app_context():
+        ana_profile_id = db.session.scalar(sa.select(Profile.id).where(Profile.user_id == ana.id))
+    login(client, ana)
+    page = html_text(client.get("/profile/delete"))
+    assert "bug reports" in page and "mentorship applications" in page and "Connect registration" in page
+    # Without ticking the confirmation nothing happens.
+    assert client.post("/profile/delete", data={}).status_code == 422
+    response = client.post("/profile/delete", data={"confirm": "1"})
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    with app.app_context():
+        for column in referencing_columns("user"):
+            left = db.session.scalar(sa.select(sa.func.count()).select_from(column.table).where(column == ana.id))
+            assert left == 0, f"{column.table.name}.{column.name} still has rows about the user"
+        for column in referencing_columns("profile"):
+            left = db.session.scalar(sa.select(sa.func.count()).select_from(column.table)
+                                     .where(column == ana_profile_id))
+            assert left == 0, f"{column.table.name}.{column.name} still has rows about the profile"
+        assert db.session.get(User, ana.id) is None
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(MessageLog)
+                                 .where(MessageLog.recipient_username == "Ana Exemplo")) == 0
+        assert db.session.scalar(sa.select(LetsConnectRegistration).where(
+            LetsConnectRegistration.user_id == ana.id)) is None
+        # Other people's data stays.
+        assert db.session.get(User, bruno.id) is not None
+        assert db.session.scalar(sa.select(LetsConnectRegistration).where(
+            LetsConnectRegistration.user_id == bruno.id)) is not None
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(ProfileCapacity)) == 1
+        assert db.session.scalar(sa.select(Event.created_by_id)) is None
+    # Logged out: the session no longer works.
+    assert client.get("/profile").status_code == 302
+    assert "/login" in client.get("/profile").headers["Location"]
+
+
+def test_delete_requires_post_with_csrf(client, make_user, login, app):
+    ana = make_user("Ana Exemplo")
+    login(client, ana)
+    assert client.post("/profile/delete", data={"confirm": "1"}, csrf=False).status_code == 400
+    with app.app_context():
+        assert db.session.get(User, ana.id) is not None
+
+
+def test_other_sessions_of_the_deleted_user_are_void(client, make_user, login, app):
+    ana = make_user("Ana Exemplo")
+    login(client, ana)
+    other_device = app.test_client()
+    login(other_device, ana)
+    client.post("/profile/delete", data={"confirm": "1"})
+    assert other_device.get("/profile").status_code == 302
+
+
+def test_export_contains_everything_stored(client, make_user, login, app):
+    ana, bruno = make_user("Ana Exemplo"), make_user("Bruno Exemplo")
+    fill_everything(app, ana, bruno)
+    login(client, ana)
+    response = client.get("/profile/export")
+    assert response.status_code == 200 and response.mimetype == "application/json"
+    assert "attachment" in response.headers["Content-Disposition"]
+    data = json.loads(response.data)
+    assert data["account"]["username"] == "Ana Exemplo"
+    assert data["account"]["oauth_tokens_stored_for"] == ["meta"]
+    assert "secret" not in response.get_data(as_text=True)  # the token itself is never exported
+    profile = data["profile"]
+    assert profile["bio"] == "My bio" and profile["alternative_account"] == "Ana Alt"
+    assert len(profile["capacities"]["known"]) == 1
+    assert profile["languages"] == [{"code": "pt", "proficiency": "native"}]
+    assert profile["territories"] == ["BRA"] and profile["affiliations"][0]["name"] == "Example Group"
+    assert len(profile["projects"]) == 1
+    assert data["saved_profiles"] == ["Bruno Exemplo"] and len(data["saved_organizations"]) == 1
+    assert len(data["messages_sent"]) == 1 and len(data["messages_received"]) == 1
+    assert data["badges"][0]["badge"] == "messenger" and data["badges"][0]["granted_by_hand"] is True
+    assert data["lets_connect_registration"]["email"] == "ana@example.org"
+    assert "bruno@example.org" not in response.get_data(as_text=True)
+    assert len(data["organizations_managed"]) == 1
+
+
+def test_export_and_delete_only_ever_act_on_the_logged_in_user(client, make_user, login, app):
+    ana, bruno = make_user("Ana Exemplo"), make_user("Bruno Exemplo")
+    login(client, bruno)
+    data = json.loads(client.get("/profile/export?user_id=%d&username=Ana_Exemplo" % ana.id).data)
+    assert data["account"]["username"] == "Bruno Exemplo"
+    # There is no route to edit, delete or export another user's data.
+    assert client.get("/profile/Ana_Exemplo/edit").status_code == 404
+    assert client.post("/profile/Ana_Exemplo/delete", data={"confirm": "1"}).status_code in (404, 405)
+    assert client.get("/profile/Ana_Exemplo/export").status_code == 404
+    client.post("/profile/edit", data={"bio": "Bruno's bio", "user_id": str(ana.id), "save": "1"})
+    with app.app_context():
+        assert db.session.scalar(sa.select(Profile.bio).where(Profile.user_id == ana.id)) is None
+        assert db.session.scalar(sa.select(Profile.bio).where(Profile.user_id == bruno.id)) == "Bruno's bio"
+
+
+@pytest.mark.parametrize("path", ["/profile/export", "/profile/delete", "/profile/badges", "/profile/lets-connect",
+                                  "/profile/lets-connect/import"])
+def test_anonymous_visitors_are_sent_to_login(client, path):
+    response = client.get(path)
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_tables_added_by_other_features_are_exported_and_cascade(client, make_user, login, app):
+    """A table another feature adds later (e.g. bug reports) is found by introspection: exported,
+    and its rows go with the account through ON DELETE CASCADE."""
+    metadata = db.metadatas[None]
+    table = sa.Table("zz_feature_report", metadata,
+                     sa.Column("id", sa.Integer, primary_key=True),
+                     sa.Column("author_id", sa.Integer, sa.ForeignKey("user.id", ondelete="CASCADE")),
+                     sa.Column("title", sa.String(100)))
+    ana = make_user("Ana Exemplo")
+    try:
+        with app.app_context():
+            table.create(db.engine)
+            with db.engine.begin() as conn:
+                conn.execute(table.insert().values(author_id=ana.id, title="Broken button"))
+        login(client, ana)
+        data = json.loads(client.get("/profile/export").data)
+        assert data["zz_feature_report"] == [{"id": 1, "author_id": ana.id, "title": "Broken button"}]
+        client.post("/profile/delete", data={"confirm": "1"})
+        with app.app_context():
+            assert db.session.scalar(sa.select(sa.func.count()).select_from(table)) == 0
+    finally:
+        with app.app_context():
+            db.session.remove()
+            table.drop(db.engine, checkfirst=True)
+        metadata.remove(table)
