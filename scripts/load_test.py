@@ -125,7 +125,7 @@ def report(rows: list[dict[str, str]], peaks: dict[int, int], args: argparse.Nam
         f"- Throughput: {float(total['Requests/s']):.1f} requests per second.",
         f"- Error rate: {failures / max(requests, 1):.2%} ({failures} of {requests}).",
         f"- Worst page p95: {worst_p95:.0f} ms (goal ≤ {P95_GOAL_MS} ms: {'met' if worst_p95 <= P95_GOAL_MS else 'NOT met'}).",
-        f"- Peak memory per worker (RSS): " + ", ".join(f"{v / 2**20:.0f} MiB" for v in sorted(peaks.values()))
+        "- Peak memory per worker (RSS): " + ", ".join(f"{v / 2**20:.0f} MiB" for v in sorted(peaks.values()))
         + f" (goal ≤ {MEMORY_GOAL_MIB} MiB: {'met' if peak_mib <= MEMORY_GOAL_MIB else 'NOT met'}).",
         "",
     ]

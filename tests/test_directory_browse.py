@@ -108,7 +108,7 @@ def test_search_matches_descriptions_and_caps_query_length(client):
 
 def test_directory_uses_a_fixed_number_of_queries(client, app):
     for view in ("cards", "tree", "themes"):
-        _, before = count_queries(app, lambda: client.get(f"/capacity?view={view}"))
+        _, before = count_queries(app, lambda view=view: client.get(f"/capacity?view={view}"))
         assert before <= 6, view
     _, search = count_queries(app, lambda: client.get("/capacity?q=press"))
     assert search <= 6

@@ -111,7 +111,9 @@ def _render_profile(user: User) -> str:
         "profiles/view.html", user=user, profile=profile, is_own=is_own, caps=caps, languages=languages,
         territories=territories, affiliations=affiliations, managed=managed,
         badges=badge_service.displayed_badges(user), avatar=avatar_url(profile),
-        share_url=profile_url(user), birthday=format_date(user.registered_at, "long") if user.registered_at else None, is_saved=(not is_own and user.id in saved_profile_ids(me, [user.id])))
+        share_url=profile_url(user),
+        birthday=format_date(user.registered_at, "long") if user.registered_at else None,
+        is_saved=(not is_own and user.id in saved_profile_ids(me, [user.id])))
 
 
 @bp.get("/profile")
