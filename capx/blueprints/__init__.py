@@ -7,7 +7,7 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     """Register every area of the site."""
-    from capx.blueprints import auth, main, saved, suggest
+    from capx.blueprints import auth, explore, main, saved, suggest
 
-    for module in (main, auth, suggest, saved):
+    for module in (main, auth, suggest, saved, explore):
         app.register_blueprint(module.bp)
