@@ -68,8 +68,8 @@ DEFAULT_SHOW = (WANTED, AVAILABLE)
 TAGS = (("learner", WANTED), ("sharer", AVAILABLE), ("proficient", KNOWN))
 
 PER_PAGE = 24
-#: Counting stops after this many matches ("more than 200 profiles"), see module docstring.
-COUNT_CAP = 200
+#: Counting stops after this many matches ("more than 100 profiles"), see module docstring.
+COUNT_CAP = 100
 #: A value filter matching at most this many rows drives the query from its index (else: walk by date).
 SELECTIVE = 3000
 #: Longest name search honoured (longer input is cut).
