@@ -291,3 +291,9 @@ def test_capped_count_says_more_than(client: Any, people: dict[str, Any], monkey
     deep = client.get("/feed?include_incomplete=1&page=6")
     assert deep.status_code == 200  # counting goes further for deeper pages
     assert card_names(html_text(deep)) == ["Dayo Okafor"]
+
+
+def test_no_js_affiliation_search_offers_organizations(client: Any, people: dict[str, Any]) -> None:
+    html = html_text(client.get("/feed?picker_search=affiliation&affiliation_q=movement"))
+    assert f'name="affiliation" value="{people["wmb"]}"' in html
+    assert "Wiki Movement Brazil" in html

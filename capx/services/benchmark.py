@@ -9,6 +9,7 @@ comparable. Add a case by appending to the list :func:`default_cases` returns.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -25,7 +26,7 @@ TRIVIAL_CASE = ("trivial (/healthz)", "/healthz")
 
 def default_cases() -> list[tuple[str, str]]:
     """The benchmark cases, as (name, path). Others append their pages here (/home, /data_analytics_dashboard)."""
-    codes = dict(db.session.execute(sa.select(Capacity.code, Capacity.id)).tuples().all())
+    codes = dict(db.session.execute(sa.select(Capacity.code, Capacity.id)).all())
     leaf = codes.get("social-media") or min(codes.values())
     root = codes.get("communication") or min(codes.values())
     return [
@@ -52,7 +53,7 @@ class CaseResult:
 def percentile(values: list[float], fraction: float) -> float:
     """The value below which ``fraction`` of the sorted values fall (nearest rank)."""
     ordered = sorted(values)
-    rank = max(0, min(len(ordered) - 1, round(fraction * len(ordered) + 0.5) - 1))
+    rank = max(0, min(len(ordered) - 1, math.ceil(fraction * len(ordered)) - 1))
     return ordered[rank]
 
 

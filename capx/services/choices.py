@@ -87,7 +87,7 @@ def organization_choices() -> list[Choice]:
         for org_id, lang, name in db.session.execute(
                 sa.select(OrganizationName.organization_id, OrganizationName.lang, OrganizationName.name)):
             names.setdefault(org_id, {})[lang] = name
-        acronyms = dict(db.session.execute(sa.select(Organization.id, Organization.acronym)).tuples().all())
+        acronyms = dict(db.session.execute(sa.select(Organization.id, Organization.acronym)).all())
         out = []
         for org_id, by_lang in names.items():
             label = next((by_lang[c] for c in chain if by_lang.get(c)), None) or next(iter(by_lang.values()))

@@ -92,7 +92,7 @@ def _context() -> dict[str, Any]:
     territories = db.session.execute(sa.select(Territory.id, Territory.parent_id)).all()
     return {
         "capacities": list(db.session.scalars(sa.select(Capacity.id).order_by(Capacity.id))),
-        "languages": dict(db.session.execute(sa.select(Language.code, Language.id)).tuples().all()),
+        "languages": dict(db.session.execute(sa.select(Language.code, Language.id)).all()),
         "countries": [t.id for t in territories if t.parent_id is not None],
         "regions": [t.id for t in territories if t.parent_id is None],
         "organizations": list(db.session.scalars(sa.select(Organization.id).order_by(Organization.id))),
@@ -130,14 +130,14 @@ def _insert_batch(numbers: list[int], seed: int, ctx: dict[str, Any]) -> None:
          "is_staff": False, "is_locked": False, "session_generation": 0, "created_at": r["created"]}
         for n, r in rows.items()])
     user_ids = dict(db.session.execute(
-        sa.select(User.central_id, User.id).where(User.central_id.in_([DEMO_CENTRAL_BASE - n for n in numbers]))).tuples().all())
+        sa.select(User.central_id, User.id).where(User.central_id.in_([DEMO_CENTRAL_BASE - n for n in numbers]))).all())
     db.session.execute(sa.insert(Profile), [
         {"user_id": user_ids[DEMO_CENTRAL_BASE - n], "bio": r["bio"], "bio_language_id": r["bio_language"],
          "avatar_id": r["avatar"], "updated_at": r["updated"], "show_wikidata_photo": False,
          "show_wikidata_item": False}
         for n, r in rows.items()])
     profile_ids = dict(db.session.execute(
-        sa.select(Profile.user_id, Profile.id).where(Profile.user_id.in_(list(user_ids.values())))).tuples().all())
+        sa.select(Profile.user_id, Profile.id).where(Profile.user_id.in_(list(user_ids.values())))).all())
     caps, langs, terrs, affs, projs = [], [], [], [], []
     for n, r in rows.items():
         pid = profile_ids[user_ids[DEMO_CENTRAL_BASE - n]]
