@@ -73,6 +73,19 @@ def _page_url(endpoint: str, filters: Any) -> Callable[[int], str]:
     return lambda number: _url(endpoint, filters.at_page(number).params())
 
 
+#: Messages every card repeats: formatted once per page rather than once per card.
+CARD_TEXT_KEYS = ("explore-tag-learner", "explore-tag-sharer", "explore-tag-proficient", "explore-card-wanted",
+                  "explore-card-available", "explore-card-known", "explore-card-territory", "explore-card-languages",
+                  "explore-view-profile", "explore-view-organization", "explore-saved-remove")
+
+
+def card_texts() -> dict[str, Any]:
+    """The messages of CARD_TEXT_KEYS in the request's language."""
+    from capx.language import msg
+
+    return {key: msg(key) for key in CARD_TEXT_KEYS}
+
+
 def _per_page() -> int:
     return int(current_app.config.get("CAPX_EXPLORE_PER_PAGE", service.PER_PAGE))
 
@@ -109,7 +122,7 @@ def feed() -> Any:
         "explore/feed.html", filters=filters, results=results, pickers=pickers, chips=chips,
         clear_url=_url("explore.feed", filters.cleared().params()),
         page_url=_page_url("explore.feed", filters),
-        exchanges=service.EXCHANGES, show_kinds=service.SHOW_KINDS,
+        exchanges=service.EXCHANGES, show_kinds=service.SHOW_KINDS, t=card_texts(),
         open_panel=bool(search_step) or filters.active)
 
 
@@ -121,7 +134,7 @@ def saved() -> str:
     assert user is not None
     results = service.saved_profiles(user, requested_page(request.args), per_page=_per_page())
     organizations = service.saved_organizations(user)
-    return render_template("explore/saved.html", results=results, organizations=organizations,
+    return render_template("explore/saved.html", results=results, organizations=organizations, t=card_texts(),
                            page_url=lambda n: url_for("explore.saved", page=n))
 
 
@@ -148,4 +161,4 @@ def organization_list() -> Any:
         "explore/organizations.html", filters=filters, results=results, pickers=pickers, chips=chips,
         clear_url=_url("explore.organization_list", []),
         page_url=_page_url("explore.organization_list", filters),
-        exchanges=service.EXCHANGES, open_panel=bool(search_step) or filters.active)
+        exchanges=service.EXCHANGES, open_panel=bool(search_step) or filters.active, t=card_texts())
