@@ -10,7 +10,7 @@ button of a picker) is rendered directly, with the candidates to tick.
 from __future__ import annotations
 
 from typing import Any, Callable
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 
@@ -73,6 +73,24 @@ def _page_url(endpoint: str, filters: Any) -> Callable[[int], str]:
     return lambda number: _url(endpoint, filters.at_page(number).params())
 
 
+def link_profiles(cards: list[service.ProfileCard]) -> list[service.ProfileCard]:
+    """Set each card's link: the profile page (``profiles.view``), or its plain path until that page exists."""
+    has_view = "profiles.view" in current_app.view_functions
+    for card in cards:
+        card.href = (url_for("profiles.view", username=card.url_name) if has_view
+                     else "/profile/" + quote(card.url_name))
+    return cards
+
+
+def link_organizations(cards: list[service.OrganizationCard]) -> list[service.OrganizationCard]:
+    """Set each card's link: the organization profile (``organizations.profile``), or its plain path."""
+    has_view = "organizations.profile" in current_app.view_functions
+    for card in cards:
+        card.href = (url_for("organizations.profile", organization_id=card.id) if has_view
+                     else f"/organization_profile/{card.id}")
+    return cards
+
+
 #: Messages every card repeats: formatted once per page rather than once per card.
 CARD_TEXT_KEYS = ("explore-tag-learner", "explore-tag-sharer", "explore-tag-proficient", "explore-card-wanted",
                   "explore-card-available", "explore-card-known", "explore-card-territory", "explore-card-languages",
@@ -104,6 +122,7 @@ def feed() -> Any:
         if target is not None:
             return target
     results = service.search_profiles(filters, current_user(), per_page=_per_page())
+    link_profiles(results.items)
     if results.page.number != filters.page and not search_step:
         # Past the last page: show the last one, under its own link.
         return redirect(_url("explore.feed", filters.at_page(results.page.number).params()))
@@ -133,7 +152,8 @@ def saved() -> str:
     user = current_user()
     assert user is not None
     results = service.saved_profiles(user, requested_page(request.args), per_page=_per_page())
-    organizations = service.saved_organizations(user)
+    organizations = link_organizations(service.saved_organizations(user))
+    link_profiles(results.items)
     return render_template("explore/saved.html", results=results, organizations=organizations, t=card_texts(),
                            page_url=lambda n: url_for("explore.saved", page=n))
 
@@ -149,6 +169,7 @@ def organization_list() -> Any:
         if target is not None:
             return target
     results = service.search_organizations(filters, current_user(), per_page=_per_page())
+    link_organizations(results.items)
     if results.page.number != filters.page and not search_step:
         return redirect(_url("explore.organization_list", filters.at_page(results.page.number).params()))
     pickers = {

@@ -557,6 +557,7 @@ class ProfileCard:
     languages: list[tuple[str, str, str]] = field(default_factory=list)  # (label, code, direction)
     territories: list[str] = field(default_factory=list)
     saved: bool = False
+    href: str = ""  # the profile's address, set by the blueprint (profiles are another area's pages)
 
     @property
     def url_name(self) -> str:
@@ -730,6 +731,7 @@ class OrganizationCard:
     capacities: dict[str, list[CapacityNode]] = field(default_factory=_empty_capacities)
     territories: list[str] = field(default_factory=list)
     saved: bool = False
+    href: str = ""  # the organization profile's address, set by the blueprint
 
     @property
     def tags(self) -> list[str]:
