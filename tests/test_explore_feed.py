@@ -297,3 +297,11 @@ def test_no_js_affiliation_search_offers_organizations(client: Any, people: dict
     html = html_text(client.get("/feed?picker_search=affiliation&affiliation_q=movement"))
     assert f'name="affiliation" value="{people["wmb"]}"' in html
     assert "Wiki Movement Brazil" in html
+
+
+@pytest.mark.parametrize("lang", ["pt-br", "ar", "qqx"])
+def test_pages_render_in_every_interface_language(client: Any, people: dict[str, Any], lang: str) -> None:
+    for url in (f"/feed?territory=LAC&uselang={lang}", f"/feed/saved?uselang={lang}",
+                f"/organization_list?uselang={lang}"):
+        response = client.get(url)
+        assert response.status_code == 200, url
