@@ -58,6 +58,9 @@ def test_nobody_else_can_read_a_list(app: Any, client: Any, make_user: Any, logi
     login(client, other)
     for url in ("/feed/saved", f"/feed/saved?user={owner.id}", f"/feed/saved?owner_id={owner.id}"):
         assert card_names(html_text(client.get(url))) == []
+    # There is no address for someone else's list.
+    assert client.get(f"/feed/saved/{owner.id}").status_code == 404
+    assert client.get("/feed/saved/Owner").status_code == 404
     # The saved person learns nothing either: their Explore card and the list show no trace.
     login(client, ana)
     assert "Owner" not in html_text(client.get("/feed/saved"))
