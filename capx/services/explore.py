@@ -494,15 +494,13 @@ def profile_conditions(filters: ProfileFilters, tree: CapacityTree) -> tuple[lis
     # "IS NOT TRUE" rather than "= 0": locked accounts are rare, and SQLite without statistics would
     # otherwise drive the whole query from the index on is_locked and sort every profile.
     conditions: list[Any] = [User.is_locked.is_not(True)]
-    if filters.name:
-        conditions.append(sa.or_(_contains(User.username, filters.name),
-                                 _contains(Profile.alt_account, filters.name)))
+    probes: list[Any] = []
     if not filters.capacities:
         if filters.exchange:
-            conditions.append(_probe(ProfileCapacity.profile_id == Profile.id,
-                                     ProfileCapacity.kind.in_(_kinds(filters.exchange))))
+            probes.append(_probe(ProfileCapacity.profile_id == Profile.id,
+                                 ProfileCapacity.kind.in_(_kinds(filters.exchange))))
         elif not filters.include_incomplete:
-            conditions.append(_probe(ProfileCapacity.profile_id == Profile.id))
+            probes.append(_probe(ProfileCapacity.profile_id == Profile.id))
     links = _link_filters(filters, tree)
     driver = None
     if links:
@@ -514,7 +512,18 @@ def profile_conditions(filters: ProfileFilters, tree: CapacityTree) -> tuple[lis
         if i == driver:
             conditions.append(Profile.id.in_(sa.select(column).where(*where)))
         else:
-            conditions.append(_probe(column == Profile.id, *probe))
+            probes.append(_probe(column == Profile.id, *probe))
+    if filters.name:
+        name = sa.or_(_contains(User.username, filters.name), _contains(Profile.alt_account, filters.name))
+        if probes:
+            # Probe only the profiles whose name matches: databases attach a condition on profile
+            # alone (the probes) to the profile table, before the join with user, and would run
+            # them for every profile walked, most of which the name then rejects.
+            conditions.append(sa.case((name, sa.and_(*probes)), else_=sa.false()))
+        else:
+            conditions.append(name)
+    else:
+        conditions += probes
     return conditions, driver is None
 
 
