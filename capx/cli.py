@@ -33,6 +33,28 @@ def seed_demo_command(profiles: int, seed: int) -> None:
     seed_demo(profiles, seed, echo=click.echo)
 
 
+@capx_cli.command("bench")
+@click.option("--profiles", default=100_000, show_default=True, help="Demo profiles to have in the database first.")
+@click.option("--requests", "requests_", default=60, show_default=True, help="Measured requests per case (at least 50).")
+@click.option("--seed", default=1, show_default=True, help="Random seed of the demo data.")
+@click.option("--no-seed", is_flag=True, help="Measure the database as it is, without seeding.")
+def bench_command(profiles: int, requests_: int, seed: int, no_seed: bool) -> None:
+    """Seed demo profiles, then measure server time of Explore and the organization list (p50, p95)."""
+    from flask import current_app
+
+    from capx.services.benchmark import run_benchmark
+    from capx.services.demo import seed_demo
+
+    if requests_ < 50:
+        raise click.BadParameter("at least 50 requests per case", param_hint="--requests")
+    if not no_seed:
+        seed_demo(profiles, seed, echo=click.echo)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    results = run_benchmark(app, requests=requests_, echo=click.echo)
+    if any(r.status != 200 for r in results):
+        raise click.ClickException("a case did not answer 200")
+
+
 @capx_cli.command("sync-accounts")
 def sync_accounts_command() -> None:
     """Apply global renames and locks from Meta-Wiki to every stored account (daily job)."""

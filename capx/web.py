@@ -77,6 +77,21 @@ def init_app(app: Flask) -> None:
             "has_endpoint": lambda endpoint: endpoint in app.view_functions,
         }
 
+    @app.teardown_appcontext
+    def release_session(_error: BaseException | None) -> None:
+        # Runs before Flask-SQLAlchemy's own teardown (teardowns run in reverse order). When the
+        # database went away mid-request, the rollback in session.remove() fails too; the
+        # response is already made, so drop the dead connection instead of turning it into a 500.
+        try:
+            db.session.remove()
+        except DATABASE_DOWN as exc:
+            log.warning("database connection lost at the end of a request: %s", exc)
+            try:
+                db.session.invalidate()
+            except Exception:  # noqa: BLE001 - the connection is gone either way
+                pass
+            db.session.registry.clear()
+
     @app.after_request
     def security_headers(response: Response) -> Response:
         headers = response.headers

@@ -21,6 +21,7 @@ BLUEPRINT_MODULES = (
     "data",
     "messages",
     "reports",
+    "explore",
 )
 
 

@@ -1,0 +1,185 @@
+"""Explore (/feed), saved profiles (/feed/saved) and the public organization list (/organization_list).
+
+Filters live in the query string. A filter form (GET, works without JavaScript) submits picker
+ids and helper fields; the view answers with a redirect to the canonical link of the same search
+(``/feed?capacity=12&exchange=sharer&territory=LAC&language=pt``), so every result page is a short,
+shareable link and the back button works. The pickers' no-JavaScript search step (the "Search"
+button of a picker) is rendered directly, with the candidates to tick.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+from urllib.parse import quote, urlencode
+
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+
+from capx.access import current_user, login_required
+from capx.pickers import PickerState, searching
+from capx.services import choices
+from capx.services import explore as service
+from capx.services.capacities import CapacityTree, capacity_tree
+from capx.services.choices import Choice
+from capx.services.pagination import requested_page
+
+bp = Blueprint("explore", __name__)
+
+#: Query parameters kept across every link of a page (not filters).
+PASS_THROUGH = ("uselang",)
+
+
+def _url(endpoint: str, params: list[tuple[str, str]]) -> str:
+    extra = [(key, request.args[key]) for key in PASS_THROUGH if request.args.get(key)]
+    query = urlencode(params + extra)
+    return url_for(endpoint) + (f"?{query}" if query else "")
+
+
+def _canonical_redirect(endpoint: str, params: list[tuple[str, str]]) -> Response | None:
+    """A redirect to the canonical link when the query string is not it (a submitted form, ``?capacityId=``)."""
+    asked = sorted((k, v) for k, v in request.args.items(multi=True) if k not in PASS_THROUGH)
+    if asked == sorted(params):
+        return None
+    return redirect(_url(endpoint, params))  # type: ignore[return-value]
+
+
+def _picker(name: str, kind: str, selected: list[Choice]) -> PickerState:
+    """A filter picker with its chosen items; on the no-JS search step, the candidates too."""
+    state = PickerState(name, kind, selected)
+    state.query = (request.args.get(f"{name}_q") or "").strip()[:100]
+    if searching(request.args) == name and state.query:
+        chosen = {c.value for c in selected}
+        state.candidates = [c for c in choices.search(kind, state.query, limit=30) if c.value not in chosen]
+    return state
+
+
+def _capacity_choices(ids: list[int], tree: CapacityTree) -> list[Choice]:
+    out = []
+    for capacity_id in ids:
+        node = tree.get(capacity_id)
+        if node is not None:
+            out.append(Choice(node.id, node.name, " › ".join(p.name for p in tree.path(node.id)[:-1]),
+                              node.name_lang if node.name_lang != tree.lang else None))
+    return out
+
+
+def _territory_choices(filters: Any) -> list[Choice]:
+    from capx.language import current_language
+
+    lang = current_language()
+    return [Choice(t.id, service.territory_label(t, lang)) for t in filters.territories]
+
+
+def _page_url(endpoint: str, filters: Any) -> Callable[[int], str]:
+    return lambda number: _url(endpoint, filters.at_page(number).params())
+
+
+def link_profiles(cards: list[service.ProfileCard]) -> list[service.ProfileCard]:
+    """Set each card's link: the profile page (``profiles.view``), or its plain path until that page exists."""
+    has_view = "profiles.view" in current_app.view_functions
+    for card in cards:
+        card.href = (url_for("profiles.view", username=card.url_name) if has_view
+                     else "/profile/" + quote(card.url_name))
+    return cards
+
+
+def link_organizations(cards: list[service.OrganizationCard]) -> list[service.OrganizationCard]:
+    """Set each card's link: the organization profile (``organizations.profile``), or its plain path."""
+    has_view = "organizations.profile" in current_app.view_functions
+    for card in cards:
+        card.href = (url_for("organizations.profile", organization_id=card.id) if has_view
+                     else f"/organization_profile/{card.id}")
+    return cards
+
+
+#: Messages every card repeats: formatted once per page rather than once per card.
+CARD_TEXT_KEYS = ("explore-tag-learner", "explore-tag-sharer", "explore-tag-proficient", "explore-card-wanted",
+                  "explore-card-available", "explore-card-known", "explore-card-territory", "explore-card-languages",
+                  "explore-view-profile", "explore-view-organization", "explore-saved-remove")
+
+
+def card_texts() -> dict[str, Any]:
+    """The messages of CARD_TEXT_KEYS in the request's language."""
+    from capx.language import msg
+
+    return {key: msg(key) for key in CARD_TEXT_KEYS}
+
+
+def _per_page() -> int:
+    return int(current_app.config.get("CAPX_EXPLORE_PER_PAGE", service.PER_PAGE))
+
+
+@bp.get("/feed")
+@login_required
+def feed() -> Any:
+    """Explore: people by capacity, exchange type, territory, affiliation, language and name."""
+    from capx.language import current_language
+
+    tree = capacity_tree()
+    filters = service.parse_profile_filters(request.args, tree)
+    search_step = searching(request.args)
+    if not search_step:
+        target = _canonical_redirect("explore.feed", filters.params())
+        if target is not None:
+            return target
+    results = service.search_profiles(filters, current_user(), per_page=_per_page())
+    link_profiles(results.items)
+    if results.page.number != filters.page and not search_step:
+        # Past the last page: show the last one, under its own link.
+        return redirect(_url("explore.feed", filters.at_page(results.page.number).params()))
+    lang = current_language()
+    pickers = {
+        "capacity": _picker("capacity", "capacity", _capacity_choices(filters.capacities, tree)),
+        "territory": _picker("territory", "territory", _territory_choices(filters)),
+        "affiliation": _picker("affiliation", "organization",
+                               [Choice(a[0], a[1], "", a[2] if a[2] != lang else None) for a in filters.affiliations]),
+        "language": _picker("language", "language",
+                            [Choice(lg.id, service.language_label(lg, lang)) for lg in filters.languages]),
+    }
+    chips = [(chip, _url("explore.feed", filters.without(chip.key, chip.value).params()))
+             for chip in filters.chips(tree)]
+    return render_template(
+        "explore/feed.html", filters=filters, results=results, pickers=pickers, chips=chips,
+        clear_url=_url("explore.feed", filters.cleared().params()),
+        page_url=_page_url("explore.feed", filters),
+        exchanges=service.EXCHANGES, show_kinds=service.SHOW_KINDS, t=card_texts(),
+        open_panel=bool(search_step) or filters.active)
+
+
+@bp.get("/feed/saved")
+@login_required
+def saved() -> str:
+    """The profiles and organizations the logged-in user saved. Only ever their own list."""
+    user = current_user()
+    assert user is not None
+    results = service.saved_profiles(user, requested_page(request.args), per_page=_per_page())
+    organizations = link_organizations(service.saved_organizations(user))
+    link_profiles(results.items)
+    return render_template("explore/saved.html", results=results, organizations=organizations, t=card_texts(),
+                           page_url=lambda n: url_for("explore.saved", page=n))
+
+
+@bp.get("/organization_list")
+def organization_list() -> Any:
+    """The public list of organizations that have a manager, with name, capacity, exchange and territory filters."""
+    tree = capacity_tree()
+    filters = service.parse_organization_filters(request.args, tree)
+    search_step = searching(request.args)
+    if not search_step:
+        target = _canonical_redirect("explore.organization_list", filters.params())
+        if target is not None:
+            return target
+    results = service.search_organizations(filters, current_user(), per_page=_per_page())
+    link_organizations(results.items)
+    if results.page.number != filters.page and not search_step:
+        return redirect(_url("explore.organization_list", filters.at_page(results.page.number).params()))
+    pickers = {
+        "capacity": _picker("capacity", "capacity", _capacity_choices(filters.capacities, tree)),
+        "territory": _picker("territory", "territory", _territory_choices(filters)),
+    }
+    chips = [(chip, _url("explore.organization_list", filters.without(chip.key, chip.value).params()))
+             for chip in filters.chips(tree)]
+    return render_template(
+        "explore/organizations.html", filters=filters, results=results, pickers=pickers, chips=chips,
+        clear_url=_url("explore.organization_list", []),
+        page_url=_page_url("explore.organization_list", filters),
+        exchanges=service.EXCHANGES, open_panel=bool(search_step) or filters.active, t=card_texts())

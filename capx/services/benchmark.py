@@ -1,0 +1,124 @@
+"""Server-time benchmark of the pages that must stay fast at 100,000+ profiles (``flask capx bench``).
+
+Each case is a (name, path) pair requested through the Flask test client, logged in as a demo
+user, so the figure is the server's own time (routing, queries, templates) without network or
+browser. A trivial route (/healthz: one ``SELECT 1``) is measured in the same run, and each case's
+p95 is also given as a multiple of the trivial route's p95, which makes runs on a busy machine
+comparable. The process's CPU time per request is printed too, for the same reason. Add a case by
+appending to the list :func:`default_cases` returns.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import sqlalchemy as sa
+from flask import Flask
+
+from capx.extensions import db
+from capx.models import Capacity, User
+from capx.services.demo import DEMO_CENTRAL_BASE
+
+TRIVIAL_CASE = ("trivial (/healthz)", "/healthz")
+
+
+def default_cases() -> list[tuple[str, str]]:
+    """The benchmark cases, as (name, path): Explore and the organization list (issue 5), the home
+    suggestions (issue 7) and the data dashboard (issue 8)."""
+    codes = dict(db.session.execute(sa.select(Capacity.code, Capacity.id)).all())
+    leaf = codes.get("social-media") or min(codes.values())
+    root = codes.get("communication") or min(codes.values())
+    return [
+        ("a. explore, no filter", "/feed"),
+        ("b. explore, one capacity as sharers", f"/feed?capacity={leaf}&exchange=sharer"),
+        ("c. explore, capacity + region + language", f"/feed?capacity={leaf}&exchange=sharer&territory=LAC&language=pt"),
+        ("d. explore, name substring", "/feed?name=silva"),
+        ("e. organization list, capacity filter", f"/organization_list?capacity={root}"),
+        ("f. home with suggestions", "/home"),
+        ("g. data dashboard", "/data_analytics_dashboard"),
+        ("h. data dashboard, region card", "/data_analytics_dashboard?region=LAC"),
+    ]
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    """Timings of one case in milliseconds."""
+
+    name: str
+    path: str
+    status: int
+    p50: float
+    p95: float
+    ratio: float  # p95 / the trivial route's p95
+    cpu_p50: float = 0.0  # this process's CPU time: not inflated by other processes on a busy machine
+    cpu_p95: float = 0.0
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """The value below which ``fraction`` of the sorted values fall (nearest rank)."""
+    ordered = sorted(values)
+    rank = max(0, min(len(ordered) - 1, math.ceil(fraction * len(ordered)) - 1))
+    return ordered[rank]
+
+
+def _login_user_id() -> tuple[int, int]:
+    user = db.session.scalar(sa.select(User).where(User.central_id <= DEMO_CENTRAL_BASE, User.is_locked.is_(False))
+                             .order_by(User.id).limit(1))
+    if user is None:
+        raise RuntimeError("no demo user: seed demo profiles first")
+    return user.id, user.session_generation
+
+
+def measure(app: Flask, path: str, requests: int, warmup: int,
+            user: tuple[int, int]) -> tuple[int, list[float], list[float]]:
+    """Request ``path`` ``warmup + requests`` times as ``user``.
+
+    Returns the last status, and the wall-clock and CPU timings (ms) of the last ``requests``
+    requests. CPU time is this process's only: with SQLite that is nearly all the work, with
+    MariaDB the database server's share is not in it.
+    """
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["user_id"], session["generation"] = user
+    wall: list[float] = []
+    cpu: list[float] = []
+    status = 0
+    for i in range(warmup + requests):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        response = client.get(path)
+        elapsed, elapsed_cpu = (time.perf_counter() - start) * 1000, (time.process_time() - start_cpu) * 1000
+        status = response.status_code
+        if i >= warmup:
+            wall.append(elapsed)
+            cpu.append(elapsed_cpu)
+    return status, wall, cpu
+
+
+def run_benchmark(app: Flask, cases: list[tuple[str, str]] | None = None, requests: int = 60, warmup: int = 5,
+                  echo: Callable[[str], None] = print) -> list[CaseResult]:
+    """Measure every case and the trivial route; print and return p50, p95 and p95 ratios."""
+    with app.app_context():
+        user = _login_user_id()
+        cases = cases if cases is not None else default_cases()
+        db.session.remove()
+    raw: list[tuple[str, str, int, list[float], list[float]]] = []
+    for name, path in [TRIVIAL_CASE, *cases]:
+        status, wall, cpu = measure(app, path, requests, warmup, user)
+        raw.append((name, path, status, wall, cpu))
+        echo(f"measured {name}: {requests} requests")
+    trivial_p95 = percentile(raw[0][3], 0.95)
+    results = [CaseResult(name, path, status, percentile(wall, 0.50), percentile(wall, 0.95),
+                          percentile(wall, 0.95) / trivial_p95 if trivial_p95 else 0.0,
+                          percentile(cpu, 0.50), percentile(cpu, 0.95))
+               for name, path, status, wall, cpu in raw]
+    echo("")
+    echo(f"{'case':45} {'status':>6} {'p50 ms':>8} {'p95 ms':>8} {'p95/trivial':>12} {'cpu p50':>8} {'cpu p95':>8}")
+    for r in results:
+        echo(f"{r.name:45} {r.status:>6} {r.p50:>8.1f} {r.p95:>8.1f} {r.ratio:>12.1f} {r.cpu_p50:>8.1f} {r.cpu_p95:>8.1f}")
+    echo("")
+    for r in results:
+        echo(f"  {r.name}: {r.path}")
+    return results

@@ -1,0 +1,825 @@
+"""Explore: finding people and organizations by capacity, exchange, territory, affiliation and language.
+
+Query shapes (designed for 100,000+ profiles, see docs/performance-explore.md):
+
+- Every filter on a specific value (capacities, territories, languages, affiliations) becomes
+  ``profile.id IN (SELECT profile_id FROM <link table> WHERE <indexed columns>)``: the composite
+  indexes of the link tables (``(kind, capacity_id, profile_id)``, ``(territory_id, profile_id)``,
+  ``(language_id, proficiency, profile_id)``, ``(organization_id, profile_id)``) answer them from the
+  index alone, and the database can drive the query from the most selective one.
+- Broad conditions ("has at least one capacity", "has a wanted capacity") are ``EXISTS`` probes on the
+  link table's primary key, evaluated while walking ``profile.updated_at`` newest first.
+- Descendant expansion of capacities and region expansion of territories happen once, in Python,
+  before the query (the capacity tree is in memory; territories are one small query).
+- Counting is capped (:data:`COUNT_CAP`, or further when a deep page is asked for): the count
+  reads at most that many matching rows, so it stays fast however many people match.
+- Cards of a page load their capacities, languages and territories with one ``IN`` query per
+  relation, never one per card.
+
+Nothing here reads the request: the blueprint parses the query string into filter objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import sqlalchemy as sa
+
+from capx.extensions import db
+from capx.language import current_language, current_language_chain
+from capx.models import (
+    AVAILABLE,
+    CAPACITY_KINDS,
+    KNOWN,
+    WANTED,
+    Avatar,
+    Language,
+    Organization,
+    OrganizationCapacity,
+    OrganizationManager,
+    OrganizationName,
+    OrganizationTerritory,
+    OrganizationType,
+    Profile,
+    ProfileAffiliation,
+    ProfileCapacity,
+    ProfileLanguage,
+    ProfileTerritory,
+    SavedOrganization,
+    SavedProfile,
+    Territory,
+    User,
+)
+from capx.services.capacities import CapacityNode, CapacityTree, capacity_tree
+from capx.services.media import commons_file_url
+from capx.services.pagination import Page, make_page
+from capx.services.reference import language_name, territory_name
+
+#: Exchange types as users name them (query string values), and the capacity kind each means.
+EXCHANGE_KINDS: dict[str, str] = {"learner": WANTED, "sharer": AVAILABLE, "proficient": KNOWN}
+EXCHANGES = tuple(EXCHANGE_KINDS)
+#: What the display toggles can show on cards, and what they show when nothing is chosen.
+SHOW_KINDS = (WANTED, AVAILABLE, KNOWN)
+DEFAULT_SHOW = (WANTED, AVAILABLE)
+#: Tags on cards, in display order: (tag name, capacity kind).
+TAGS = (("learner", WANTED), ("sharer", AVAILABLE), ("proficient", KNOWN))
+
+PER_PAGE = 24
+#: Counting stops after this many matches ("more than 100 profiles"), see module docstring.
+COUNT_CAP = 100
+#: A value filter matching at most this many rows drives the query from its index (else: walk by date).
+SELECTIVE = 3000
+#: Longest name search honoured (longer input is cut).
+NAME_MAX = 100
+#: At most this many values per repeatable filter (a URL cannot make a query arbitrarily large).
+VALUES_MAX = 50
+
+
+# -- reference lookups (only the rows a request needs) ------------------------------------------
+
+@dataclass(frozen=True)
+class TerritoryRef:
+    """The attributes of a territory that naming it needs (duck-types Territory for territory_name)."""
+
+    id: int
+    code: str
+    parent_id: int | None
+    iso2: str | None
+    name: str
+
+
+@dataclass(frozen=True)
+class LanguageRef:
+    """The attributes of a language that naming it needs (duck-types Language for language_name)."""
+
+    id: int
+    code: str
+    english_name: str
+    direction: str
+
+
+def territory_label(ref: TerritoryRef, lang: str) -> str:
+    """A territory's name in ``lang`` (regions by message, countries by CLDR)."""
+    return territory_name(ref, lang)  # type: ignore[arg-type]
+
+
+@lru_cache(maxsize=4096)
+def _language_label(code: str, english_name: str, lang: str) -> str:
+    # CLDR display names are fixed data: worth remembering across requests (Babel is slow-ish).
+    return language_name(LanguageRef(0, code, english_name, "ltr"), lang)  # type: ignore[arg-type]
+
+
+def language_label(ref: LanguageRef, lang: str) -> str:
+    """A language's name in ``lang`` (CLDR), else its English name."""
+    return _language_label(ref.code, ref.english_name, lang)
+
+
+def _split_values(values: Iterable[str]) -> tuple[list[str], list[int]]:
+    codes = [v for v in values if not v.isdigit()]
+    ids = [int(v) for v in values if v.isdigit()]
+    return codes, ids
+
+
+def resolve_territories(values: Sequence[str]) -> tuple[list[TerritoryRef], set[int]]:
+    """The chosen territories (by code, or by id as the picker submits) and the ids a filter on them matches.
+
+    A region matches itself and every country in it; a country only itself. One query.
+    """
+    if not values:
+        return [], set()
+    codes, ids = _split_values(values)
+    chosen = sa.or_(Territory.code.in_(codes), Territory.id.in_(ids))
+    rows = db.session.execute(
+        sa.select(Territory.id, Territory.code, Territory.parent_id, Territory.iso2, Territory.name)
+        .where(sa.or_(chosen, Territory.parent_id.in_(sa.select(Territory.id).where(chosen))))).all()
+    by_code = {row.code: TerritoryRef(*row) for row in rows}
+    by_id = {ref.id: ref for ref in by_code.values()}
+    picked: list[TerritoryRef] = []
+    for value in values:
+        ref = by_id.get(int(value)) if value.isdigit() else by_code.get(value)
+        if ref is not None and ref not in picked and (ref.code in codes or ref.id in ids):
+            picked.append(ref)
+    picked_ids = {ref.id for ref in picked}
+    match = picked_ids | {ref.id for ref in by_id.values() if ref.parent_id in picked_ids}
+    return picked, match
+
+
+def resolve_languages(values: Sequence[str]) -> list[LanguageRef]:
+    """The chosen languages (by code, or by id as the picker submits), in order. One query."""
+    if not values:
+        return []
+    codes, ids = _split_values(values)
+    rows = db.session.execute(
+        sa.select(Language.id, Language.code, Language.english_name, Language.direction)
+        .where(sa.or_(Language.code.in_(codes), Language.id.in_(ids)))).all()
+    by_code = {row.code: LanguageRef(*row) for row in rows}
+    by_id = {ref.id: ref for ref in by_code.values()}
+    picked: list[LanguageRef] = []
+    for value in values:
+        ref = by_id.get(int(value)) if value.isdigit() else by_code.get(value)
+        if ref is not None and ref not in picked:
+            picked.append(ref)
+    return picked
+
+
+def resolve_organizations(ids: Sequence[int]) -> list[tuple[int, str, str]]:
+    """(id, name in the interface language or English, its language) of existing organizations. One query."""
+    if not ids:
+        return []
+    names: dict[int, dict[str, str]] = {}
+    for org_id, lang, name in db.session.execute(
+            sa.select(OrganizationName.organization_id, OrganizationName.lang, OrganizationName.name)
+            .where(OrganizationName.organization_id.in_(ids))):
+        names.setdefault(org_id, {})[lang] = name
+    chain = current_language_chain()
+    out = []
+    for org_id in ids:
+        if org_id in names:
+            lang = _best_lang(names[org_id], chain)
+            out.append((org_id, names[org_id][lang], lang))
+    return out
+
+
+def _best_lang(by_lang: Mapping[str, str], chain: Sequence[str]) -> str:
+    return next((code for code in (*chain, "en") if by_lang.get(code)), None) or next(iter(by_lang))
+
+
+# -- filters -------------------------------------------------------------------------------------
+
+def _values(args: Mapping[str, Any], key: str) -> list[str]:
+    getlist = getattr(args, "getlist", None)
+    raw = getlist(key) if getlist else ([args[key]] if key in args else [])
+    out: list[str] = []
+    for value in raw:
+        value = (value or "").strip()
+        if value and value not in out:
+            out.append(value)
+    return out[:VALUES_MAX]
+
+
+def _ints(values: Iterable[str]) -> list[int]:
+    out: list[int] = []
+    for value in values:
+        try:
+            number = int(value)
+        except ValueError:
+            continue
+        if 0 < number < 2**31 and number not in out:
+            out.append(number)
+    return out
+
+
+def _page_number(args: Mapping[str, Any]) -> int:
+    try:
+        return max(1, min(int(args.get("page", "1")), 1_000_000))
+    except (TypeError, ValueError):
+        return 1
+
+
+@dataclass
+class Chip:
+    """An active filter as shown above the results: its label and the query key/value it removes."""
+
+    key: str
+    value: str
+    label: str
+    lang: str | None = None
+
+
+@dataclass
+class _Filters:
+    """Filters shared by Explore and the organization list (validated: unknown values are dropped)."""
+
+    name: str = ""
+    capacities: list[int] = field(default_factory=list)
+    exchange: list[str] = field(default_factory=list)
+    territories: list[TerritoryRef] = field(default_factory=list)
+    page: int = 1
+    #: Territory ids a territory filter matches (regions expanded to their countries).
+    territory_match: set[int] = field(default_factory=set)
+
+    def _copy(self, **changes: Any) -> Any:
+        copied = {f: (list(v) if isinstance(v, list) else set(v) if isinstance(v, set) else v)
+                  for f, v in self.__dict__.items()}
+        copied.update(changes)
+        return type(self)(**copied)
+
+    def _without(self, key: str, value: str | None) -> Any:
+        other = self._copy(page=1)
+        if key == "name":
+            other.name = ""
+        elif key == "include_incomplete":
+            other.include_incomplete = False
+        elif key == "territory":
+            other.territories = [t for t in other.territories if t.code != value]
+            other.territory_match = set()  # not needed for links
+        elif key == "language":
+            other.languages = [lang for lang in other.languages if lang.code != value]
+        elif key == "capacity":
+            other.capacities = [c for c in other.capacities if str(c) != value]
+        elif key == "affiliation":
+            other.affiliations = [a for a in other.affiliations if str(a[0]) != value]
+        elif key == "exchange":
+            other.exchange = [e for e in other.exchange if e != value]
+        return other
+
+
+@dataclass
+class ProfileFilters(_Filters):
+    """What Explore was asked for."""
+
+    affiliations: list[tuple[int, str, str]] = field(default_factory=list)  # (id, label, label lang)
+    languages: list[LanguageRef] = field(default_factory=list)
+    include_incomplete: bool = False
+    show: list[str] = field(default_factory=lambda: list(DEFAULT_SHOW))
+
+    @property
+    def active(self) -> bool:
+        """True when any filter narrows the results (display toggles and page are not filters)."""
+        return bool(self.name or self.capacities or self.exchange or self.territories or self.affiliations
+                    or self.languages or self.include_incomplete)
+
+    def params(self) -> list[tuple[str, str]]:
+        """The canonical query string, in a fixed order (a result page is a link)."""
+        out: list[tuple[str, str]] = []
+        if self.name:
+            out.append(("name", self.name))
+        out += [("capacity", str(c)) for c in self.capacities]
+        out += [("exchange", e) for e in self.exchange]
+        out += [("territory", t.code) for t in self.territories]
+        out += [("affiliation", str(a[0])) for a in self.affiliations]
+        out += [("language", lang.code) for lang in self.languages]
+        if self.include_incomplete:
+            out.append(("include_incomplete", "1"))
+        if tuple(self.show) != DEFAULT_SHOW:
+            out += [("show", s) for s in self.show]
+        if self.page > 1:
+            out.append(("page", str(self.page)))
+        return out
+
+    def without(self, key: str, value: str | None = None) -> ProfileFilters:
+        """These filters without one value (a chip's "remove" link), back on page 1."""
+        return self._without(key, value)
+
+    def at_page(self, number: int) -> ProfileFilters:
+        return self._copy(page=number)
+
+    def cleared(self) -> ProfileFilters:
+        """No filters, keeping the display toggles ("Clear all")."""
+        return ProfileFilters(show=list(self.show))
+
+    def chips(self, tree: CapacityTree) -> list[Chip]:
+        """The active filters, each removable on its own."""
+        from capx.language import msg_text
+
+        lang = current_language()
+        chips: list[Chip] = []
+        if self.name:
+            chips.append(Chip("name", self.name, msg_text("explore-chip-name", self.name)))
+        for capacity_id in self.capacities:
+            node = tree.get(capacity_id)
+            if node is not None:
+                chips.append(Chip("capacity", str(capacity_id), node.name,
+                                  node.name_lang if node.name_lang != tree.lang else None))
+        chips += [Chip("exchange", e, msg_text(f"explore-exchange-{e}")) for e in self.exchange]
+        chips += [Chip("territory", t.code, territory_label(t, lang)) for t in self.territories]
+        chips += [Chip("affiliation", str(a[0]), a[1], a[2] if a[2] != lang else None) for a in self.affiliations]
+        chips += [Chip("language", lg.code, language_label(lg, lang)) for lg in self.languages]
+        if self.include_incomplete:
+            chips.append(Chip("include_incomplete", "1", msg_text("explore-filter-include-incomplete")))
+        return chips
+
+
+@dataclass
+class OrganizationFilters(_Filters):
+    """What the organization list was asked for."""
+
+    @property
+    def active(self) -> bool:
+        return bool(self.name or self.capacities or self.exchange or self.territories)
+
+    def params(self) -> list[tuple[str, str]]:
+        out: list[tuple[str, str]] = []
+        if self.name:
+            out.append(("name", self.name))
+        out += [("capacity", str(c)) for c in self.capacities]
+        out += [("exchange", e) for e in self.exchange]
+        out += [("territory", t.code) for t in self.territories]
+        if self.page > 1:
+            out.append(("page", str(self.page)))
+        return out
+
+    def without(self, key: str, value: str | None = None) -> OrganizationFilters:
+        return self._without(key, value)
+
+    def at_page(self, number: int) -> OrganizationFilters:
+        return self._copy(page=number)
+
+    def cleared(self) -> OrganizationFilters:
+        return OrganizationFilters()
+
+    def chips(self, tree: CapacityTree) -> list[Chip]:
+        from capx.language import msg_text
+
+        lang = current_language()
+        chips: list[Chip] = []
+        if self.name:
+            chips.append(Chip("name", self.name, msg_text("explore-chip-name", self.name)))
+        for capacity_id in self.capacities:
+            node = tree.get(capacity_id)
+            if node is not None:
+                chips.append(Chip("capacity", str(capacity_id), node.name,
+                                  node.name_lang if node.name_lang != tree.lang else None))
+        chips += [Chip("exchange", e, msg_text(f"explore-exchange-{e}")) for e in self.exchange]
+        chips += [Chip("territory", t.code, territory_label(t, lang)) for t in self.territories]
+        return chips
+
+
+def _common(args: Mapping[str, Any], tree: CapacityTree) -> dict[str, Any]:
+    territories, match = resolve_territories(_values(args, "territory"))
+    return {
+        "name": (args.get("name") or "").strip()[:NAME_MAX],
+        # ?capacityId=N: links of the previous platform (the directory's "find people" links).
+        "capacities": [c for c in _ints(_values(args, "capacity") + _values(args, "capacityId")) if c in tree.nodes],
+        "exchange": [e for e in EXCHANGES if e in _values(args, "exchange")],
+        "territories": territories,
+        "territory_match": match,
+        "page": _page_number(args),
+    }
+
+
+def parse_profile_filters(args: Mapping[str, Any], tree: CapacityTree | None = None) -> ProfileFilters:
+    """Explore's filters from a query string; unknown or malformed values are dropped.
+
+    Territories and languages are canonically codes, but ids are accepted (the pickers submit
+    ids); a territory, language or affiliation filter costs one small query each.
+    """
+    tree = tree or capacity_tree()
+    return ProfileFilters(
+        **_common(args, tree),
+        affiliations=resolve_organizations(_ints(_values(args, "affiliation"))),
+        languages=resolve_languages(_values(args, "language")),
+        include_incomplete=(args.get("include_incomplete") or "") in ("1", "on", "true", "y"),
+        show=[s for s in SHOW_KINDS if s in _values(args, "show")] or list(DEFAULT_SHOW),
+    )
+
+
+def parse_organization_filters(args: Mapping[str, Any], tree: CapacityTree | None = None) -> OrganizationFilters:
+    """The organization list's filters from a query string (same rules as Explore's)."""
+    return OrganizationFilters(**_common(args, tree or capacity_tree()))
+
+
+# -- queries -------------------------------------------------------------------------------------
+
+def _contains(column: Any, text: str) -> Any:
+    """Case-insensitive substring match (no index can serve a substring; the walk stays cheap).
+
+    User names have a binary collation on MariaDB (they are case-sensitive identifiers), so the
+    comparison switches to the case- and accent-insensitive collation there; SQLite's LIKE
+    ignores ASCII case.
+    """
+    if db.session.get_bind().dialect.name in ("mysql", "mariadb"):
+        column = column.collate("utf8mb4_unicode_ci")
+    return column.contains(text, autoescape=True)
+
+
+def _probe(*where: Any) -> Any:
+    """"A matching link row exists", written so that it stays a per-row primary-key probe.
+
+    ``(SELECT 1 ... LIMIT 1) IS NOT NULL`` rather than ``EXISTS``: MariaDB turns EXISTS into a
+    semi-join and may materialize the whole link table (800,000 rows of profile_capacity) before
+    reading a single profile; a scalar subquery is evaluated per row, after the cheap conditions.
+    """
+    return sa.select(sa.literal(1)).where(*where).limit(1).scalar_subquery().is_not(None)
+
+
+def _kinds(exchange: Sequence[str]) -> list[str]:
+    return [EXCHANGE_KINDS[e] for e in exchange] or list(CAPACITY_KINDS)
+
+
+def _unindexed(column: Any) -> Any:
+    """``column + 0``: the same value, but no index seek on it.
+
+    A probe for one profile seeks the link table's primary key by profile_id and should then
+    just check the few rows it finds; seeking (profile_id, territory_id) once per territory of a
+    region would cost 50 seeks per profile instead of one.
+    """
+    return column + 0
+
+
+def _link_filters(filters: ProfileFilters, tree: CapacityTree) -> list[tuple[Any, list[Any], list[Any]]]:
+    """Filters on specific values: (link table's profile_id, conditions for an index range, for a probe)."""
+    out: list[tuple[Any, list[Any], list[Any]]] = []
+    if filters.capacities:
+        kinds = ProfileCapacity.kind.in_(_kinds(filters.exchange))
+        ids = sorted(tree.descendants(filters.capacities))
+        out.append((ProfileCapacity.profile_id, [kinds, ProfileCapacity.capacity_id.in_(ids)],
+                    [kinds, _unindexed(ProfileCapacity.capacity_id).in_(ids)]))
+    if filters.territories:
+        ids = sorted(filters.territory_match)
+        out.append((ProfileTerritory.profile_id, [ProfileTerritory.territory_id.in_(ids)],
+                    [_unindexed(ProfileTerritory.territory_id).in_(ids)]))
+    if filters.languages:
+        ids = sorted(lang.id for lang in filters.languages)
+        proficient = ProfileLanguage.proficiency > 0
+        out.append((ProfileLanguage.profile_id, [ProfileLanguage.language_id.in_(ids), proficient],
+                    [_unindexed(ProfileLanguage.language_id).in_(ids), proficient]))
+    if filters.affiliations:
+        ids = [a[0] for a in filters.affiliations]
+        out.append((ProfileAffiliation.profile_id, [ProfileAffiliation.organization_id.in_(ids)],
+                    [_unindexed(ProfileAffiliation.organization_id).in_(ids)]))
+    return out
+
+
+def _estimates(links: list[tuple[Any, list[Any], list[Any]]]) -> list[int]:
+    """How many link rows each filter matches, counted up to SELECTIVE + 1 from its index: one query."""
+    counts = [sa.select(sa.func.count()).select_from(
+                  sa.select(column).where(*where).limit(SELECTIVE + 1).subquery()).scalar_subquery()
+              for column, where, _probe in links]
+    return list(db.session.execute(sa.select(*counts)).one())
+
+
+def profile_conditions(filters: ProfileFilters, tree: CapacityTree) -> tuple[list[Any], bool]:
+    """WHERE conditions on ``profile`` joined with ``user`` (see the module docstring for shapes).
+
+    The most selective value filter, when it matches few enough rows (:data:`SELECTIVE`), becomes
+    ``profile.id IN (...)`` and drives the query from its index; every other filter is an
+    ``EXISTS`` probe on the link table's primary key. With only broad filters, the query walks
+    ``profile.updated_at`` newest first and probes each profile until the page is full. Returns
+    the conditions and whether the query should walk the date index.
+    """
+    # "IS NOT TRUE" rather than "= 0": locked accounts are rare, and SQLite without statistics would
+    # otherwise drive the whole query from the index on is_locked and sort every profile.
+    conditions: list[Any] = [User.is_locked.is_not(True)]
+    probes: list[Any] = []
+    if not filters.capacities:
+        if filters.exchange:
+            probes.append(_probe(ProfileCapacity.profile_id == Profile.id,
+                                 ProfileCapacity.kind.in_(_kinds(filters.exchange))))
+        elif not filters.include_incomplete:
+            probes.append(_probe(ProfileCapacity.profile_id == Profile.id))
+    links = _link_filters(filters, tree)
+    driver = None
+    if links:
+        estimates = _estimates(links)
+        best = min(range(len(links)), key=lambda i: estimates[i])
+        if estimates[best] <= SELECTIVE:
+            driver = best
+    for i, (column, where, probe) in enumerate(links):
+        if i == driver:
+            conditions.append(Profile.id.in_(sa.select(column).where(*where)))
+        else:
+            probes.append(_probe(column == Profile.id, *probe))
+    if filters.name:
+        name = sa.or_(_contains(User.username, filters.name), _contains(Profile.alt_account, filters.name))
+        if probes:
+            # Probe only the profiles whose name matches: databases attach a condition on profile
+            # alone (the probes) to the profile table, before the join with user, and would run
+            # them for every profile walked, most of which the name then rejects.
+            conditions.append(sa.case((name, sa.and_(*probes)), else_=sa.false()))
+        else:
+            conditions.append(name)
+    else:
+        conditions += probes
+    return conditions, driver is None
+
+
+def capped_count(query: sa.Select[Any], cap: int) -> int:
+    """How many rows ``query`` returns, reading at most ``cap + 1`` of them."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(query.limit(cap + 1).subquery())) or 0
+
+
+@dataclass
+class Results:
+    """One page of results: the items, the page, the (capped) count and whether it was capped."""
+
+    items: list[Any]
+    page: Page
+    count: int
+    capped: bool
+
+
+def _count_and_page(base: sa.Select[Any], number: int, per_page: int) -> tuple[int, bool, Page]:
+    # Count far enough to know the asked page exists and to link a few pages past it.
+    cap = max(COUNT_CAP, number * per_page + 4 * per_page)
+    count = capped_count(base, cap)
+    capped = count > cap
+    count = min(count, cap)
+    return count, capped, make_page(number, per_page, count)
+
+
+def _empty_capacities() -> dict[str, list[CapacityNode]]:
+    return {kind: [] for kind in CAPACITY_KINDS}
+
+
+@dataclass
+class ProfileCard:
+    """What an Explore (or saved) card shows about one person."""
+
+    user_id: int
+    username: str
+    image_url: str | None
+    capacities: dict[str, list[CapacityNode]] = field(default_factory=_empty_capacities)
+    languages: list[tuple[str, str, str]] = field(default_factory=list)  # (label, code, direction)
+    territories: list[str] = field(default_factory=list)
+    saved: bool = False
+    href: str = ""  # the profile's address, set by the blueprint (profiles are another area's pages)
+
+    @property
+    def url_name(self) -> str:
+        return self.username.replace(" ", "_")
+
+    @property
+    def tags(self) -> list[str]:
+        return [tag for tag, kind in TAGS if self.capacities[kind]]
+
+
+def _image(file_name: str | None) -> str | None:
+    return commons_file_url(file_name, width=128) if file_name else None
+
+
+def _sort_capacities(groups: Iterable[dict[str, list[CapacityNode]]], tree: CapacityTree) -> None:
+    order = {node.id: i for i, node in enumerate(tree.ordered())}
+    for group in groups:
+        for nodes in group.values():
+            nodes.sort(key=lambda n: order.get(n.id, 0))
+
+
+def profile_cards(rows: Sequence[Any], tree: CapacityTree, viewer: User | None) -> list[ProfileCard]:
+    """Cards for rows of ``_CARD_COLUMNS``: one query per relation (and one for saved marks)."""
+    if not rows:
+        return []
+    lang = current_language()
+    cards: dict[int, ProfileCard] = {}
+    for row in rows:
+        photo = row.wikidata_photo if row.show_wikidata_photo else None
+        cards[row.profile_id] = ProfileCard(row.user_id, row.username, _image(photo or row.avatar_file))
+    ids = list(cards)
+    for profile_id, capacity_id, kind in db.session.execute(
+            sa.select(ProfileCapacity.profile_id, ProfileCapacity.capacity_id, ProfileCapacity.kind)
+            .where(ProfileCapacity.profile_id.in_(ids))):
+        node = tree.get(capacity_id)
+        if node is not None:
+            cards[profile_id].capacities[kind].append(node)
+    _sort_capacities((c.capacities for c in cards.values()), tree)
+    for row in db.session.execute(
+            sa.select(ProfileLanguage.profile_id, Language.id, Language.code, Language.english_name, Language.direction)
+            .join(Language, Language.id == ProfileLanguage.language_id)
+            .where(ProfileLanguage.profile_id.in_(ids))
+            .order_by(ProfileLanguage.profile_id, ProfileLanguage.position)):
+        ref = LanguageRef(row.id, row.code, row.english_name, row.direction)
+        cards[row.profile_id].languages.append((language_label(ref, lang), ref.code, ref.direction))
+    for row in db.session.execute(
+            sa.select(ProfileTerritory.profile_id, Territory.id, Territory.code, Territory.parent_id, Territory.iso2,
+                      Territory.name)
+            .join(Territory, Territory.id == ProfileTerritory.territory_id)
+            .where(ProfileTerritory.profile_id.in_(ids))
+            .order_by(ProfileTerritory.profile_id, ProfileTerritory.position)):
+        cards[row.profile_id].territories.append(
+            territory_label(TerritoryRef(row.id, row.code, row.parent_id, row.iso2, row.name), lang))
+    if viewer is not None:
+        saved = set(db.session.scalars(sa.select(SavedProfile.saved_user_id).where(
+            SavedProfile.owner_id == viewer.id, SavedProfile.saved_user_id.in_([c.user_id for c in cards.values()]))))
+        for card in cards.values():
+            card.saved = card.user_id in saved
+    return [cards[row.profile_id] for row in rows]
+
+
+_CARD_COLUMNS = (Profile.id.label("profile_id"), Profile.user_id, User.username, Avatar.file_name.label("avatar_file"),
+                 Profile.show_wikidata_photo, Profile.wikidata_photo)
+
+
+def search_profiles(filters: ProfileFilters, viewer: User | None, per_page: int = PER_PAGE) -> Results:
+    """A page of Explore results, newest update first, with a capped count.
+
+    One query reads the ids of the first matches in order, up to the count's cap (at most a few
+    thousand integers): their number is the count and the page is a slice of them, so the
+    filters are evaluated once. Then the page's cards: one query for the card columns, one per
+    relation (capacities, languages, territories) and one for the viewer's saved marks. The
+    number of queries is the same whatever the page size or data size.
+    """
+    tree = capacity_tree()
+    conditions, walk = profile_conditions(filters, tree)
+    cap = max(COUNT_CAP, filters.page * per_page + 4 * per_page)
+    query = (sa.select(Profile.id).join(User, User.id == Profile.user_id).where(*conditions)
+             .order_by(Profile.updated_at.desc(), Profile.id.desc()).limit(cap + 1))
+    if walk:
+        # MariaDB's cost model prefers a full scan and a sort for deep pages; the date index,
+        # walked newest first, stops as soon as enough rows matched.
+        query = query.with_hint(Profile, "FORCE INDEX (ix_profile_updated_at)", "mysql")
+    ids = list(db.session.scalars(query))
+    capped = len(ids) > cap
+    count = min(len(ids), cap)
+    page = make_page(filters.page, per_page, count)
+    page_ids = ids[page.offset:page.offset + per_page]
+    rows: list[Any] = []
+    if page_ids:
+        by_id = {row.profile_id: row for row in db.session.execute(
+            sa.select(*_CARD_COLUMNS)
+            .join(User, User.id == Profile.user_id)
+            .outerjoin(Avatar, Avatar.id == Profile.avatar_id)
+            .where(Profile.id.in_(page_ids)))}
+        rows = [by_id[i] for i in page_ids if i in by_id]
+    return Results(profile_cards(rows, tree, viewer), page, count, capped)
+
+
+# -- saved lists ---------------------------------------------------------------------------------
+
+def saved_profiles(owner: User, number: int, per_page: int = PER_PAGE) -> Results:
+    """A page of the profiles ``owner`` saved (most recently saved first); locked users are left out.
+
+    Only ever about ``owner``'s own list: nobody can read another person's list.
+    """
+    tree = capacity_tree()
+    conditions = [SavedProfile.owner_id == owner.id, User.is_locked.is_not(True)]
+    count = db.session.scalar(
+        sa.select(sa.func.count()).select_from(SavedProfile)
+        .join(User, User.id == SavedProfile.saved_user_id)
+        .join(Profile, Profile.user_id == User.id)
+        .where(*conditions)) or 0
+    page = make_page(number, per_page, count)
+    rows: list[Any] = []
+    if count:
+        rows = list(db.session.execute(
+            sa.select(*_CARD_COLUMNS)
+            .select_from(SavedProfile)
+            .join(User, User.id == SavedProfile.saved_user_id)
+            .join(Profile, Profile.user_id == User.id)
+            .outerjoin(Avatar, Avatar.id == Profile.avatar_id)
+            .where(*conditions)
+            .order_by(SavedProfile.created_at.desc(), SavedProfile.saved_user_id.desc())
+            .limit(per_page).offset(page.offset)))
+    cards = profile_cards(rows, tree, None)
+    for card in cards:
+        card.saved = True
+    return Results(cards, page, count, False)
+
+
+# -- organizations -------------------------------------------------------------------------------
+
+def visible_organization_condition() -> Any:
+    """Organizations are listed only while they have at least one manager."""
+    return sa.exists().where(OrganizationManager.organization_id == Organization.id)
+
+
+def organization_conditions(filters: OrganizationFilters, tree: CapacityTree) -> list[Any]:
+    """WHERE conditions on ``organization`` for the list's filters."""
+    conditions: list[Any] = [visible_organization_condition()]
+    kinds = _kinds(filters.exchange)
+    if filters.name:
+        conditions.append(sa.exists().where(OrganizationName.organization_id == Organization.id,
+                                            _contains(OrganizationName.name, filters.name)))
+    if filters.capacities:
+        conditions.append(Organization.id.in_(
+            sa.select(OrganizationCapacity.organization_id)
+            .where(OrganizationCapacity.kind.in_(kinds),
+                   OrganizationCapacity.capacity_id.in_(sorted(tree.descendants(filters.capacities))))))
+    elif filters.exchange:
+        conditions.append(sa.exists().where(OrganizationCapacity.organization_id == Organization.id,
+                                            OrganizationCapacity.kind.in_(kinds)))
+    if filters.territories:
+        conditions.append(Organization.id.in_(
+            sa.select(OrganizationTerritory.organization_id)
+            .where(OrganizationTerritory.territory_id.in_(sorted(filters.territory_match)))))
+    return conditions
+
+
+@dataclass
+class OrganizationCard:
+    """What an organization card shows."""
+
+    id: int
+    name: str
+    name_lang: str
+    acronym: str | None
+    type_code: str | None
+    logo_url: str | None
+    capacities: dict[str, list[CapacityNode]] = field(default_factory=_empty_capacities)
+    territories: list[str] = field(default_factory=list)
+    saved: bool = False
+    href: str = ""  # the organization profile's address, set by the blueprint
+
+    @property
+    def tags(self) -> list[str]:
+        return [tag for tag, kind in TAGS if self.capacities[kind]]
+
+
+def organization_cards(rows: Sequence[Any], tree: CapacityTree, viewer: User | None) -> list[OrganizationCard]:
+    """Cards for rows of (id, acronym, logo_file, type_code): names, capacities, territories, one query each."""
+    if not rows:
+        return []
+    chain = current_language_chain()
+    lang = current_language()
+    ids = [row.id for row in rows]
+    names: dict[int, dict[str, str]] = {}
+    for org_id, name_lang, name in db.session.execute(
+            sa.select(OrganizationName.organization_id, OrganizationName.lang, OrganizationName.name)
+            .where(OrganizationName.organization_id.in_(ids))):
+        names.setdefault(org_id, {})[name_lang] = name
+    cards: dict[int, OrganizationCard] = {}
+    for row in rows:
+        by_lang = names.get(row.id) or {"en": row.acronym or ""}
+        name_lang = _best_lang(by_lang, chain)
+        cards[row.id] = OrganizationCard(row.id, by_lang[name_lang], name_lang, row.acronym, row.type_code,
+                                         _image(row.logo_file))
+    for org_id, capacity_id, kind in db.session.execute(
+            sa.select(OrganizationCapacity.organization_id, OrganizationCapacity.capacity_id, OrganizationCapacity.kind)
+            .where(OrganizationCapacity.organization_id.in_(ids))):
+        node = tree.get(capacity_id)
+        if node is not None:
+            cards[org_id].capacities[kind].append(node)
+    _sort_capacities((c.capacities for c in cards.values()), tree)
+    for row in db.session.execute(
+            sa.select(OrganizationTerritory.organization_id, Territory.id, Territory.code, Territory.parent_id,
+                      Territory.iso2, Territory.name)
+            .join(Territory, Territory.id == OrganizationTerritory.territory_id)
+            .where(OrganizationTerritory.organization_id.in_(ids))
+            .order_by(OrganizationTerritory.organization_id, Territory.id)):
+        cards[row.organization_id].territories.append(
+            territory_label(TerritoryRef(row.id, row.code, row.parent_id, row.iso2, row.name), lang))
+    if viewer is not None:
+        saved = set(db.session.scalars(sa.select(SavedOrganization.organization_id).where(
+            SavedOrganization.owner_id == viewer.id, SavedOrganization.organization_id.in_(ids))))
+        for card in cards.values():
+            card.saved = card.id in saved
+    return [cards[i] for i in ids]
+
+
+def _organization_rows_query(conditions: list[Any]) -> sa.Select[Any]:
+    english = sa.orm.aliased(OrganizationName)
+    return (sa.select(Organization.id, Organization.acronym, Organization.logo_file,
+                      OrganizationType.code.label("type_code"))
+            .outerjoin(OrganizationType, OrganizationType.id == Organization.type_id)
+            .outerjoin(english, sa.and_(english.organization_id == Organization.id, english.lang == "en"))
+            .where(*conditions)
+            .order_by(english.name, Organization.id))
+
+
+def search_organizations(filters: OrganizationFilters, viewer: User | None, per_page: int = PER_PAGE) -> Results:
+    """A page of the public organization list (alphabetical by English name), with a capped count."""
+    tree = capacity_tree()
+    conditions = organization_conditions(filters, tree)
+    count, capped, page = _count_and_page(sa.select(Organization.id).where(*conditions), filters.page, per_page)
+    rows: list[Any] = []
+    if count:
+        rows = list(db.session.execute(_organization_rows_query(conditions).limit(per_page).offset(page.offset)))
+    return Results(organization_cards(rows, tree, viewer), page, count, capped)
+
+
+#: A saved-organizations list longer than this is cut (nobody follows hundreds of organizations).
+SAVED_ORGANIZATIONS_MAX = 500
+
+
+def saved_organizations(owner: User) -> list[OrganizationCard]:
+    """The (visible) organizations ``owner`` saved, alphabetical; only ever ``owner``'s own list."""
+    conditions = [visible_organization_condition(),
+                  Organization.id.in_(sa.select(SavedOrganization.organization_id)
+                                      .where(SavedOrganization.owner_id == owner.id))]
+    rows = list(db.session.execute(_organization_rows_query(conditions).limit(SAVED_ORGANIZATIONS_MAX)))
+    cards = organization_cards(rows, capacity_tree(), None)
+    for card in cards:
+        card.saved = True
+    return cards
