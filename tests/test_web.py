@@ -205,6 +205,44 @@ def test_503_for_a_logged_in_visitor(down_app: Flask) -> None:
     assert r.status_code == 503 and r.headers["Retry-After"]
 
 
+def test_connection_lost_at_teardown_is_not_a_500(app: Flask, database_urls: tuple[str, str],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server goes away after the page was made: closing the session must not turn it into a 500."""
+    import sqlite3
+
+    import sqlalchemy as sa
+
+    from capx.extensions import db
+
+    if not database_urls[0].startswith("sqlite"):
+        pytest.skip("simulated with SQLite's driver error")
+    other = build(database_urls, PROPAGATE_EXCEPTIONS=False)
+
+    armed = {"on": False}
+
+    @other.get("/test/read")
+    def read() -> str:
+        value = str(db.session.execute(sa.text("SELECT 1")).scalar())
+        armed["on"] = True  # the server goes away once the page is made
+        return value
+
+    with other.app_context():
+        dialect = db.engine.dialect
+    real_rollback = dialect.do_rollback
+
+    def lost(connection: object) -> None:
+        if armed["on"]:
+            armed["on"] = False
+            raise sqlite3.OperationalError("disk I/O error")
+        real_rollback(connection)
+
+    monkeypatch.setattr(dialect, "do_rollback", lost)
+    r = other.test_client().get("/test/read")
+    assert r.status_code == 200 and r.get_data(as_text=True) == "1"
+    monkeypatch.undo()
+    assert other.test_client().get("/test/read").status_code == 200
+
+
 def test_healthz_reports_the_database(client: Any, down_app: Flask) -> None:
     r = client.get("/healthz")
     assert r.status_code == 200 and r.get_json() == {"status": "ok", "database": "ok"}
