@@ -145,21 +145,6 @@ def init_app(app: Flask) -> None:
     for exc_class in DATABASE_DOWN:
         app.register_error_handler(exc_class, database_down)
 
-    @app.teardown_appcontext
-    def close_session(_error: BaseException | None) -> None:
-        # Runs before Flask-SQLAlchemy's own teardown (registered earlier). Closing the session
-        # rolls its connection back; when the server went away during the request that raises
-        # after the response was made, and Werkzeug would turn it into a bare 500. The
-        # connection is already invalidated by SQLAlchemy: forget the session and move on.
-        try:
-            db.session.remove()
-        except DATABASE_DOWN as exc:
-            log.warning("database connection lost while closing the session: %s", exc)
-            try:
-                db.session.remove()
-            except DATABASE_DOWN:
-                db.session.registry.clear()
-
     @app.errorhandler(500)
     def server_error(error: Exception) -> tuple[str, int]:
         original = getattr(error, "original_exception", None)
