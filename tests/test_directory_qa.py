@@ -78,3 +78,14 @@ def test_edit_page_offers_badges_and_delete_at_the_top(client, make_user, login)
     assert -1 < body.index('href="/profile/delete"') < first_save
     assert "Edit your badges" in body
     assert "Editar seus emblemas" in html_text(client.get("/profile/edit?uselang=pt-br"))
+
+
+def test_edit_page_carries_what_the_scripts_need(client, make_user, login):
+    """The proficiency template (for languages added with the type-ahead) and the counter text."""
+    login(client, make_user("Ana Exemplo"))
+    body = html_text(client.get("/profile/edit"))
+    assert '<fieldset class="field-group" id="proficiency-fields" hidden>' in body
+    template = body[body.index('<template id="proficiency-template"'):body.index("</template>")]
+    assert 'data-label="Proficiency in $1"' in template
+    assert template.count("<option") == 7 and '<option value="3" selected>Advanced</option>' in template
+    assert 'data-counter-label="$1 of 2,000 characters left"' in body
