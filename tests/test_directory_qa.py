@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 import sqlalchemy as sa
 
 from capx.extensions import db
@@ -89,3 +90,17 @@ def test_edit_page_carries_what_the_scripts_need(client, make_user, login):
     assert 'data-label="Proficiency in $1"' in template
     assert template.count("<option") == 7 and '<option value="3" selected>Advanced</option>' in template
     assert 'data-counter-label="$1 of 2,000 characters left"' in body
+
+
+@pytest.mark.mutates_reference
+def test_translation_page_carries_the_edited_marker_and_names_the_language(client, app, make_user, login):
+    with app.app_context():
+        cap = db.session.scalar(sa.select(Capacity).where(Capacity.code == "budgeting"))
+        cap.metabase_qid = "Q70003"
+        db.session.commit()
+    login(client, make_user("Ana Exemplo"))
+    body = html_text(client.get("/translation?lang=pt-br&q=budgeting"))
+    assert 'src="/static/js/translation.js"' in body
+    assert 'data-edited-label="Edited"' in body
+    assert 'data-label="Capacities with unsaved changes: $1" hidden' in body
+    assert "Name in Portuguese (Brazil)" in body or "Name in Brazilian Portuguese" in body
