@@ -104,3 +104,11 @@ def test_translation_page_carries_the_edited_marker_and_names_the_language(clien
     assert 'data-edited-label="Edited"' in body
     assert 'data-label="Capacities with unsaved changes: $1" hidden' in body
     assert "Name in Portuguese (Brazil)" in body or "Name in Brazilian Portuguese" in body
+
+
+def test_search_forms_keep_a_uselang_language(client, make_user, login):
+    body = html_text(client.get("/capacity?uselang=pt-br"))
+    assert '<input type="hidden" name="uselang" value="pt-br">' in body
+    assert 'name="uselang"' not in html_text(client.get("/capacity")).split('role="search"')[1].split("</form>")[0]
+    login(client, make_user("Ana Exemplo"))
+    assert '<input type="hidden" name="uselang" value="ar">' in html_text(client.get("/translation?uselang=ar"))
