@@ -118,6 +118,8 @@ def test_a_dev_login_user_goes_from_empty_profile_to_deleted_account(app, client
         "csrf_token": other.csrf_token(), "action": "save", "next": "/profile/Jimbo_Wales"}, csrf=False)
     assert response.headers["Location"] == "/profile/Jimbo_Wales"
     assert 'aria-pressed="true"' in html_text(other.get("/profile/Jimbo_Wales"))
+    # "Let's talk" opens the message form addressed to them
+    assert 'value="Jimbo Wales"' in html_text(other.get("/message?username=Jimbo%20Wales"))
 
     # -- Let's Connect: form, confirmation with the privacy statement, stored in its own database ----
     assert "Sign up to Let" in html_text(client.get("/profile/edit"))
