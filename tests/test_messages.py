@@ -381,8 +381,25 @@ def test_no_stored_token(app, client, login, make_user, mocked_http):
     login(client, user)
     add_available(mocked_http)
     response = client.post("/message/send", data=FORM)
-    assert "did not accept your login" in html_text(response)
-    assert log_rows(app)[0].error_code == "notoken"
+    assert "This session has no Meta-Wiki login" in html_text(response)
+    assert log_rows(app)[0].error_code == "no-oauth-token"
+
+
+def test_without_token_the_write_tab_says_sending_needs_meta_wiki(client, login, make_user, mocked_http):
+    """The development login stores no token: the page says so, and review stops before asking
+    Meta-Wiki anything (no call registered, none made), with no log row."""
+    login(client, make_user(SENDER))
+    page = html_text(client.get("/message?username=Ana_Exemplo"))
+    assert "Sending a message needs a login with your Wikimedia account through Meta-Wiki" in page
+    response = client.post("/message", data=FORM)
+    assert response.status_code == 422
+    assert "This session has no Meta-Wiki login" in html_text(response)
+    assert len(mocked_http.calls) == 0
+    assert log_rows(app=client.application) == []
+
+
+def test_with_token_no_notice(logged_in):
+    assert "Sending a message needs a login" not in html_text(logged_in.get("/message"))
 
 
 def test_blocked_sender_cannot_send(app, logged_in, mocked_http):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, make_response, redirect, render_template, request
+from flask import Blueprint, Response, jsonify, make_response, redirect, render_template, request, url_for
 from sqlalchemy import text
 
 from capx import translations
@@ -39,7 +39,7 @@ def home() -> str:
     labels["view"] = msg("home-card-view")
     return render_template("main/home.html", missing=home_service.profile_gaps(user, kinds),
                            suggestions=suggestions, tree=capacity_tree(), match_labels=match_labels,
-                           labels=labels)
+                           labels=labels, home_url=url_for("main.home"))
 
 
 @bp.get("/privacy_policy")

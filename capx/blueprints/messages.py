@@ -16,6 +16,7 @@ from capx.clients.meta_wiki import meta_wiki_client
 from capx.forms import MAX_USERNAME_LENGTH, ValidUsername
 from capx.language import lazy_msg, msg_text
 from capx.services import messages as service
+from capx.services.accounts import load_token
 from capx.services.pagination import requested_page
 
 bp = Blueprint("messages", __name__)
@@ -40,10 +41,18 @@ class MessageForm(FlaskForm):
         Length(max=service.TEXT_MAX, message=lazy_msg("form-error-too-long", service.TEXT_MAX))])  # type: ignore[arg-type]
 
 
+def _has_token() -> bool:
+    """Whether this user can send: the login stored a Meta-Wiki access token (the development
+    login and a token encrypted with a rotated key leave none)."""
+    user = current_user()
+    return user is not None and load_token(user.id, "meta") is not None
+
+
 def _write(form: MessageForm, availability: service.Availability | None = None, error: str | None = None,
            status: int = 200) -> tuple[str, int]:
     return render_template("messages/write.html", form=form, availability=availability, error=error,
-                           text_max=service.TEXT_MAX, subject_max=service.SUBJECT_MAX), status
+                           text_max=service.TEXT_MAX, subject_max=service.SUBJECT_MAX,
+                           has_token=_has_token()), status
 
 
 def _check(form: MessageForm) -> tuple[service.Availability | None, str | None]:
@@ -53,6 +62,9 @@ def _check(form: MessageForm) -> tuple[service.Availability | None, str | None]:
     limit = service.rate_limit_error(user)
     if limit:
         return None, limit
+    if not _has_token():
+        # Without a Meta-Wiki token nothing can be sent: say so before asking Meta-Wiki anything.
+        return None, "messages-error-no-token"
     availability = service.check_availability(meta_wiki_client(), user, form.recipient.data or "")
     if availability.status == service.CHECK_FAILED:
         return availability, service.error_key(availability.error_code)

@@ -24,6 +24,7 @@ from capx.models.people import (DEFAULT_PROFICIENCY, PROFICIENCY_LEVELS, OAuthTo
 from capx.models.reference import Avatar, Language, Territory, WikimediaProject
 from capx.models.statistics import Statistic
 from capx.models.reports import REPORT_STATUSES, REPORT_TYPES, BugReport
+from capx.models.cache import CacheStamp
 
 __all__ = [
     "AVAILABLE", "CAPACITY_KINDS", "KNOWN", "WANTED", "utcnow",
@@ -43,5 +44,5 @@ __all__ = [
     "LetsConnectRegistration",
     "PROGRAM_FORMATS", "QUESTION_KINDS", "ROLES", "MentorshipApplication", "MentorshipProgram",
     "MentorshipProgramCapacity", "MentorshipProgramLanguage", "MentorshipQuestion", "Statistic",
-    "REPORT_STATUSES", "REPORT_TYPES", "BugReport",
+    "REPORT_STATUSES", "REPORT_TYPES", "BugReport", "CacheStamp",
 ]

@@ -3,21 +3,30 @@
 The whole directory is small (about 140 capacities), so a page loads it once with two queries
 (capacities, then their texts in the language chain) and answers everything else from memory:
 names for any number of cards, descendants for filters, search. Pages therefore do a fixed
-number of capacity queries whatever they show. The tree is cached per request in ``g``.
+number of capacity queries whatever they show. The tree is cached per request in ``g``, and
+across requests per process, keyed by language chain: a cached tree is used while the database's
+"capacities" stamp (``CacheStamp``, one primary-key query) is the one it was built under. Session
+events below replace the stamp in the same transaction as any ORM write to ``capacity`` or
+``capacity_text`` (objects flushed, or bulk insert/update/delete statements), so every process
+sees a change at its next request. Cached trees are shared: callers must not change them.
 """
 
 from __future__ import annotations
 
+import itertools
+import secrets
+import threading
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Any, Iterable
 
 import sqlalchemy as sa
 from flask import g, has_request_context
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from capx.extensions import db
 from capx.language import current_language_chain
-from capx.models import Capacity, CapacityText
+from capx.models import CacheStamp, Capacity, CapacityText, utcnow
 
 
 def fold(text: str) -> str:
@@ -174,13 +183,87 @@ def load_tree(lang_chain: list[str] | None = None) -> CapacityTree:
     return tree
 
 
+# -- the per-process cache and its stamp ----------------------------------------------------------
+
+#: The name of the stamp that changes with the capacity tables.
+TREE_STAMP = "capacities"
+#: Trees kept per process (one per engine and language chain); beyond this the cache starts over.
+_MAX_CACHED_TREES = 64
+_cache_lock = threading.Lock()
+_cached_trees: dict[tuple[str, tuple[str, ...]], tuple[str, CapacityTree]] = {}
+_STAMPED_TABLES = frozenset({Capacity.__table__.name, CapacityText.__table__.name})
+
+
+def tree_stamp() -> str | None:
+    """The current stamp of the capacity tables (one primary-key query), or None if unset."""
+    return db.session.scalar(sa.select(CacheStamp.stamp).where(CacheStamp.name == TREE_STAMP))
+
+
+def cached_tree(lang_chain: list[str] | None = None) -> CapacityTree:
+    """The tree for a language chain from the process cache when still valid, else loaded (and
+    kept). Without a stamp in the database nothing is cached."""
+    chain = lang_chain or current_language_chain()
+    stamp = tree_stamp()
+    if stamp is None:
+        return load_tree(chain)
+    key = (str(db.engine.url), tuple(chain))
+    with _cache_lock:
+        hit = _cached_trees.get(key)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    tree = load_tree(chain)
+    with _cache_lock:
+        if len(_cached_trees) >= _MAX_CACHED_TREES:
+            _cached_trees.clear()
+        _cached_trees[key] = (stamp, tree)
+    return tree
+
+
+def forget_cached_trees() -> None:
+    """Empty this process's cache (the stamp makes this unnecessary; for tests and tools)."""
+    with _cache_lock:
+        _cached_trees.clear()
+
+
+def bump_tree_stamp(connection: sa.Connection) -> None:
+    """Give the capacity tables a new random stamp, in the caller's transaction."""
+    table = CacheStamp.__table__
+    values = {"stamp": secrets.token_hex(16), "updated_at": utcnow()}
+    result = connection.execute(sa.update(table).where(table.c.name == TREE_STAMP).values(**values))
+    if result.rowcount == 0:
+        connection.execute(sa.insert(table).values(name=TREE_STAMP, **values))
+
+
+def _stamp_connection(session: Session) -> sa.Connection:
+    return session.connection(bind_arguments={"mapper": sa.inspect(CacheStamp)})
+
+
+@sa.event.listens_for(Session, "after_flush")
+def _stamp_after_flush(session: Session, _context: Any) -> None:
+    """A flush that wrote capacities or their texts changes the stamp (same transaction)."""
+    if any(isinstance(obj, (Capacity, CapacityText))
+           for obj in itertools.chain(session.new, session.dirty, session.deleted)):
+        bump_tree_stamp(_stamp_connection(session))
+
+
+@sa.event.listens_for(Session, "do_orm_execute")
+def _stamp_bulk_statements(state: ORMExecuteState) -> None:
+    """Bulk INSERT/UPDATE/DELETE statements on the capacity tables change the stamp too."""
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    table = getattr(state.statement, "table", None)
+    if getattr(table, "name", None) in _STAMPED_TABLES:
+        bump_tree_stamp(_stamp_connection(state.session))
+
+
 def capacity_tree() -> CapacityTree:
-    """The tree for the current request's language, loaded once per request."""
+    """The tree for the current request's language: once per request, from the process cache
+    while the capacity stamp is unchanged."""
     if not has_request_context():
-        return load_tree()
+        return cached_tree()
     tree = getattr(g, "capacity_tree", None)
     if tree is None or tree.lang_chain != current_language_chain():
-        tree = g.capacity_tree = load_tree()
+        tree = g.capacity_tree = cached_tree()
     return tree
 
 

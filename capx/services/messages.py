@@ -32,6 +32,10 @@ TEXT_MAX = 5000
 AVAILABLE, NOT_FOUND, EMAIL_UNAVAILABLE, LOCKED, SELF, CHECK_FAILED = (
     "available", "not-found", "email-unavailable", "locked", "self", "check-failed")
 
+#: The sender has no stored Meta-Wiki access token (development login, or a rotated key): a
+#: code of ours, not Meta-Wiki's.
+NO_OAUTH_TOKEN = "no-oauth-token"
+
 #: Meta-Wiki error codes, grouped by what the user can do about them (message key suffix).
 ERROR_GROUPS: dict[str, tuple[str, ...]] = {
     "token": ("badtoken", "notloggedin", "assertuserfailed", "assertnameduserfailed", "notoken", "oauth",
@@ -52,6 +56,8 @@ ERROR_GROUPS: dict[str, tuple[str, ...]] = {
 def error_key(code: str | None) -> str:
     """The message key that explains a failure code to the sender."""
     code = code or ""
+    if code == NO_OAUTH_TOKEN:
+        return "messages-error-no-token"
     for group, codes in ERROR_GROUPS.items():
         if code in codes:
             return f"messages-error-{group}"
@@ -200,8 +206,8 @@ def send_message(client: MetaWikiClient, sender: User, recipient: str, method: s
         return SendResult(False, "messages-error-email-unavailable", "email-unavailable")
     token = load_token(sender.id, "meta")
     if token is None:
-        return SendResult(False, "messages-error-token", "notoken",
-                          log=_log(sender, name, method, "failed", "notoken"))
+        return SendResult(False, "messages-error-no-token", NO_OAUTH_TOKEN,
+                          log=_log(sender, name, method, "failed", NO_OAUTH_TOKEN))
     try:
         if method == EMAIL:
             client.send_email(token, name, f"{SUBJECT_PREFIX} {subject}", text, ccme=True)
