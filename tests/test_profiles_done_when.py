@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 
 from capx.extensions import db
-from capx.models import (Avatar, Capacity, Language, LetsConnectRegistration, Organization, OrganizationName,
+from capx.models import (Capacity, Language, LetsConnectRegistration, Organization, OrganizationName,
                          Profile, SavedProfile, Territory, User, WikimediaProject)
 from tests.conftest import add_recorded, html_text, recorded
 from tests.test_profiles_account import referencing_columns
