@@ -155,8 +155,9 @@ def test_decrypt_with_passphrase_and_output_file(app, client, login, setup, keys
 def test_applying_outside_the_window_is_refused_on_the_server(app, client, login, make_user, keys,
                                                                start_offset: int, end_offset: int) -> None:
     user = make_user("Applicant")
+    manager = make_user("Org Manager")
     with app.app_context():
-        org = make_org("Org")
+        org = make_org("Org", (manager.id,))
         program = make_program(org, keys[1], start=today() + dt.timedelta(days=start_offset),
                                end=today() + dt.timedelta(days=end_offset))
     login(client, user)
@@ -171,8 +172,9 @@ def test_applying_outside_the_window_is_refused_on_the_server(app, client, login
 
 def test_program_without_key_refuses_applications(app, client, login, make_user) -> None:
     user = make_user("Applicant")
+    manager = make_user("Org Manager")
     with app.app_context():
-        program = make_program(make_org("Org"), None)
+        program = make_program(make_org("Org", (manager.id,)), None)
     login(client, user)
     response = _post(client, f"/mentorship/{program}/apply/mentee", _answers(app, program))
     assert response.status_code == 409 and "have not uploaded their key" in html_text(response)
