@@ -419,7 +419,7 @@ def test_key_can_change_until_someone_applies_then_freezes(app, client, login, s
     assert "can no longer change" in html_text(client.get(f"/mentorship/manage/{pid}"))
 
 
-@pytest.mark.parametrize("lang, text", [("pt-br", "Programas de mentoria"), ("ar", "Mentorship programs")])
+@pytest.mark.parametrize("lang, text", [("pt-br", "Programas de mentoria"), ("ar", "برامج الإرشاد")])
 def test_pages_in_other_languages(client, login, setup, lang: str, text: str) -> None:
     login(client, setup["manager"])
     pid = setup["program"]
