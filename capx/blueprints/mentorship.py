@@ -127,6 +127,16 @@ def _set_choices_question(form: QuestionForm) -> None:
 
 # -- helpers ---------------------------------------------------------------------------------------
 
+@bp.app_template_filter("mentorship_list")
+def mentorship_list(items: Any) -> str:
+    """Items joined as a list in the interface language ("a, b and c", "أ، ب و ج")."""
+    from babel.lists import format_list
+    from flask_babel import get_locale
+
+    items = [str(i) for i in items]
+    return format_list(items, style="standard", locale=get_locale()) if items else ""
+
+
 def _program_or_404(program_id: int) -> MentorshipProgram:
     program = db.session.get(MentorshipProgram, program_id)
     if program is None:
