@@ -55,6 +55,12 @@ def _now() -> dt.datetime:
     return dt.datetime(2026, 11, 1, 12, 0, 0)
 
 
+def demo_username(n: int, seed: int = 1) -> str:
+    """The user name of demo profile ``n`` (the first draws of its random stream)."""
+    rng = random.Random(f"{seed}:{n}")
+    return f"{rng.choice(_FIRST)} {rng.choice(_LAST)} {n}"
+
+
 def _demo_rows(n: int, seed: int, ctx: dict[str, Any]) -> dict[str, Any]:
     """Everything about demo profile ``n``, from its own random stream."""
     rng = random.Random(f"{seed}:{n}")

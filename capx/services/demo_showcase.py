@@ -125,6 +125,11 @@ _ZONES = ("UTC", "Europe/Madrid", "America/Sao_Paulo", "Africa/Lagos", "Asia/Kol
           "America/New_York", "Europe/Helsinki")
 
 
+def pilot_manager_number(index: int) -> int:
+    """The demo profile number that manages the ``index``-th pilot organization (for tests and demos)."""
+    return 1 + 7 * index
+
+
 @dataclass
 class ShowcaseSummary:
     organizations_filled: int = 0
@@ -151,7 +156,9 @@ def seed_showcase(seed: int, today: dt.date | None = None, profiles_to_fill: int
                                         .order_by(Territory.id)))
     languages = dict(db.session.execute(sa.select(Language.code, Language.id)).all())
 
-    pilots = [_pilot_organization(spec, demo_users[(i * 7) % len(demo_users)], territories, caps_by_name)
+    # The pilot organizations' managers are demo profiles 1, 8, 15 and 22 (see pilot_manager_number).
+    pilots = [_pilot_organization(spec, demo_users[pilot_manager_number(i) - 1] if pilot_manager_number(i) <= len(demo_users)
+                                  else demo_users[0], territories, caps_by_name)
               for i, spec in enumerate(PILOT_PROGRAMS)]
     managed = list(db.session.scalars(sa.select(OrganizationManager.organization_id).distinct()
                                       .order_by(OrganizationManager.organization_id)))
