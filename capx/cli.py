@@ -212,3 +212,18 @@ def refresh_statistics_command() -> None:
 def register_cli(app: Flask) -> None:
     """Attach the command group to the app."""
     app.cli.add_command(capx_cli)
+
+
+@capx_cli.command("check-config")
+def check_config_command() -> None:
+    """Report what the deployment still lacks (no secret is printed); exit 1 if something is missing."""
+    from flask import current_app
+
+    from capx.services.config_check import MISSING, check_configuration
+
+    checks = check_configuration(current_app)
+    width = max(len(c.name) for c in checks)
+    for check in checks:
+        click.echo(f"{check.status:<8}{check.name:<{width + 2}}{check.detail}")
+    if any(c.status == MISSING for c in checks):
+        sys.exit(1)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import configparser
 import os
+import ssl
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
@@ -70,7 +71,7 @@ def database_url(env: Mapping[str, str], instance_path: Path, home: Path | None 
     return f"sqlite:///{instance_path / 'capx.sqlite'}"
 
 
-def engine_options(url: str) -> dict[str, Any]:
+def engine_options(url: str, tls: bool = False) -> dict[str, Any]:
     """SQLAlchemy engine options that fit the backend.
 
     ToolsDB closes idle connections after ``wait_timeout`` (about 8 hours) and a tool may hold at
@@ -89,10 +90,17 @@ def engine_options(url: str) -> dict[str, Any]:
         "pool_timeout": 10,
     }
     if url.startswith("mysql"):
-        # PyMySQL builds no TLS context unless ssl arguments are given; we give none for a local
-        # or ToolsDB (in-cluster) server, which keeps a connect at about 1 ms instead of tens
-        # (measured by scripts/bench_connect.py).
-        options["connect_args"] = {"connect_timeout": 5, "read_timeout": 30, "write_timeout": 30}
+        connect_args: dict[str, Any] = {"connect_timeout": 5, "read_timeout": 30, "write_timeout": 30}
+        if tls:
+            # One context for the whole process, passed to every connection (TLS required).
+            connect_args["ssl"] = ssl.create_default_context()
+        else:
+            # PyMySQL >= 1.2 defaults to "preferred" TLS and builds a new SSLContext (loading the
+            # system CA bundle) for EVERY connection when given no ssl arguments: tens of ms per
+            # connect. A local or ToolsDB (in-cluster) server needs no TLS: switch it off
+            # (scripts/bench_connect.py measures both; figures in README.md).
+            connect_args["ssl_disabled"] = True
+        options["connect_args"] = connect_args
     return options
 
 
@@ -113,6 +121,7 @@ class Settings:
     token_keys: tuple[str, ...]
     http_timeout: float
     source_url: str
+    database_tls: bool = False
     # Metabase (the Wikibase holding capacity names) and Wikidata (description fallback).
     metabase_url: str = "https://metabase.wikibase.cloud"
     metabase_consumer_key: str = ""
@@ -121,6 +130,9 @@ class Settings:
     metabase_bot_password: str = ""
     wikidata_api_url: str = "https://www.wikidata.org/w/api.php"
     lets_connect_api_url: str = "https://letsconnect.toolforge.org/api"
+    # Messages a user may send through Meta-Wiki per hour and per day (anti-abuse).
+    message_limit_hour: int = 5
+    message_limit_day: int = 20
 
     @property
     def production(self) -> bool:
@@ -132,7 +144,7 @@ class Settings:
             "SECRET_KEY": self.secret_key,
             "SQLALCHEMY_DATABASE_URI": self.database_url,
             "SQLALCHEMY_BINDS": {"lets_connect": self.lets_connect_database_url},
-            "SQLALCHEMY_ENGINE_OPTIONS": engine_options(self.database_url),
+            "SQLALCHEMY_ENGINE_OPTIONS": engine_options(self.database_url, tls=self.database_tls),
             "CAPX_OAUTH_CONSUMER_KEY": self.oauth_consumer_key,
             "CAPX_OAUTH_CONSUMER_SECRET": self.oauth_consumer_secret,
             "CAPX_DEV_LOGIN": self.dev_login,
@@ -149,6 +161,8 @@ class Settings:
             "CAPX_METABASE_BOT_PASSWORD": self.metabase_bot_password,
             "CAPX_WIKIDATA_API_URL": self.wikidata_api_url,
             "CAPX_LETS_CONNECT_API_URL": self.lets_connect_api_url,
+            "CAPX_MESSAGE_LIMIT_HOUR": self.message_limit_hour,
+            "CAPX_MESSAGE_LIMIT_DAY": self.message_limit_day,
             "SESSION_COOKIE_NAME": "capx_session",
             "SESSION_COOKIE_HTTPONLY": True,
             "SESSION_COOKIE_SAMESITE": "Lax",
@@ -189,6 +203,7 @@ def load_settings(env: Mapping[str, str] | None = None, instance_path: Path | No
         token_keys=keys,
         http_timeout=float(_int(env, "CAPX_HTTP_TIMEOUT", 10)),
         source_url=env.get("CAPX_SOURCE_URL", "https://gitlab.wikimedia.org/toolforge-repos/capx"),
+        database_tls=_flag(env.get("CAPX_DATABASE_TLS")),
         metabase_url=env.get("CAPX_METABASE_URL", "https://metabase.wikibase.cloud").rstrip("/"),
         metabase_consumer_key=env.get("CAPX_METABASE_CONSUMER_KEY", ""),
         metabase_consumer_secret=env.get("CAPX_METABASE_CONSUMER_SECRET", ""),
@@ -196,6 +211,8 @@ def load_settings(env: Mapping[str, str] | None = None, instance_path: Path | No
         metabase_bot_password=env.get("CAPX_METABASE_BOT_PASSWORD", ""),
         wikidata_api_url=env.get("CAPX_WIKIDATA_API_URL", "https://www.wikidata.org/w/api.php"),
         lets_connect_api_url=env.get("CAPX_LETS_CONNECT_API_URL", "https://letsconnect.toolforge.org/api"),
+        message_limit_hour=_int(env, "CAPX_MESSAGE_LIMIT_HOUR", 5),
+        message_limit_day=_int(env, "CAPX_MESSAGE_LIMIT_DAY", 20),
     )
 
 

@@ -348,11 +348,14 @@ def parse_accept_language(header: str | None, available: Iterable[str]) -> str |
             choices.append((-q, i, code))
     available_set = set(available)
     for _, _, code in sorted(choices):
-        for candidate in fallback_chain(code)[:-1] or [code]:
-            if candidate in available_set:
+        # English ends every fallback chain; it only counts when the browser asked for it
+        # (en, en-US, ...), so "de, pt;q=0.5" gives Portuguese and "en-US, pt;q=0.5" English.
+        wants_english = code.split("-", 1)[0] == SOURCE_LANGUAGE
+        for candidate in fallback_chain(code):
+            if candidate == SOURCE_LANGUAGE and not wants_english:
+                continue
+            if candidate in available_set or candidate == SOURCE_LANGUAGE:
                 return candidate
-        if code == SOURCE_LANGUAGE:
-            return SOURCE_LANGUAGE
     return None
 
 

@@ -54,6 +54,9 @@ def init_app(app: Flask) -> None:
         g.user = load_user()
         g.lang = None  # chosen lazily, after the user is known
 
+    # Globals (not only context variables) so that macros imported without context can use them.
+    app.jinja_env.globals.update(msg=msg, msg_text=msg_text)
+
     @app.context_processor
     def template_globals() -> dict[str, Any]:
         lang = current_language()
@@ -68,7 +71,8 @@ def init_app(app: Flask) -> None:
             "ui_languages": [(code, translations.language_autonym(code)) for code in available_languages()],
             "theme": current_theme(),
             "themes": THEMES,
-            "dev_login_enabled": bool(app.config.get("CAPX_DEV_LOGIN")),
+            # Same rule as the login itself: never in production, so the banner never lies.
+            "dev_login_enabled": bool(app.config.get("CAPX_DEV_LOGIN")) and app.config.get("CAPX_ENV") != "production",
             "source_url": app.config.get("CAPX_SOURCE_URL"),
             "has_endpoint": lambda endpoint: endpoint in app.view_functions,
         }

@@ -19,6 +19,8 @@ BLUEPRINT_MODULES = (
     "events",
     "mentorship",
     "data",
+    "messages",
+    "reports",
 )
 
 

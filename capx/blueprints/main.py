@@ -8,8 +8,9 @@ from sqlalchemy import text
 from capx import translations
 from capx.access import current_user, login_required, safe_next
 from capx.extensions import db
-from capx.language import LANGUAGE_COOKIE, available_languages
+from capx.language import LANGUAGE_COOKIE, available_languages, msg
 from capx.services import home as home_service
+from capx.services.capacities import capacity_tree
 from capx.web import THEME_COOKIE, THEMES
 
 bp = Blueprint("main", __name__)
@@ -26,10 +27,19 @@ def landing() -> str:
 @bp.get("/home")
 @login_required
 def home() -> str:
-    """The logged-in home: a welcome and what the profile still lacks."""
+    """The logged-in home: a welcome, what the profile still lacks, and suggestion rows."""
     user = current_user()
     assert user is not None
-    return render_template("main/home.html", missing=home_service.profile_gaps(user))
+    kinds = home_service.profile_kinds(user.profile.id) if user.profile is not None else None
+    suggestions = home_service.suggestions(user, kinds)
+    # Plural messages with localized numbers are the costly ones: format each count once.
+    match_labels = {n: msg("home-card-matches", n) for n in suggestions.match_counts()}
+    labels = {key: msg(key) for key in ("home-card-wants", "home-card-offers", "home-card-speaks",
+                                        "home-card-org-wants", "home-card-org-offers")}
+    labels["view"] = msg("home-card-view")
+    return render_template("main/home.html", missing=home_service.profile_gaps(user, kinds),
+                           suggestions=suggestions, tree=capacity_tree(), match_labels=match_labels,
+                           labels=labels)
 
 
 @bp.get("/privacy_policy")

@@ -14,6 +14,7 @@ from typing import Any
 import mwoauth
 import mwoauth.functions
 import requests
+from requests_oauthlib import OAuth1
 
 from capx.clients.http import RemoteServiceError, TimeoutSession, new_session
 
@@ -53,6 +54,21 @@ class GlobalAccount:
     registered_at: dt.datetime | None
     locked: bool
     missing: bool
+
+
+@dataclass(frozen=True)
+class WikiUser:
+    """A user name as Meta-Wiki sees it: does it exist, can it receive email, is it blocked."""
+
+    name: str
+    exists: bool
+    invalid: bool = False
+    emailable: bool = False
+    blocked: bool = False
+    block_partial: bool = False  # blocked from some pages or actions only
+    block_email: bool = False
+    user_id: int | None = None
+    registered_at: dt.datetime | None = None
 
 
 def parse_mediawiki_timestamp(value: str | None) -> dt.datetime | None:
@@ -152,6 +168,115 @@ class MetaWikiClient:
                                 first.get("code", "error"))
         return data
 
+    # -- Acting as a user (their OAuth access token) ---------------------------------------------
+
+    def _user_auth(self, access_token: tuple[str, str]) -> OAuth1:
+        return OAuth1(self.consumer.key, client_secret=self.consumer.secret,
+                      resource_owner_key=access_token[0], resource_owner_secret=access_token[1])
+
+    def user_get(self, access_token: tuple[str, str], **params: Any) -> dict[str, Any]:
+        """A GET to the action API signed with the user's access token."""
+        params = {"format": "json", "formatversion": "2", "errorformat": "plaintext", **params}
+        try:
+            response = self.session.get(self.api_url, params=params, auth=self._user_auth(access_token))
+        except requests.Timeout as exc:
+            raise MetaWikiError("Meta-Wiki did not answer in time", "timeout") from exc
+        except requests.RequestException as exc:
+            raise MetaWikiError(f"Meta-Wiki unreachable: {exc}", "unreachable") from exc
+        return self._json(response)
+
+    def user_post(self, access_token: tuple[str, str], **params: Any) -> dict[str, Any]:
+        """A POST to the action API signed with the user's access token (form-encoded)."""
+        params = {"format": "json", "formatversion": "2", "errorformat": "plaintext", **params}
+        try:
+            response = self.session.post(self.api_url, data=params, auth=self._user_auth(access_token))
+        except requests.Timeout as exc:
+            raise MetaWikiError("Meta-Wiki did not answer in time", "timeout") from exc
+        except requests.RequestException as exc:
+            raise MetaWikiError(f"Meta-Wiki unreachable: {exc}", "unreachable") from exc
+        return self._json(response)
+
+    def csrf_token(self, access_token: tuple[str, str]) -> str:
+        """A CSRF token for the user (meta=tokens); an anonymous token means the OAuth token is bad."""
+        data = self.user_get(access_token, action="query", meta="tokens", type="csrf")
+        token = data.get("query", {}).get("tokens", {}).get("csrftoken") or ""
+        if not token or token == "+\\":
+            raise MetaWikiError("Meta-Wiki did not recognise the user's access token", "notloggedin")
+        return token
+
+    def users(self, names: list[str]) -> dict[str, WikiUser]:
+        """Existence, email and block state of user names (list=users), keyed by the asked name.
+
+        Names Meta-Wiki normalises (e.g. first letter) are matched through ``normalized`` or, as
+        a fallback, by position among the valid names.
+        """
+        if not names:
+            return {}
+        data = self.api_get(action="query", list="users", usprop="emailable|blockinfo|registration",
+                            ususers="|".join(names))
+        found: dict[str, WikiUser] = {}
+        for row in data.get("query", {}).get("users", []):
+            name = str(row.get("name", ""))
+            if row.get("invalid"):
+                found[name] = WikiUser(name, exists=False, invalid=True)
+            elif row.get("missing"):
+                found[name] = WikiUser(name, exists=False)
+            else:
+                found[name] = WikiUser(name, exists=True, emailable=bool(row.get("emailable")),
+                                       blocked="blockid" in row or "blockedby" in row,
+                                       block_partial=bool(row.get("blockpartial")),
+                                       block_email=bool(row.get("blockemail")),
+                                       user_id=row.get("userid"),
+                                       registered_at=parse_mediawiki_timestamp(row.get("registration")))
+        normalized = {str(n.get("from")): str(n.get("to")) for n in data.get("query", {}).get("normalized", [])
+                      if isinstance(n, dict)}
+        result: dict[str, WikiUser] = {}
+        for name in names:
+            key = name.replace("_", " ").strip()
+            key = key[:1].upper() + key[1:]
+            result[name] = (found.get(name) or found.get(normalized.get(name, "")) or found.get(key)
+                            or WikiUser(key, exists=False))
+        return result
+
+    def account_locked(self, username: str) -> bool:
+        """Whether the global account with this name is locked (meta=globaluserinfo)."""
+        try:
+            data = self.api_get(action="query", meta="globaluserinfo", guiuser=username)
+        except MetaWikiError as exc:
+            if exc.code in ("baduser", "invaliduser"):
+                return False
+            raise
+        return bool(data.get("query", {}).get("globaluserinfo", {}).get("locked"))
+
+    def send_email(self, access_token: tuple[str, str], target: str, subject: str, text: str,
+                   ccme: bool = True) -> None:
+        """Email a user through Special:EmailUser as the token's owner (action=emailuser)."""
+        token = self.csrf_token(access_token)
+        params: dict[str, Any] = {"action": "emailuser", "target": target, "subject": subject, "text": text,
+                                  "token": token}
+        if ccme:
+            params["ccme"] = "1"
+        data = self.user_post(access_token, **params)
+        if (data.get("emailuser") or {}).get("result") != "Success":
+            raise MetaWikiError("Meta-Wiki did not confirm the email", "emailfailed")
+
+    def new_talk_section(self, access_token: tuple[str, str], target: str, title: str, text: str,
+                         summary: str) -> tuple[str, int | None]:
+        """Add a new section to ``User talk:<target>`` as the token's owner.
+
+        Returns the page title and the new revision id (None when Meta-Wiki made no change).
+        """
+        token = self.csrf_token(access_token)
+        page = f"User talk:{target}"
+        params = {"action": "edit", "title": page, "section": "new", "sectiontitle": title, "text": text,
+                  "summary": summary, "assert": "user", "maxlag": "5", "token": token}
+        data = self.user_post(access_token, **params)
+        edit = data.get("edit") or {}
+        if edit.get("result") != "Success":
+            raise MetaWikiError("Meta-Wiki did not confirm the edit", "editfailed")
+        revision = edit.get("newrevid")
+        return str(edit.get("title") or page), int(revision) if revision else None
+
     def global_account(self, central_id: int) -> GlobalAccount:
         """The global account with this central id: current name, lock state, registration."""
         try:
@@ -172,36 +297,9 @@ class MetaWikiClient:
         )
 
 
-    def user_info(self, username: str) -> "WikiUser":
-        """A local Meta-Wiki account by name (``list=users``): its canonical name, or missing/invalid."""
-        data = self.api_get(action="query", list="users", usprop="emailable|blockinfo|registration",
-                            ususers=username)
-        users = data.get("query", {}).get("users") or []
-        if not users:
-            return WikiUser(username, None, missing=True, invalid=False)
-        info = users[0]
-        return WikiUser(
-            name=str(info.get("name") or username),
-            user_id=info.get("userid"),
-            missing=bool(info.get("missing")),
-            invalid=bool(info.get("invalid")),
-            registered_at=parse_mediawiki_timestamp(info.get("registration")),
-        )
-
-
-@dataclass(frozen=True)
-class WikiUser:
-    """An account on Meta-Wiki as ``list=users`` reports it."""
-
-    name: str
-    user_id: int | None
-    missing: bool = False
-    invalid: bool = False
-    registered_at: dt.datetime | None = None
-
-    @property
-    def exists(self) -> bool:
-        return not self.missing and not self.invalid and self.user_id is not None
+    def user_info(self, username: str) -> WikiUser:
+        """One account by name (``list=users``): its canonical name, or that it does not exist."""
+        return self.users([username])[username]
 
 
 def meta_wiki_client() -> MetaWikiClient:

@@ -23,6 +23,7 @@ from capx.models.people import (DEFAULT_PROFICIENCY, PROFICIENCY_LEVELS, OAuthTo
                                 ProfileTerritory, SavedOrganization, SavedProfile, User)
 from capx.models.reference import Avatar, Language, Territory, WikimediaProject
 from capx.models.statistics import Statistic
+from capx.models.reports import REPORT_STATUSES, REPORT_TYPES, BugReport
 
 __all__ = [
     "AVAILABLE", "CAPACITY_KINDS", "KNOWN", "WANTED", "utcnow",
@@ -42,4 +43,5 @@ __all__ = [
     "LetsConnectRegistration",
     "PROGRAM_FORMATS", "QUESTION_KINDS", "ROLES", "MentorshipApplication", "MentorshipProgram",
     "MentorshipProgramCapacity", "MentorshipProgramLanguage", "MentorshipQuestion", "Statistic",
+    "REPORT_STATUSES", "REPORT_TYPES", "BugReport",
 ]

@@ -1,13 +1,32 @@
-"""What the landing page and the logged-in home show."""
+"""What the landing page and the logged-in home show.
+
+The home suggests people, organizations, capacities and events that match the viewer's profile.
+Every row is computed by one aggregate query (matches counted with GROUP BY over the indexed
+capacity and language tables), ranked by the number of matches; ties are broken by a per-day
+pseudo-random permutation of candidate ids, computed in SQL from a seed of (day, viewer): the
+order is stable all day for one viewer, differs between viewers, and changes the next day.
+The cards' details are then loaded for the few ids shown with one ``IN (...)`` query per kind,
+never one query per candidate.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+import functools
+import hashlib
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Iterable
 
 import sqlalchemy as sa
 
 from capx.extensions import db
-from capx.models import Capacity, Organization, OrganizationManager, ProfileCapacity, User
+from capx.language import current_language, current_language_chain
+from capx.models import (AVAILABLE, KNOWN, WANTED, Capacity, Event, EventCapacity, Language, Organization,
+                         OrganizationCapacity, OrganizationManager, OrganizationName, Profile, ProfileCapacity,
+                         ProfileLanguage, SavedOrganization, SavedProfile, User, utcnow)
+from capx.services.reference import language_name
 
 
 @dataclass(frozen=True)
@@ -27,7 +46,7 @@ def landing_figures() -> LandingFigures:
     return LandingFigures(people or 0, organizations or 0, capacities or 0)
 
 
-def profile_gaps(user: User) -> list[str]:
+def profile_gaps(user: User, kinds: dict[str, set[int]] | None = None) -> list[str]:
     """What the user's profile still lacks, as keys: territory, languages, known capacities."""
     profile = user.profile
     if profile is None:
@@ -37,10 +56,337 @@ def profile_gaps(user: User) -> list[str]:
         gaps.append("territory")
     if not profile.languages:
         gaps.append("languages")
-    has_known = db.session.scalar(
-        sa.select(sa.func.count()).select_from(ProfileCapacity)
-        .where(ProfileCapacity.profile_id == profile.id, ProfileCapacity.kind == "known"))
+    if kinds is not None:
+        has_known = bool(kinds.get(KNOWN))
+    else:
+        has_known = bool(db.session.scalar(
+            sa.select(sa.func.count()).select_from(ProfileCapacity)
+            .where(ProfileCapacity.profile_id == profile.id, ProfileCapacity.kind == KNOWN)))
     if not has_known:
         gaps.append("known-capacities")
     return gaps
 
+
+# -- suggestions ---------------------------------------------------------------------------------
+
+#: Cards per row.
+ROW_SIZE = 12
+#: A prime above any id we will see; the tie-break is (id * mult + add) mod this, a permutation.
+_TIE_MODULUS = 2_147_483_647
+#: Popular capacities change slowly: counted at most this often per process.
+POPULAR_TTL_SECONDS = 600
+
+
+@functools.lru_cache(maxsize=1024)
+def tie_seed(viewer_id: int, day: dt.date) -> tuple[int, int]:
+    """The (multiplier, offset) of the day's permutation for this viewer."""
+    digest = hashlib.sha256(f"{day.isoformat()}:{viewer_id}".encode()).digest()
+    mult = int.from_bytes(digest[:4], "big") % (_TIE_MODULUS - 1) + 1
+    add = int.from_bytes(digest[4:8], "big") % _TIE_MODULUS
+    return mult, add
+
+
+def tie_key(viewer_id: int, candidate_id: int, day: dt.date) -> int:
+    """The tie-break rank of a candidate (lower first), as the SQL expression computes it."""
+    mult, add = tie_seed(viewer_id, day)
+    return (candidate_id * mult + add) % _TIE_MODULUS
+
+
+def _tie(column: Any, viewer_id: int, day: dt.date) -> Any:
+    mult, add = tie_seed(viewer_id, day)
+    return (column * mult + add) % _TIE_MODULUS
+
+
+@dataclass
+class PersonCard:
+    user_id: int
+    username: str
+    matches: int
+    capacity_ids: list[int] = field(default_factory=list)
+    language_ids: list[int] = field(default_factory=list)
+
+    @property
+    def url_name(self) -> str:
+        return self.username.replace(" ", "_")
+
+
+@dataclass
+class OrganizationCard:
+    id: int
+    name: str
+    matches: int
+    wants_ids: list[int] = field(default_factory=list)   # they want what you offer
+    offers_ids: list[int] = field(default_factory=list)  # they offer what you want
+
+
+@dataclass
+class CapacityCard:
+    id: int
+    holders: int
+
+
+@dataclass
+class EventCard:
+    id: int
+    title: str
+    start_at: dt.datetime
+    format: str
+    matches: int
+    capacity_ids: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Suggestions:
+    """Everything the home shows under the welcome."""
+
+    offer_ids: set[int]
+    want_ids: set[int]
+    language_ids: set[int]
+    want_what_you_offer: list[PersonCard]
+    offer_what_you_want: list[PersonCard]
+    speak_your_languages: list[PersonCard]
+    organizations: list[OrganizationCard]
+    capacities: list[CapacityCard]
+    events: list[EventCard]
+    language_names: dict[int, str] = field(default_factory=dict)
+
+    def match_counts(self) -> set[int]:
+        """Every distinct number of matches shown (to format each label once)."""
+        cards: list[Any] = [*self.want_what_you_offer, *self.offer_what_you_want, *self.speak_your_languages,
+                            *self.organizations, *self.events]
+        return {card.matches for card in cards}
+
+
+def profile_kinds(profile_id: int) -> dict[str, set[int]]:
+    """The viewer's capacity ids by kind (one query)."""
+    kinds: dict[str, set[int]] = {KNOWN: set(), AVAILABLE: set(), WANTED: set()}
+    for capacity_id, kind in db.session.execute(
+            sa.select(ProfileCapacity.capacity_id, ProfileCapacity.kind).where(ProfileCapacity.profile_id == profile_id)):
+        kinds[kind].add(capacity_id)
+    return kinds
+
+
+def excluded_profile_ids(viewer: User, profile_id: int) -> set[int]:
+    """Profiles never suggested to ``viewer``: their own, the ones they saved, locked accounts (one query).
+
+    Resolving them first and over-fetching by their number keeps the ranking queries free of
+    NOT IN subqueries, which MariaDB runs as a dependent subquery per candidate row.
+    """
+    saved = (sa.select(Profile.id).join(SavedProfile, SavedProfile.saved_user_id == Profile.user_id)
+             .where(SavedProfile.owner_id == viewer.id))
+    # "= true" (not "IS true") so MariaDB uses the is_locked index.
+    locked = sa.select(Profile.id).join(User, User.id == Profile.user_id).where(User.is_locked == sa.true())
+    return {int(pid) for pid in db.session.scalars(sa.union(saved, locked))} | {profile_id}
+
+
+def _ranked_profiles(viewer: User, excluded: set[int], matches: Any, source_profile: Any, where: Any,
+                     day: dt.date) -> list[tuple[int, int]]:
+    """(profile id, matches) of the best candidates: one GROUP BY query.
+
+    The best ``ROW_SIZE`` that are not excluded are among the first ``ROW_SIZE + len(excluded)``
+    of the unfiltered ranking, so that many are fetched and the excluded ones dropped here.
+    """
+    query = (sa.select(source_profile, matches).where(where)
+             .group_by(source_profile)
+             .order_by(matches.desc(), _tie(source_profile, viewer.id, day))
+             .limit(ROW_SIZE + len(excluded)))
+    rows = [(int(pid), int(n)) for pid, n in db.session.execute(query) if int(pid) not in excluded]
+    return rows[:ROW_SIZE]
+
+
+def _people_by_capacity(viewer: User, excluded: set[int], kind: str, capacity_ids: set[int],
+                        day: dt.date) -> list[tuple[int, int]]:
+    if not capacity_ids:
+        return []
+    return _ranked_profiles(viewer, excluded, sa.func.count().label("matches"), ProfileCapacity.profile_id,
+                            sa.and_(ProfileCapacity.kind == kind, ProfileCapacity.capacity_id.in_(sorted(capacity_ids))),
+                            day)
+
+
+def _people_by_language(viewer: User, excluded: set[int], language_ids: set[int], day: dt.date) -> list[tuple[int, int]]:
+    if not language_ids:
+        return []
+    return _ranked_profiles(viewer, excluded, sa.func.count().label("matches"), ProfileLanguage.profile_id,
+                            ProfileLanguage.language_id.in_(sorted(language_ids)), day)
+
+
+def _person_cards(ranked: dict[str, list[tuple[int, int]]], kind_of_row: dict[str, tuple[str, set[int]]],
+                  language_ids: set[int]) -> dict[str, list[PersonCard]]:
+    """Cards for every ranked profile of every row: users, capacities and languages in 3 queries."""
+    profile_ids = sorted({pid for rows in ranked.values() for pid, _ in rows})
+    if not profile_ids:
+        return {row: [] for row in ranked}
+    users = {pid: (uid, name) for pid, uid, name in db.session.execute(
+        sa.select(Profile.id, User.id, User.username).join(User, User.id == Profile.user_id)
+        .where(Profile.id.in_(profile_ids)))}
+    capacities: dict[tuple[int, str], list[int]] = {}
+    wanted_capacities = set().union(*(ids for _, ids in kind_of_row.values())) if kind_of_row else set()
+    if wanted_capacities:
+        for pid, cid, kind in db.session.execute(
+                sa.select(ProfileCapacity.profile_id, ProfileCapacity.capacity_id, ProfileCapacity.kind)
+                .where(ProfileCapacity.profile_id.in_(profile_ids), ProfileCapacity.capacity_id.in_(sorted(wanted_capacities)))
+                .order_by(ProfileCapacity.capacity_id)):
+            capacities.setdefault((pid, kind), []).append(cid)
+    languages: dict[int, list[int]] = {}
+    if language_ids:
+        for pid, lid in db.session.execute(
+                sa.select(ProfileLanguage.profile_id, ProfileLanguage.language_id)
+                .where(ProfileLanguage.profile_id.in_(profile_ids), ProfileLanguage.language_id.in_(sorted(language_ids)))
+                .order_by(ProfileLanguage.position)):
+            languages.setdefault(pid, []).append(lid)
+    out: dict[str, list[PersonCard]] = {}
+    for row, rows in ranked.items():
+        cards = []
+        for pid, matches in rows:
+            if pid not in users:
+                continue
+            uid, name = users[pid]
+            card = PersonCard(uid, name, matches)
+            if row in kind_of_row:
+                kind, ids = kind_of_row[row]
+                card.capacity_ids = [c for c in capacities.get((pid, kind), []) if c in ids]
+            else:
+                card.language_ids = languages.get(pid, [])
+            cards.append(card)
+        out[row] = cards
+    return out
+
+
+def _organizations(viewer: User, offer_ids: set[int], want_ids: set[int], day: dt.date) -> list[OrganizationCard]:
+    """Organizations with a manager that want what you offer or offer what you want."""
+    conditions = []
+    if offer_ids:
+        conditions.append(sa.and_(OrganizationCapacity.kind == WANTED, OrganizationCapacity.capacity_id.in_(sorted(offer_ids))))
+    if want_ids:
+        conditions.append(sa.and_(OrganizationCapacity.kind == AVAILABLE, OrganizationCapacity.capacity_id.in_(sorted(want_ids))))
+    if not conditions:
+        return []
+    matches = sa.func.count().label("matches")
+    managed = sa.select(OrganizationManager.organization_id).scalar_subquery()
+    saved = sa.select(SavedOrganization.organization_id).where(SavedOrganization.owner_id == viewer.id).scalar_subquery()
+    org = OrganizationCapacity.organization_id
+    ranked = [(int(o), int(n)) for o, n in db.session.execute(
+        sa.select(org, matches).where(sa.or_(*conditions), org.in_(managed), org.not_in(saved))
+        .group_by(org).order_by(matches.desc(), _tie(org, viewer.id, day)).limit(ROW_SIZE))]
+    if not ranked:
+        return []
+    ids = [o for o, _ in ranked]
+    names: dict[int, dict[str, str]] = {}
+    for oid, lang, name in db.session.execute(
+            sa.select(OrganizationName.organization_id, OrganizationName.lang, OrganizationName.name)
+            .where(OrganizationName.organization_id.in_(ids))):
+        names.setdefault(oid, {})[lang] = name
+    acronyms = dict(db.session.execute(sa.select(Organization.id, Organization.acronym).where(Organization.id.in_(ids)))
+                    .all())
+    rows: dict[int, list[tuple[int, str]]] = {}
+    for oid, cid, kind in db.session.execute(
+            sa.select(OrganizationCapacity.organization_id, OrganizationCapacity.capacity_id, OrganizationCapacity.kind)
+            .where(OrganizationCapacity.organization_id.in_(ids), sa.or_(*conditions))
+            .order_by(OrganizationCapacity.capacity_id)):
+        rows.setdefault(oid, []).append((cid, kind))
+    chain = current_language_chain()
+    cards = []
+    for oid, n in ranked:
+        by_lang = names.get(oid, {})
+        label = next((by_lang[c] for c in chain if by_lang.get(c)), None) or next(iter(by_lang.values()), None) \
+            or acronyms.get(oid) or str(oid)
+        card = OrganizationCard(oid, label, n)
+        for cid, kind in rows.get(oid, []):
+            (card.wants_ids if kind == WANTED else card.offers_ids).append(cid)
+        cards.append(card)
+    return cards
+
+
+_popular_lock = threading.Lock()
+_popular_cache: dict[str, Any] = {}
+
+
+def popular_capacities(limit: int = 60) -> list[tuple[int, int]]:
+    """(capacity id, number of profiles that know it), most known first; cached per process."""
+    engine_key = str(db.engine.url)
+    with _popular_lock:
+        cached = _popular_cache.get(engine_key)
+        if cached and cached[0] > time.monotonic():
+            return cached[1][:limit]
+    holders = sa.func.count().label("holders")
+    rows = [(int(c), int(n)) for c, n in db.session.execute(
+        sa.select(ProfileCapacity.capacity_id, holders).where(ProfileCapacity.kind == KNOWN)
+        .group_by(ProfileCapacity.capacity_id).order_by(holders.desc(), ProfileCapacity.capacity_id).limit(200))]
+    with _popular_lock:
+        _popular_cache[engine_key] = (time.monotonic() + POPULAR_TTL_SECONDS, rows)
+    return rows[:limit]
+
+
+def forget_popular() -> None:
+    """Drop the cached popularity (tests that build their own data)."""
+    with _popular_lock:
+        _popular_cache.clear()
+
+
+def _capacities_to_add(viewer: User, mine: set[int], day: dt.date) -> list[CapacityCard]:
+    """Popular capacities the viewer has in no kind, most known first (ties: day order)."""
+    popular = [(c, n) for c, n in popular_capacities() if c not in mine]
+    popular.sort(key=lambda row: (-row[1], tie_key(viewer.id, row[0], day)))
+    return [CapacityCard(c, n) for c, n in popular[:ROW_SIZE]]
+
+
+def _events(viewer: User, capacity_ids: set[int], now: dt.datetime, day: dt.date) -> list[EventCard]:
+    """Events not over yet about the viewer's known or wanted capacities: most matches, then soonest."""
+    if not capacity_ids:
+        return []
+    matches = sa.func.count().label("matches")
+    ranked = db.session.execute(
+        sa.select(Event.id, Event.title, Event.start_at, Event.format, matches)
+        .join(EventCapacity, EventCapacity.event_id == Event.id)
+        .where(EventCapacity.capacity_id.in_(sorted(capacity_ids)), Event.end_at >= now)
+        .group_by(Event.id, Event.title, Event.start_at, Event.format)
+        .order_by(matches.desc(), Event.start_at, _tie(Event.id, viewer.id, day)).limit(ROW_SIZE)).all()
+    if not ranked:
+        return []
+    ids = [r[0] for r in ranked]
+    caps: dict[int, list[int]] = {}
+    for eid, cid in db.session.execute(
+            sa.select(EventCapacity.event_id, EventCapacity.capacity_id)
+            .where(EventCapacity.event_id.in_(ids), EventCapacity.capacity_id.in_(sorted(capacity_ids)))
+            .order_by(EventCapacity.capacity_id)):
+        caps.setdefault(eid, []).append(cid)
+    return [EventCard(eid, title, start, fmt, int(n), caps.get(eid, [])) for eid, title, start, fmt, n in ranked]
+
+
+def _language_names(ids: Iterable[int]) -> dict[int, str]:
+    ids = sorted(set(ids))
+    if not ids:
+        return {}
+    lang = current_language()
+    return {row.id: language_name(row, lang) for row in db.session.scalars(sa.select(Language).where(Language.id.in_(ids)))}
+
+
+def suggestions(viewer: User, kinds: dict[str, set[int]] | None = None, now: dt.datetime | None = None) -> Suggestions:
+    """Every suggestion row for ``viewer`` (a bounded number of queries, whatever the data size)."""
+    now = now or utcnow()
+    day = now.date()
+    profile = viewer.profile
+    profile_id = profile.id if profile is not None else -1
+    kinds = kinds if kinds is not None else (profile_kinds(profile_id) if profile is not None else
+                                             {KNOWN: set(), AVAILABLE: set(), WANTED: set()})
+    offer_ids, want_ids, known_ids = kinds[AVAILABLE], kinds[WANTED], kinds[KNOWN]
+    language_ids = {pl.language_id for pl in profile.languages} if profile is not None else set()
+    excluded = excluded_profile_ids(viewer, profile_id) if (offer_ids or want_ids or language_ids) else set()
+    ranked = {
+        "want_what_you_offer": _people_by_capacity(viewer, excluded, WANTED, offer_ids, day),
+        "offer_what_you_want": _people_by_capacity(viewer, excluded, AVAILABLE, want_ids, day),
+        "speak_your_languages": _people_by_language(viewer, excluded, language_ids, day),
+    }
+    cards = _person_cards(ranked, {"want_what_you_offer": (WANTED, offer_ids),
+                                   "offer_what_you_want": (AVAILABLE, want_ids)}, language_ids)
+    people_languages = {lid for card in cards["speak_your_languages"] for lid in card.language_ids}
+    return Suggestions(
+        offer_ids=offer_ids, want_ids=want_ids, language_ids=language_ids,
+        want_what_you_offer=cards["want_what_you_offer"],
+        offer_what_you_want=cards["offer_what_you_want"],
+        speak_your_languages=cards["speak_your_languages"],
+        organizations=_organizations(viewer, offer_ids, want_ids, day),
+        capacities=_capacities_to_add(viewer, known_ids | offer_ids | want_ids, day),
+        events=_events(viewer, known_ids | want_ids, now, day),
+        language_names=_language_names(people_languages),
+    )

@@ -24,11 +24,29 @@ from werkzeug.datastructures import MultiDict
 
 from capx.extensions import db
 from capx.language import lazy_msg
-from capx.models import (AVAILABLE, KNOWN, MAX_DIFF_TAGS, MAX_DOCUMENTS, MAX_PROJECTS, WANTED, Language,
-                         Organization, OrganizationCapacity, OrganizationDetails, OrganizationDiffTag,
-                         OrganizationDocument, OrganizationManager, OrganizationName, OrganizationProject,
-                         OrganizationTerritory, OrganizationType, User, utcnow)
+from capx.models import (
+    AVAILABLE,
+    KNOWN,
+    MAX_DIFF_TAGS,
+    MAX_DOCUMENTS,
+    MAX_PROJECTS,
+    WANTED,
+    Language,
+    Organization,
+    OrganizationCapacity,
+    OrganizationDetails,
+    OrganizationDiffTag,
+    OrganizationDocument,
+    OrganizationManager,
+    OrganizationName,
+    OrganizationProject,
+    OrganizationTerritory,
+    OrganizationType,
+    User,
+    utcnow,
+)
 from capx.pickers import int_list
+from capx.services import badges
 from capx.services import choices as choices_service
 from capx.services.media import normalize_commons_file
 from capx.translations import LazyMessage
@@ -90,6 +108,8 @@ def add_manager(org: Organization, user: User) -> bool:
     if db.session.get(OrganizationManager, (org.id, user.id)) is not None:
         return False
     db.session.add(OrganizationManager(organization_id=org.id, user_id=user.id))
+    db.session.flush()
+    badges.recompute_user(user)  # the "organization manager" badge
     return True
 
 

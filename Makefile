@@ -1,0 +1,44 @@
+# Two commands: `make run` (a local CapX with demo data and the development login on
+# http://127.0.0.1:5000) and `make test` (the whole suite, browser tests included).
+# Both work on a fresh clone: they create .venv with Python 3.11 and install the pinned packages.
+
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+FLASK  := $(BIN)/flask --app app
+STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+PORT   ?= 5000
+DEMO_PROFILES ?= 300
+
+.PHONY: install run test lint clean
+
+install: $(STAMP)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+# The local site: SQLite under instance/, the development login, demo data.
+run: export CAPX_ENV = development
+run: export CAPX_DEV_LOGIN = 1
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) capx load-reference
+	$(FLASK) capx seed-demo --profiles $(DEMO_PROFILES)
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+# The whole suite on SQLite; set CAPX_TEST_DATABASE_URL to run it on MariaDB
+# (e.g. mysql+pymysql://root@127.0.0.1/capx_test?charset=utf8mb4).
+test: install
+	$(BIN)/python -m pytest -q
+
+lint: install
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts

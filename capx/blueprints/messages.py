@@ -1,0 +1,146 @@
+"""Messages through Meta-Wiki: write (with an availability check and a confirmation step), the
+sent log, and a small JSON endpoint for the live availability check."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.fields import SelectChoice
+from wtforms.validators import DataRequired, Length
+
+from capx.access import current_user, login_required
+from capx.clients.meta_wiki import meta_wiki_client
+from capx.forms import MAX_USERNAME_LENGTH, ValidUsername
+from capx.language import lazy_msg, msg_text
+from capx.services import messages as service
+from capx.services.pagination import requested_page
+
+bp = Blueprint("messages", __name__)
+
+
+class MessageForm(FlaskForm):
+    """To, method, subject and text (the sender is always the logged-in user)."""
+
+    recipient = StringField(lazy_msg("messages-field-to"), validators=[
+        DataRequired(message=lazy_msg("form-error-required")),  # type: ignore[arg-type]
+        Length(max=MAX_USERNAME_LENGTH, message=lazy_msg("form-error-too-long", MAX_USERNAME_LENGTH)),  # type: ignore[arg-type]
+        ValidUsername()])
+    method = SelectField(lazy_msg("messages-field-method"),
+                         choices=[SelectChoice(service.EMAIL, lazy_msg("messages-method-email")),  # type: ignore[arg-type]
+                                  SelectChoice(service.TALK, lazy_msg("messages-method-talk"))],  # type: ignore[arg-type]
+                         validate_choice=True)
+    subject = StringField(lazy_msg("messages-field-subject"), validators=[
+        DataRequired(message=lazy_msg("form-error-required")),  # type: ignore[arg-type]
+        Length(max=service.SUBJECT_MAX, message=lazy_msg("form-error-too-long", service.SUBJECT_MAX))])  # type: ignore[arg-type]
+    text = TextAreaField(lazy_msg("messages-field-text"), validators=[
+        DataRequired(message=lazy_msg("form-error-required")),  # type: ignore[arg-type]
+        Length(max=service.TEXT_MAX, message=lazy_msg("form-error-too-long", service.TEXT_MAX))])  # type: ignore[arg-type]
+
+
+def _write(form: MessageForm, availability: service.Availability | None = None, error: str | None = None,
+           status: int = 200) -> tuple[str, int]:
+    return render_template("messages/write.html", form=form, availability=availability, error=error,
+                           text_max=service.TEXT_MAX, subject_max=service.SUBJECT_MAX), status
+
+
+def _check(form: MessageForm) -> tuple[service.Availability | None, str | None]:
+    """The availability check and the rules that come before a send; (availability, error key)."""
+    user = current_user()
+    assert user is not None
+    limit = service.rate_limit_error(user)
+    if limit:
+        return None, limit
+    availability = service.check_availability(meta_wiki_client(), user, form.recipient.data or "")
+    if availability.status == service.CHECK_FAILED:
+        return availability, service.error_key(availability.error_code)
+    if availability.status in (service.NOT_FOUND, service.SELF, service.LOCKED):
+        form.recipient.errors = [msg_text(f"messages-status-{availability.status}")]  # type: ignore[assignment]
+        return availability, None
+    if availability.sender_blocked:
+        return availability, "messages-error-blocked"
+    if form.method.data not in availability.methods:
+        form.method.errors = [msg_text("messages-error-email-unavailable")]  # type: ignore[assignment]
+        return availability, None
+    return availability, None
+
+
+@bp.get("/message")
+@login_required
+def index() -> tuple[str, int]:
+    """The Write tab; ``?username=`` fills in the recipient."""
+    form = MessageForm(formdata=None, recipient=service.normalize(request.args.get("username", "")),
+                       method=service.EMAIL)
+    return _write(form)
+
+
+@bp.post("/message")
+@login_required
+def review() -> tuple[str, int]:
+    """Validate and check, then show the confirmation step (or the form again, with errors)."""
+    form = MessageForm()
+    if "edit" in request.form:
+        form.validate()
+        form.recipient.errors = form.method.errors = form.subject.errors = form.text.errors = []  # type: ignore[assignment]
+        return _write(form)
+    if not form.validate():
+        return _write(form, status=422)
+    availability, error = _check(form)
+    if error or form.recipient.errors or form.method.errors:
+        return _write(form, availability, error, status=422)
+    assert availability is not None
+    return render_template("messages/confirm.html", form=form, availability=availability), 200
+
+
+@bp.post("/message/send")
+@login_required
+def send() -> Any:
+    """Send after the confirmation: the same checks again, then Meta-Wiki, then the log."""
+    user = current_user()
+    assert user is not None
+    form = MessageForm()
+    if not form.validate():
+        return _write(form, status=422)
+    # The service repeats every check (rate limit, availability, blocks) right before sending,
+    # and logs a failed attempt when Meta-Wiki refused or the sender is blocked.
+    result = service.send_message(meta_wiki_client(), user, form.recipient.data or "", form.method.data or "",
+                                  form.subject.data or "", form.text.data or "")
+    if not result.ok and result.code in ("not-found", "self", "recipient-locked"):
+        form.recipient.errors = [msg_text(result.error or "messages-error-generic")]  # type: ignore[assignment]
+        return _write(form, status=422)
+    if not result.ok and result.code == "email-unavailable":
+        form.method.errors = [msg_text(result.error or "messages-error-generic")]  # type: ignore[assignment]
+        return _write(form, status=422)
+    if not result.ok:
+        return _write(form, None, result.error, status=422)
+    flash("messages-sent-email" if form.method.data == service.EMAIL else "messages-sent-talk", "success")
+    return redirect(url_for("messages.sent"))
+
+
+@bp.get("/message/sent")
+@login_required
+def sent() -> str:
+    """The Sent tab: the log, newest first."""
+    user = current_user()
+    assert user is not None
+    page, rows = service.sent_log(user, requested_page(request.args))
+    return render_template("messages/sent.html", page=page, rows=rows, error_key=service.error_key)
+
+
+@bp.get("/message/availability")
+@login_required
+def availability() -> Response:
+    """JSON for the live check: the recipient's state, its label, and the methods open."""
+    user = current_user()
+    assert user is not None
+    name = (request.args.get("username") or "").strip()
+    if not name or len(name) > MAX_USERNAME_LENGTH:
+        result = service.Availability(service.normalize(name), service.NOT_FOUND)
+    else:
+        result = service.check_availability(meta_wiki_client(), user, name)
+    label = msg_text(f"messages-status-{result.status}")
+    return jsonify(username=result.username, status=result.status, label=label, methods=list(result.methods),
+                   sender_blocked=result.sender_blocked,
+                   blocked_label=msg_text("messages-error-blocked") if result.sender_blocked else None)

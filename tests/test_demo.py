@@ -1,0 +1,98 @@
+"""`flask capx seed-demo`: deterministic synthetic profiles, idempotent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+
+from capx.extensions import db
+from capx.models import (OrganizationCapacity, OrganizationManager, OrganizationTerritory, Profile, ProfileCapacity,
+                         ProfileLanguage, ProfileTerritory, User)
+from capx.services.demo import DEMO_CENTRAL_BASE, seed_demo
+from capx.services.reference import load_reference
+
+
+def snapshot() -> dict[str, Any]:
+    users = db.session.execute(sa.select(User.central_id, User.username, User.registered_at)
+                               .order_by(User.central_id)).all()
+    by_user = dict(db.session.execute(sa.select(Profile.id, User.central_id).join(User)).all())
+
+    def rows(model: Any, *cols: Any) -> list[tuple[Any, ...]]:
+        return sorted((by_user[r[0]], *r[1:]) for r in db.session.execute(sa.select(model.profile_id, *cols)).all())
+
+    return {
+        "users": [tuple(u) for u in users],
+        "bios": sorted((by_user[p.id], p.bio or "") for p in db.session.scalars(sa.select(Profile))),
+        "capacities": rows(ProfileCapacity, ProfileCapacity.capacity_id, ProfileCapacity.kind),
+        "languages": rows(ProfileLanguage, ProfileLanguage.language_id, ProfileLanguage.proficiency),
+        "territories": rows(ProfileTerritory, ProfileTerritory.territory_id),
+        "managers": sorted(db.session.execute(sa.select(OrganizationManager.organization_id, User.central_id)
+                                              .join(User, User.id == OrganizationManager.user_id)).all()),
+    }
+
+
+def wipe_demo() -> None:
+    for model in (OrganizationManager, OrganizationCapacity, OrganizationTerritory):
+        db.session.execute(sa.delete(model))
+    for model in (ProfileCapacity, ProfileLanguage, ProfileTerritory):
+        db.session.execute(sa.delete(model))
+    db.session.execute(sa.delete(Profile))
+    db.session.execute(sa.delete(User))
+    db.session.commit()
+
+
+def test_seed_is_deterministic_and_idempotent(app: Flask) -> None:
+    with app.app_context():
+        load_reference(echo=lambda _l: None)
+        lines: list[str] = []
+        summary = seed_demo(40, seed=7, echo=lines.append, managed_organizations=5)
+        assert summary.created == 40 and summary.organizations_managed == 5
+        assert any("40 of 40" in line for line in lines)
+        first = snapshot()
+        assert len(first["users"]) == 40
+        assert all(central_id <= DEMO_CENTRAL_BASE for central_id, _, _ in first["users"])
+        assert len(first["capacities"]) > 40 and first["languages"] and first["territories"]
+
+        again = seed_demo(40, seed=7, echo=lambda _l: None, managed_organizations=5)
+        assert again.created == 0 and again.existing == 40
+        assert snapshot() == first
+
+        # Same seed on an empty database: the same people with the same profiles.
+        wipe_demo()
+        seed_demo(40, seed=7, echo=lambda _l: None, managed_organizations=5)
+        assert snapshot() == first
+
+        # A different seed gives different people.
+        wipe_demo()
+        seed_demo(40, seed=8, echo=lambda _l: None, managed_organizations=5)
+        assert snapshot()["users"] != first["users"]
+
+
+def test_growing_keeps_the_first_profiles(app: Flask) -> None:
+    with app.app_context():
+        seed_demo(10, seed=3, echo=lambda _l: None, managed_organizations=0)
+        small = snapshot()["users"]
+        summary = seed_demo(25, seed=3, echo=lambda _l: None, managed_organizations=0)
+        assert summary.created == 15 and summary.existing == 10
+        users = snapshot()["users"]
+        assert len(users) == 25
+        assert set(small) <= set(users)
+
+
+def test_cli(app: Flask) -> None:
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["capx", "seed-demo", "--profiles", "12", "--seed", "2"])
+    assert result.exit_code == 0, result.output
+    assert "12 created" in result.output
+    result = runner.invoke(args=["capx", "seed-demo", "--profiles", "12", "--seed", "2"])
+    assert "0 created, 12 already there" in result.output
+
+
+def test_demo_data_shows_on_the_landing_page(app: Flask, client: Any) -> None:
+    with app.app_context():
+        load_reference(echo=lambda _l: None)
+        seed_demo(15, seed=1, echo=lambda _l: None, managed_organizations=3)
+    body = client.get("/").get_data(as_text=True)
+    assert "15 Wikimedians" in body and "3 organizations" in body
