@@ -146,8 +146,6 @@ def seed_demo(profiles: int, seed: int = 1, echo: Callable[[str], None] = print,
         shown = seed_showcase(seed, today=today)
         summary.organizations_filled, summary.events, summary.programs = (
             shown.organizations_filled, shown.events, shown.programs)
-        summary.organizations_managed = db.session.scalar(
-            sa.select(sa.func.count(sa.distinct(OrganizationManager.organization_id)))) or 0
         echo(f"showcase: {shown.organizations_filled} organization profiles filled, {shown.events} demo events, "
              f"{shown.posts} Diff posts, {shown.programs} mentorship programs, "
              f"{shown.applications} new demo applications")
@@ -156,8 +154,9 @@ def seed_demo(profiles: int, seed: int = 1, echo: Callable[[str], None] = print,
         from capx.services.statistics import refresh_statistics
 
         refresh_statistics()
+    with_managers = db.session.scalar(sa.select(sa.func.count(sa.distinct(OrganizationManager.organization_id)))) or 0
     echo(f"done: {summary.created} created, {summary.existing} already there, "
-         f"{summary.organizations_managed} organizations with managers")
+         f"{with_managers} organizations with managers")
     return summary
 
 
