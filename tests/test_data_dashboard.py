@@ -144,7 +144,8 @@ def test_dashboard_page(app, client, login, world) -> None:
     # Every region is a focusable link with a title; the selected one is marked.
     assert text.count('class="data-map__region') == 8
     assert "<title>Latin America &amp; Caribbean: 2</title>" in text
-    assert 'href="/data_analytics_dashboard?region=LAC#region-card" class="data-map__region data-map__region--selected" aria-current="true"' in text
+    assert ('href="/data_analytics_dashboard?region=LAC#region-card" '
+            'class="data-map__region data-map__region--selected" aria-current="true"') in text
     # The table equivalent to the map.
     assert "The map as a table" in text
     assert 'transform="rotate(180' not in text

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from capx.extensions import db
-from capx.models import (AVAILABLE, KNOWN, WANTED, Capacity, CapacityText, DiffPost, DiffPostTag, Event,
+from capx.models import (AVAILABLE, KNOWN, Capacity, CapacityText, DiffPost, DiffPostTag, Event,
                          EventCapacity, Language, MentorshipApplication, MentorshipProgram,
                          MentorshipProgramCapacity, MentorshipProgramLanguage, MentorshipQuestion, Organization,
                          OrganizationCapacity, OrganizationDetails, OrganizationDiffTag, OrganizationDocument,
@@ -163,7 +163,7 @@ def seed_showcase(seed: int, today: dt.date | None = None, profiles_to_fill: int
     managed = list(db.session.scalars(sa.select(OrganizationManager.organization_id).distinct()
                                       .order_by(OrganizationManager.organization_id)))
     others = [o for o in managed if o not in {p.id for p in pilots}]
-    to_fill = [(org, spec["diff_tag"]) for org, spec in zip(pilots, PILOT_PROGRAMS)]
+    to_fill = [(org, spec["diff_tag"]) for org, spec in zip(pilots, PILOT_PROGRAMS, strict=True)]
     to_fill += [(db.session.get(Organization, oid), None) for oid in others[:profiles_to_fill]]
     for org, tag in to_fill:
         if _fill_profile(org, tag, random.Random(f"{seed}:organization:{org.id}"), today):
@@ -172,7 +172,7 @@ def seed_showcase(seed: int, today: dt.date | None = None, profiles_to_fill: int
                                       .where(DiffPost.link.like("https://diff.wikimedia.org/%/capx-demo-%"))) or 0
     hosts = [org.id for org, _ in to_fill]
     summary.events = _seed_events(hosts, events, random.Random(f"{seed}:events"), today, capacity_ids, countries)
-    for spec, org in zip(PILOT_PROGRAMS, pilots):
+    for spec, org in zip(PILOT_PROGRAMS, pilots, strict=True):
         program, created = _pilot_program(spec, org, today, caps_by_name, capacity_ids, languages)
         summary.programs += 1
         if created:

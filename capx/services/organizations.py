@@ -423,7 +423,7 @@ def apply_edit(org: Organization, edit: OrganizationEdit) -> None:
 
     for model in (OrganizationProject, OrganizationDocument, OrganizationDiffTag):
         db.session.execute(sa.delete(model).where(model.organization_id == org.id))
-    for position, (row, image) in enumerate(zip(edit.projects, edit.project_images), start=1):
+    for position, (row, image) in enumerate(zip(edit.projects, edit.project_images, strict=True), start=1):
         db.session.add(OrganizationProject(organization_id=org.id, position=position, name=row.name,
                                            image_file=image, url=row.url or None))
     for position, file_name in enumerate(edit.document_files, start=1):
