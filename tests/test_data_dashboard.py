@@ -274,7 +274,7 @@ def test_numbers_follow_the_interface_language(app, lang: str, expected: str) ->
         assert format_count(12) == "12"
 
 
-@pytest.mark.parametrize("lang, text", [("pt-br", "Análise de dados"), ("ar", "Data analytics")])
+@pytest.mark.parametrize("lang, text", [("pt-br", "Análise de dados"), ("ar", "تحليلات البيانات")])
 def test_dashboard_in_other_languages(client, login, world, lang: str, text: str) -> None:
     login(client, world["ana"])
     for query in ("", "&tab=languages&region=SSA", "&tab=capacities&type=wanted&region=LAC&orient=south"):

@@ -95,4 +95,5 @@ def test_demo_data_shows_on_the_landing_page(app: Flask, client: Any) -> None:
         load_reference(echo=lambda _l: None)
         seed_demo(15, seed=1, echo=lambda _l: None, managed_organizations=3)
     body = client.get("/").get_data(as_text=True)
-    assert "15 Wikimedians" in body and "3 organizations" in body
+    # 3 organizations given managers, and the 4 pilot mentorship organizations of the showcase.
+    assert "15 Wikimedians" in body and "7 organizations" in body

@@ -221,7 +221,7 @@ def test_manage_page_access(client: Any, login: Any, setup: dict, who: str, stat
 # -- the calendar ---------------------------------------------------------------------------------
 
 def titles(response: Any) -> list[str]:
-    return re.findall(r'<h2 class="card__title"><a href="/events/\d+">([^<]+)</a>', html_text(response))
+    return re.findall(r'<h2 class="card__title" dir="auto"><a href="/events/\d+">([^<]+)</a>', html_text(response))
 
 
 def test_calendar_is_public_and_upcoming_by_default(app: Any, client: Any, setup: dict) -> None:

@@ -155,8 +155,9 @@ def test_decrypt_with_passphrase_and_output_file(app, client, login, setup, keys
 def test_applying_outside_the_window_is_refused_on_the_server(app, client, login, make_user, keys,
                                                                start_offset: int, end_offset: int) -> None:
     user = make_user("Applicant")
+    manager = make_user("Org Manager")
     with app.app_context():
-        org = make_org("Org")
+        org = make_org("Org", (manager.id,))
         program = make_program(org, keys[1], start=today() + dt.timedelta(days=start_offset),
                                end=today() + dt.timedelta(days=end_offset))
     login(client, user)
@@ -171,8 +172,9 @@ def test_applying_outside_the_window_is_refused_on_the_server(app, client, login
 
 def test_program_without_key_refuses_applications(app, client, login, make_user) -> None:
     user = make_user("Applicant")
+    manager = make_user("Org Manager")
     with app.app_context():
-        program = make_program(make_org("Org"), None)
+        program = make_program(make_org("Org", (manager.id,)), None)
     login(client, user)
     response = _post(client, f"/mentorship/{program}/apply/mentee", _answers(app, program))
     assert response.status_code == 409 and "have not uploaded their key" in html_text(response)
@@ -417,7 +419,7 @@ def test_key_can_change_until_someone_applies_then_freezes(app, client, login, s
     assert "can no longer change" in html_text(client.get(f"/mentorship/manage/{pid}"))
 
 
-@pytest.mark.parametrize("lang, text", [("pt-br", "Programas de mentoria"), ("ar", "Mentorship programs")])
+@pytest.mark.parametrize("lang, text", [("pt-br", "Programas de mentoria"), ("ar", "برامج الإرشاد")])
 def test_pages_in_other_languages(client, login, setup, lang: str, text: str) -> None:
     login(client, setup["manager"])
     pid = setup["program"]

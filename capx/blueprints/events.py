@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime
+from babel.dates import format_date, format_time
+from flask_babel import get_locale
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -26,6 +27,14 @@ bp = Blueprint("events", __name__)
 FEED_LIMIT = 500
 
 
+def _local_datetime(value) -> str:  # noqa: ANN001 (an aware datetime in the event's zone)
+    """Medium date and short time (no seconds) in the interface language, in the event's zone."""
+    locale = get_locale()
+    pattern = str(locale.datetime_formats.get("medium", "{1} {0}"))
+    return (pattern.replace("{1}", format_date(value.date(), "medium", locale=locale))
+            .replace("{0}", format_time(value.time(), "short", locale=locale)))
+
+
 @bp.app_template_global()
 def event_when(event: Event) -> dict[str, str]:
     """Start and end in the event's own time zone, formatted for the interface language."""
@@ -33,8 +42,8 @@ def event_when(event: Event) -> dict[str, str]:
     end = events_service.to_local(event.end_at, event.time_zone)
     offset = start.strftime("%z")
     return {
-        "start": format_datetime(start.replace(tzinfo=None), "medium"),
-        "end": format_datetime(end.replace(tzinfo=None), "medium"),
+        "start": _local_datetime(start),
+        "end": _local_datetime(end),
         "start_iso": start.isoformat(), "end_iso": end.isoformat(),
         "zone": event.time_zone, "offset": f"UTC{offset[:3]}:{offset[3:]}",
     }

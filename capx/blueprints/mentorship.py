@@ -35,6 +35,7 @@ from capx.services import mentorship as service
 from capx.services import mentorship_crypto
 from capx.services.capacities import capacity_tree
 from capx.services.media import commons_file_url
+from capx.services.organizations import visible_organization_ids_subquery
 
 bp = Blueprint("mentorship", __name__)
 
@@ -126,6 +127,16 @@ def _set_choices_question(form: QuestionForm) -> None:
 
 # -- helpers ---------------------------------------------------------------------------------------
 
+@bp.app_template_filter("mentorship_list")
+def mentorship_list(items: Any) -> str:
+    """Items joined as a list in the interface language ("a, b and c", "أ، ب و ج")."""
+    from babel.lists import format_list
+    from flask_babel import get_locale
+
+    items = [str(i) for i in items]
+    return format_list(items, style="standard", locale=get_locale()) if items else ""
+
+
 def _program_or_404(program_id: int) -> MentorshipProgram:
     program = db.session.get(MentorshipProgram, program_id)
     if program is None:
@@ -140,7 +151,8 @@ def _managed_program_or_abort(program_id: int) -> MentorshipProgram:
     return program
 
 
-def _load_programs(ids: list[int] | None = None) -> list[MentorshipProgram]:
+def _load_programs(ids: list[int] | None = None, visible_only: bool = False) -> list[MentorshipProgram]:
+    """Programs with what their cards show; ``visible_only``: of organizations that have a manager."""
     query = (sa.select(MentorshipProgram)
              .options(selectinload(MentorshipProgram.organization).selectinload(Organization.names),
                       selectinload(MentorshipProgram.capacities), selectinload(MentorshipProgram.languages)
@@ -148,6 +160,8 @@ def _load_programs(ids: list[int] | None = None) -> list[MentorshipProgram]:
              .order_by(MentorshipProgram.registration_start.desc(), MentorshipProgram.id))
     if ids is not None:
         query = query.where(MentorshipProgram.id.in_(ids or [-1]))
+    if visible_only:
+        query = query.where(MentorshipProgram.organization_id.in_(visible_organization_ids_subquery()))
     return list(db.session.scalars(query))
 
 
@@ -175,7 +189,8 @@ def _card(program: MentorshipProgram, counts: dict[int, dict[str, int]], applied
 def index() -> str:
     """Program cards, and the visitor's own applications (program, role and date only)."""
     user = current_user()
-    programs = _load_programs()
+    # Like every list, the cards leave out organizations without managers (staff see them all).
+    programs = _load_programs(visible_only=not user.is_staff)
     counts = service.subscriber_counts([p.id for p in programs])
     mine = service.my_applications(user)
     applied = {(a.program_id, a.role) for a in mine}
@@ -194,6 +209,10 @@ def apply(program_id: int, role: str) -> Any:
         abort(404)
     user = current_user()
     program = _program_or_404(program_id)
+    if not user.is_staff and not db.session.scalar(sa.select(sa.exists().where(
+            MentorshipProgram.organization_id.in_(visible_organization_ids_subquery()),
+            MentorshipProgram.id == program.id))):
+        abort(404)  # its organization has no manager: nobody could run the program
     questions = service.form_questions(program, role)
     status = service.registration_status(program)
     refused = None

@@ -75,7 +75,11 @@ def dev_login(username: str) -> User:
     username = username[:1].upper() + username[1:]
     user = db.session.scalar(sa.select(User).where(User.username == username))
     if user is None:
-        lowest = db.session.scalar(sa.select(sa.func.min(User.central_id))) or 0
+        # Stay above the demo profiles' range (capx.services.demo), which seed-demo fills later.
+        from capx.services.demo import DEMO_CENTRAL_BASE
+
+        lowest = db.session.scalar(sa.select(sa.func.min(User.central_id))
+                                   .where(User.central_id > DEMO_CENTRAL_BASE)) or 0
         user = User(central_id=min(lowest, 0) - 1, username=username, registered_at=utcnow())
         db.session.add(user)
         db.session.flush()

@@ -46,10 +46,19 @@ class DemoSummary:
     created: int = 0
     existing: int = 0
     organizations_managed: int = 0
+    organizations_filled: int = 0
+    events: int = 0
+    programs: int = 0
 
 
 def _now() -> dt.datetime:
     return dt.datetime(2026, 11, 1, 12, 0, 0)
+
+
+def demo_username(n: int, seed: int = 1) -> str:
+    """The user name of demo profile ``n`` (the first draws of its random stream)."""
+    rng = random.Random(f"{seed}:{n}")
+    return f"{rng.choice(_FIRST)} {rng.choice(_LAST)} {n}"
 
 
 def _demo_rows(n: int, seed: int, ctx: dict[str, Any]) -> dict[str, Any]:
@@ -95,15 +104,29 @@ def _context() -> dict[str, Any]:
         "languages": dict(db.session.execute(sa.select(Language.code, Language.id)).all()),
         "countries": [t.id for t in territories if t.parent_id is not None],
         "regions": [t.id for t in territories if t.parent_id is None],
-        "organizations": list(db.session.scalars(sa.select(Organization.id).order_by(Organization.id))),
+        # Reference organizations only: the ones the showcase creates must not shift the choices.
+        "organizations": list(db.session.scalars(sa.select(Organization.id).where(
+            Organization.id.not_in(_showcase_created_ids())).order_by(Organization.id))),
         "projects": list(db.session.scalars(sa.select(WikimediaProject.id).order_by(WikimediaProject.id))),
         "avatars": list(db.session.scalars(sa.select(Avatar.id).order_by(Avatar.position))),
     }
 
 
+def _showcase_created_ids() -> sa.Select[tuple[int]]:
+    from capx.models import OrganizationName
+    from capx.services.demo_showcase import PILOT_PROGRAMS
+
+    return sa.select(OrganizationName.organization_id).where(
+        OrganizationName.lang == "en", OrganizationName.name.in_([p["organization"] for p in PILOT_PROGRAMS]))
+
+
 def seed_demo(profiles: int, seed: int = 1, echo: Callable[[str], None] = print,
-              managed_organizations: int = 40) -> DemoSummary:
-    """Create demo profiles 1..``profiles`` that do not exist yet, and give organizations managers."""
+              managed_organizations: int = 40, showcase: bool = True, today: dt.date | None = None) -> DemoSummary:
+    """Create demo profiles 1..``profiles`` that do not exist yet, and give organizations managers.
+
+    With ``showcase`` (the default) also fill a few organization profiles, add events and Diff
+    posts, the four pilot mentorship programs (capx.services.demo_showcase), and refresh the
+    dashboard's statistics so they count the demo data."""
     ctx = _context()
     if not ctx["capacities"] or not ctx["countries"]:
         raise RuntimeError("load the reference data first: flask capx load-reference")
@@ -117,9 +140,23 @@ def seed_demo(profiles: int, seed: int = 1, echo: Callable[[str], None] = print,
         summary.created += len(todo[start:start + BATCH])
         echo(f"demo profiles: {summary.created + summary.existing} of {profiles}")
     summary.organizations_managed = _assign_managers(managed_organizations, seed, ctx)
+    if showcase:
+        from capx.services.demo_showcase import seed_showcase
+
+        shown = seed_showcase(seed, today=today)
+        summary.organizations_filled, summary.events, summary.programs = (
+            shown.organizations_filled, shown.events, shown.programs)
+        echo(f"showcase: {shown.organizations_filled} organization profiles filled, {shown.events} demo events, "
+             f"{shown.posts} Diff posts, {shown.programs} mentorship programs, "
+             f"{shown.applications} new demo applications")
     db.session.commit()
+    if showcase:
+        from capx.services.statistics import refresh_statistics
+
+        refresh_statistics()
+    with_managers = db.session.scalar(sa.select(sa.func.count(sa.distinct(OrganizationManager.organization_id)))) or 0
     echo(f"done: {summary.created} created, {summary.existing} already there, "
-         f"{summary.organizations_managed} organizations with managers")
+         f"{with_managers} organizations with managers")
     return summary
 
 

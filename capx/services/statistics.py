@@ -30,7 +30,6 @@ from capx.models import (
     Capacity,
     Language,
     MessageLog,
-    OrganizationManager,
     Profile,
     ProfileCapacity,
     ProfileLanguage,
@@ -76,7 +75,10 @@ def compute_statistics(now: dt.datetime | None = None) -> list[dict[str, Any]]:
     add("new-users", s.scalar(sa.select(sa.func.count()).select_from(User).where(
         User.is_locked.is_(False), User.created_at >= now - dt.timedelta(days=NEW_USER_DAYS))))
     add("messages-sent", s.scalar(sa.select(sa.func.count()).select_from(MessageLog).where(MessageLog.status == "sent")))
-    add("organizations", s.scalar(sa.select(sa.func.count(sa.distinct(OrganizationManager.organization_id)))))
+    # The same rule as every list: an organization counts while it has a manager.
+    from capx.services.organizations import visible_organization_ids_subquery
+
+    add("organizations", s.scalar(sa.select(sa.func.count()).select_from(visible_organization_ids_subquery().subquery())))
     add("capacities", s.scalar(sa.select(sa.func.count()).select_from(Capacity)))
 
     regions = s.execute(sa.select(Territory.id, Territory.parent_id)).all()
