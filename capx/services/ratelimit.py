@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict, deque
-from typing import Callable, Hashable
+from collections.abc import Callable, Hashable
 from weakref import WeakSet
 
 _ALL: WeakSet[SlidingWindow | TimedCache] = WeakSet()

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -20,7 +21,14 @@ import responses
 import sqlalchemy as sa
 
 from capx.extensions import db
-from capx.models import BugReport, DiffPost, MessageLog, OrganizationDiffTag, Profile, User
+from capx.models import (
+    BugReport,
+    DiffPost,
+    MessageLog,
+    OrganizationDiffTag,
+    Profile,
+    User,
+)
 from tests.conftest import add_recorded, html_text
 from tests.orgs_helpers import make_event, make_org
 from tests.security.test_routes import app_rules, fingerprint, rule_url

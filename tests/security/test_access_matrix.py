@@ -19,15 +19,25 @@ and their events).
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
 from capx.extensions import db
-from capx.models import (BugReport, Event, MentorshipApplication, MessageLog, Organization, OrganizationManager,
-                         SavedOrganization, SavedProfile, User)
+from capx.models import (
+    BugReport,
+    Event,
+    MentorshipApplication,
+    MessageLog,
+    Organization,
+    OrganizationManager,
+    SavedOrganization,
+    SavedProfile,
+    User,
+)
 from tests.conftest import html_text
 from tests.mentorship_helpers import make_key_pair, make_program
 from tests.orgs_helpers import make_event, make_org

@@ -16,9 +16,20 @@ import pytest
 import responses
 
 from capx.extensions import db
-from capx.models import (BugReport, CapacitySuggestion, DiffPost, DiffPostTag, MentorshipQuestion, MessageLog,
-                         OrganizationDetails, OrganizationDiffTag, OrganizationDocument, OrganizationName,
-                         OrganizationProject, utcnow)
+from capx.models import (
+    BugReport,
+    CapacitySuggestion,
+    DiffPost,
+    DiffPostTag,
+    MentorshipQuestion,
+    MessageLog,
+    OrganizationDetails,
+    OrganizationDiffTag,
+    OrganizationDocument,
+    OrganizationName,
+    OrganizationProject,
+    utcnow,
+)
 from tests.conftest import html_text
 from tests.mentorship_helpers import make_program
 from tests.orgs_helpers import make_event, make_org
@@ -29,7 +40,7 @@ CORPUS = ("<script>alert(1)</script>|\"><img src=x onerror=alert(1)>|{{7*7}}|"
 BAD_URLS = ["javascript:alert(1)", "JaVaScRiPt:alert(1)", " javascript:alert(1)", "data:text/html,<script>alert(1)</script>",
             "vbscript:msgbox(1)"]
 DANGEROUS = ("<script>alert", "<img src=x", "<svg onload", "onmouseover='alert", "</textarea><svg")
-LINK_ATTR = re.compile(r"""(?:href|src|action|formaction|poster|data)\s*=\s*["']?\s*(?:javascript|data|vbscript):""", re.I)
+LINK_ATTR = re.compile(r"""(?:href|src|action|formaction|poster|data)\s*=\s*["']?\s*(?:javascript|data|vbscript):""", re.IGNORECASE)
 
 
 def assert_inert(page: str) -> None:
