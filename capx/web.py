@@ -126,6 +126,19 @@ def init_app(app: Flask) -> None:
     for exc_class in DATABASE_DOWN:
         app.register_error_handler(exc_class, database_down)
 
+    @app.teardown_appcontext
+    def close_session_safely(_error: BaseException | None) -> None:
+        """End the request's session even when the database went away after the view answered.
+
+        Registered after Flask-SQLAlchemy's own teardown, so it runs first: a rollback on a dead
+        connection would otherwise turn an answered request into a 500.
+        """
+        try:
+            db.session.remove()
+        except DATABASE_DOWN as error:
+            log.warning("database went away while closing the session: %s", error)
+            db.session.registry.clear()  # the connection was invalidated; drop the broken session
+
     @app.errorhandler(500)
     def server_error(error: Exception) -> tuple[str, int]:
         original = getattr(error, "original_exception", None)
