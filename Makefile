@@ -39,6 +39,7 @@ test: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/bandit -q -r capx
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts

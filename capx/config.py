@@ -16,7 +16,7 @@ from typing import Any, Mapping
 from urllib.parse import quote_plus
 
 #: Default secret for local development only. Production refuses to run with it.
-DEV_SECRET_KEY = "capx-development-secret-key-not-for-production"
+DEV_SECRET_KEY = "capx-development-secret-key-not-for-production"  # nosec B105 # dev default, refused in production
 
 TOOLSDB_HOST = "tools.db.svc.wikimedia.cloud"
 

@@ -135,7 +135,7 @@ def init_app(app: Flask) -> None:
         log.warning("database unavailable: %s", error)
         try:
             db.session.rollback()
-        except Exception:  # noqa: BLE001 - the connection is gone; nothing to roll back
+        except Exception:  # noqa: BLE001 # nosec B110 # the connection is gone; nothing to roll back
             pass
         db.session.remove()
         g.user = None

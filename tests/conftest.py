@@ -205,6 +205,15 @@ def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
             load_reference(echo=lambda _line: None)
 
 
+@pytest.fixture(autouse=True)
+def _reset_rate_limits() -> Iterator[None]:
+    """In-process rate limits and caches (capx.services.ratelimit) start empty in every test."""
+    yield
+    from capx.services.ratelimit import reset_all
+
+    reset_all()
+
+
 @pytest.fixture()
 def app_context(app: Flask) -> Iterator[None]:
     with app.app_context():

@@ -13,11 +13,16 @@ from capx.services import saved
 
 
 def org(app: Flask) -> int:
+    """A visible organization (it has a manager: hidden ones cannot be saved)."""
+    from capx.models import OrganizationManager
+
     with app.app_context():
         organization = Organization(acronym="WMX", type_id=None)
-        db.session.add(organization)
+        manager = User(central_id=777_001, username="Org Manager")
+        db.session.add_all([organization, manager])
         db.session.flush()
         db.session.add(OrganizationName(organization_id=organization.id, lang="en", name="Wikimedia Example"))
+        db.session.add(OrganizationManager(organization_id=organization.id, user_id=manager.id))
         db.session.commit()
         return organization.id
 

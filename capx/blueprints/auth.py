@@ -17,6 +17,7 @@ from capx.extensions import db
 from capx.forms import MAX_USERNAME_LENGTH, ValidUsername
 from capx.language import lazy_msg
 from capx.services.accounts import LoginRefused, dev_login, end_sessions, login_from_identity
+from capx.services.ratelimit import SlidingWindow
 from capx.services.secrets import decrypt_json, encrypt_json
 
 log = logging.getLogger(__name__)
@@ -24,6 +25,11 @@ log = logging.getLogger(__name__)
 bp = Blueprint("auth", __name__)
 
 OAUTH_SESSION_KEY = "oauth_request"
+
+#: Each login start asks Meta-Wiki for a request token: at most 10 a minute per address and 120 a
+#: minute per worker process altogether, so the button cannot be used to flood Meta-Wiki.
+LOGIN_STARTS_PER_CLIENT = SlidingWindow(limit=10, window=60)
+LOGIN_STARTS_PER_PROCESS = SlidingWindow(limit=120, window=60)
 
 
 class LoginForm(FlaskForm):
@@ -63,11 +69,15 @@ def login() -> str | Response:
 
 
 @bp.post("/login")
-def login_start() -> str | Response | tuple[str, int]:
+def login_start() -> str | Response | tuple[str, int] | tuple[str, int, dict[str, str]]:
     """Leg 1 of OAuth: get a request token and send the user to Meta-Wiki."""
     form = LoginForm()
     if not form.validate_on_submit() or not _oauth_configured():
         abort(400)
+    client_key = request.remote_addr or "unknown"
+    if not LOGIN_STARTS_PER_CLIENT.hit(client_key) or not LOGIN_STARTS_PER_PROCESS.hit("all"):
+        retry = max(LOGIN_STARTS_PER_CLIENT.retry_after(client_key), 1)
+        return render_template("auth/failed.html", reason="busy"), 429, {"Retry-After": str(retry)}
     try:
         redirect_url, request_token = meta_wiki_client().start_login(url_for("auth.oauth_callback", _external=True))
     except MetaWikiError as exc:

@@ -135,7 +135,8 @@ def _managed_org_or_403(organization_id: int) -> Organization:
     if org is None:
         abort(404)
     if not org_service.can_manage(current_user(), org.id):
-        abort(403)
+        # A hidden organization (no manager) is private: do not confirm that it or its events exist.
+        abort(403 if org_service.is_visible(org) else 404)
     return org
 
 

@@ -18,6 +18,20 @@ bp = Blueprint("main", __name__)
 ONE_YEAR = 60 * 60 * 24 * 365
 
 
+@bp.app_template_filter("web_url")
+def web_url(value: str | None) -> str:
+    """``value`` when it is an http(s) URL or a same-site path, else "" (an inert link).
+
+    Forms already refuse other schemes; this keeps a stored ``javascript:`` or ``data:`` URL (an old
+    row, a sync, a bug) from ever becoming a live link.
+    """
+    url = (value or "").strip()
+    lowered = url.lower()
+    if lowered.startswith(("https://", "http://")) or (url.startswith("/") and not url.startswith(("//", "/\\"))):
+        return url
+    return ""
+
+
 @bp.get("/")
 def landing() -> str:
     """The public landing page (with a few live figures)."""

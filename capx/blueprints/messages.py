@@ -18,8 +18,15 @@ from capx.language import lazy_msg, msg_text
 from capx.services import messages as service
 from capx.services.accounts import load_token
 from capx.services.pagination import requested_page
+from capx.services.ratelimit import SlidingWindow, TimedCache
 
 bp = Blueprint("messages", __name__)
+
+#: Every availability check asks Meta-Wiki (two calls): at most 30 checks a minute per user (live
+#: checks and the confirmation step together), and the live check's answers are kept a minute per
+#: user and name, so typing back and forth does not ask again.
+CHECKS_PER_USER = SlidingWindow(limit=30, window=60)
+LIVE_CHECK_CACHE = TimedCache(ttl=60)
 
 
 class MessageForm(FlaskForm):
@@ -65,6 +72,8 @@ def _check(form: MessageForm) -> tuple[service.Availability | None, str | None]:
     if not _has_token():
         # Without a Meta-Wiki token nothing can be sent: say so before asking Meta-Wiki anything.
         return None, "messages-error-no-token"
+    if not CHECKS_PER_USER.hit(user.id):
+        return None, "messages-error-checks-limit"
     availability = service.check_availability(meta_wiki_client(), user, form.recipient.data or "")
     if availability.status == service.CHECK_FAILED:
         return availability, service.error_key(availability.error_code)
@@ -148,10 +157,23 @@ def availability() -> Response:
     user = current_user()
     assert user is not None
     name = (request.args.get("username") or "").strip()
+    cache_key = (user.id, service.normalize(name))
+    cached = LIVE_CHECK_CACHE.get(cache_key)
     if not name or len(name) > MAX_USERNAME_LENGTH:
         result = service.Availability(service.normalize(name), service.NOT_FOUND)
+    elif isinstance(cached, service.Availability):
+        result = cached
+    elif not CHECKS_PER_USER.hit(user.id):
+        response = jsonify(username=service.normalize(name), status=service.CHECK_FAILED,
+                           label=msg_text("messages-error-checks-limit"), methods=[], sender_blocked=False,
+                           blocked_label=None)
+        response.status_code = 429
+        response.headers["Retry-After"] = str(CHECKS_PER_USER.retry_after(user.id))
+        return response
     else:
         result = service.check_availability(meta_wiki_client(), user, name)
+        if result.status != service.CHECK_FAILED:
+            LIVE_CHECK_CACHE.put(cache_key, result)
     label = msg_text(f"messages-status-{result.status}")
     return jsonify(username=result.username, status=result.status, label=label, methods=list(result.methods),
                    sender_blocked=result.sender_blocked,

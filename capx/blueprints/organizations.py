@@ -34,7 +34,8 @@ def _organization_or_404(organization_id: int) -> Organization:
 
 def _require_manager(org: Organization) -> None:
     if not org_service.can_manage(current_user(), org.id):
-        abort(403)
+        # A hidden organization (no manager) is private: do not confirm that it exists.
+        abort(403 if org_service.is_visible(org) else 404)
 
 
 @bp.get("/organization_profile/<int:organization_id>")

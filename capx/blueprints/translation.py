@@ -129,7 +129,13 @@ def save() -> Response | tuple[str, int]:
                 flash("translation-saved-as-user" if result.as_user else "translation-saved", "success")
                 return redirect(url_for("translation.index", **{k: v for k, v in state.items() if v},
                                         page=request.form.get("page") or None) + f"#capacity-{capacity_id}")
-    return _render(state, {capacity_id: errors}, {capacity_id: (name, description)}, status=400)
+    return _render(state, {capacity_id: _explained(errors)}, {capacity_id: (name, description)}, status=400)
+
+
+def _explained(errors: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
+    """Metabase not answering is not Metabase refusing: say that it cannot be reached."""
+    return {field: (("unavailable", "") if code in ("timeout", "unreachable") or code.startswith("http-5") else (code, text))
+            for field, (code, text) in errors.items()}
 
 
 @bp.post("/translation/metabase/connect")

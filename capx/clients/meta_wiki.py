@@ -86,7 +86,7 @@ def parse_mediawiki_timestamp(value: str | None) -> dt.datetime | None:
 class MetaWikiClient:
     """Login and API calls against Meta-Wiki."""
 
-    def __init__(self, index_url: str, api_url: str, consumer_key: str = "", consumer_secret: str = "",
+    def __init__(self, index_url: str, api_url: str, consumer_key: str = "", consumer_secret: str = "",  # nosec B107 # empty means not configured
                  session: TimeoutSession | None = None) -> None:
         self.index_url = index_url
         self.api_url = api_url
@@ -200,7 +200,7 @@ class MetaWikiClient:
         """A CSRF token for the user (meta=tokens); an anonymous token means the OAuth token is bad."""
         data = self.user_get(access_token, action="query", meta="tokens", type="csrf")
         token = data.get("query", {}).get("tokens", {}).get("csrftoken") or ""
-        if not token or token == "+\\":
+        if not token or token == "+\\":  # nosec B105 # the anonymous token MediaWiki sends, not a secret
             raise MetaWikiError("Meta-Wiki did not recognise the user's access token", "notloggedin")
         return token
 

@@ -63,7 +63,7 @@ def demo_username(n: int, seed: int = 1) -> str:
 
 def _demo_rows(n: int, seed: int, ctx: dict[str, Any]) -> dict[str, Any]:
     """Everything about demo profile ``n``, from its own random stream."""
-    rng = random.Random(f"{seed}:{n}")
+    rng = random.Random(f"{seed}:{n}")  # nosec B311 # reproducible demo data, not security
     name = f"{rng.choice(_FIRST)} {rng.choice(_LAST)} {n}"
     registered = _now() - dt.timedelta(days=rng.randint(30, 365 * 18))
     updated = _now() - dt.timedelta(minutes=rng.randint(0, 60 * 24 * 730))
@@ -193,7 +193,7 @@ def _insert_batch(numbers: list[int], seed: int, ctx: dict[str, Any]) -> None:
 
 def _assign_managers(count: int, seed: int, ctx: dict[str, Any]) -> int:
     """Give ``count`` organizations a demo manager, capacities and a territory (idempotent)."""
-    rng = random.Random(f"{seed}:organizations")
+    rng = random.Random(f"{seed}:organizations")  # nosec B311 # reproducible demo data, not security
     orgs = ctx["organizations"][:]
     rng.shuffle(orgs)
     chosen = orgs[:count]

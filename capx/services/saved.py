@@ -11,7 +11,7 @@ from typing import Iterable
 import sqlalchemy as sa
 
 from capx.extensions import db
-from capx.models import Organization, SavedOrganization, SavedProfile, User
+from capx.models import Organization, OrganizationManager, SavedOrganization, SavedProfile, User
 
 
 def save_profile(owner: User, target_id: int) -> bool:
@@ -46,8 +46,13 @@ def saved_profile_ids(owner: User | None, among: Iterable[int] | None = None) ->
 
 
 def save_organization(owner: User, organization_id: int) -> bool:
-    """Add an organization to ``owner``'s list; False when it does not exist."""
-    if db.session.get(Organization, organization_id) is None:
+    """Add an organization to ``owner``'s list; False when it does not exist or is hidden from
+    ``owner`` (no manager: only staff see it), so the answer does not reveal hidden organizations."""
+    org = db.session.get(Organization, organization_id)
+    if org is None:
+        return False
+    if not owner.is_staff and not db.session.scalar(
+            sa.select(sa.exists().where(OrganizationManager.organization_id == organization_id))):
         return False
     if db.session.get(SavedOrganization, (owner.id, organization_id)) is None:
         db.session.add(SavedOrganization(owner_id=owner.id, organization_id=organization_id))
