@@ -88,8 +88,8 @@ def init_app(app: Flask) -> None:
             log.warning("database connection lost at the end of a request: %s", exc)
             try:
                 db.session.invalidate()
-            except Exception:  # noqa: BLE001 - the connection is gone either way
-                pass
+            except Exception as inner:  # noqa: BLE001 - the connection is gone either way
+                log.debug("invalidating the lost connection failed too: %s", inner)
             db.session.registry.clear()
 
     @app.after_request

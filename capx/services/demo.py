@@ -57,7 +57,7 @@ def _now() -> dt.datetime:
 
 def demo_username(n: int, seed: int = 1) -> str:
     """The user name of demo profile ``n`` (the first draws of its random stream)."""
-    rng = random.Random(f"{seed}:{n}")
+    rng = random.Random(f"{seed}:{n}")  # nosec B311 # deterministic demo data, not a secret
     return f"{rng.choice(_FIRST)} {rng.choice(_LAST)} {n}"
 
 

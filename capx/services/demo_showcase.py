@@ -166,17 +166,17 @@ def seed_showcase(seed: int, today: dt.date | None = None, profiles_to_fill: int
     to_fill = [(org, spec["diff_tag"]) for org, spec in zip(pilots, PILOT_PROGRAMS, strict=True)]
     to_fill += [(db.session.get(Organization, oid), None) for oid in others[:profiles_to_fill]]
     for org, tag in to_fill:
-        if _fill_profile(org, tag, random.Random(f"{seed}:organization:{org.id}"), today):
+        if _fill_profile(org, tag, random.Random(f"{seed}:organization:{org.id}"), today):  # nosec B311
             summary.organizations_filled += 1
     summary.posts = db.session.scalar(sa.select(sa.func.count()).select_from(DiffPost)
                                       .where(DiffPost.link.like("https://diff.wikimedia.org/%/capx-demo-%"))) or 0
     hosts = [org.id for org, _ in to_fill]
-    summary.events = _seed_events(hosts, events, random.Random(f"{seed}:events"), today, capacity_ids, countries)
+    summary.events = _seed_events(hosts, events, random.Random(f"{seed}:events"), today, capacity_ids, countries)  # nosec B311
     for spec, org in zip(PILOT_PROGRAMS, pilots, strict=True):
         program, created = _pilot_program(spec, org, today, caps_by_name, capacity_ids, languages)
         summary.programs += 1
         if created:
-            summary.applications += _demo_applications(program, demo_users, random.Random(f"{seed}:program:{org.id}"), today)
+            summary.applications += _demo_applications(program, demo_users, random.Random(f"{seed}:program:{org.id}"), today)  # nosec B311
     db.session.flush()
     return summary
 

@@ -34,7 +34,7 @@ AVAILABLE, NOT_FOUND, EMAIL_UNAVAILABLE, LOCKED, SELF, CHECK_FAILED = (
 
 #: The sender has no stored Meta-Wiki access token (development login, or a rotated key): a
 #: code of ours, not Meta-Wiki's.
-NO_OAUTH_TOKEN = "no-oauth-token"
+NO_OAUTH_TOKEN = "no-oauth-token"  # nosec B105 # an error code, not a password
 
 #: Meta-Wiki error codes, grouped by what the user can do about them (message key suffix).
 ERROR_GROUPS: dict[str, tuple[str, ...]] = {
