@@ -247,6 +247,23 @@ class _Filters:
         copied.update(changes)
         return type(self)(**copied)
 
+    def _shared_chips(self, tree: CapacityTree) -> list[Chip]:
+        """Chips for the filters both lists have: name, capacities, exchange types, territories."""
+        from capx.language import msg_text
+
+        lang = current_language()
+        chips: list[Chip] = []
+        if self.name:
+            chips.append(Chip("name", self.name, msg_text("explore-chip-name", self.name)))
+        for capacity_id in self.capacities:
+            node = tree.get(capacity_id)
+            if node is not None:
+                chips.append(Chip("capacity", str(capacity_id), node.name,
+                                  node.name_lang if node.name_lang != tree.lang else None))
+        chips += [Chip("exchange", e, msg_text(f"explore-exchange-{e}")) for e in self.exchange]
+        chips += [Chip("territory", t.code, territory_label(t, lang)) for t in self.territories]
+        return chips
+
     def _without(self, key: str, value: str | None) -> Any:
         other = self._copy(page=1)
         if key == "name":
@@ -316,16 +333,7 @@ class ProfileFilters(_Filters):
         from capx.language import msg_text
 
         lang = current_language()
-        chips: list[Chip] = []
-        if self.name:
-            chips.append(Chip("name", self.name, msg_text("explore-chip-name", self.name)))
-        for capacity_id in self.capacities:
-            node = tree.get(capacity_id)
-            if node is not None:
-                chips.append(Chip("capacity", str(capacity_id), node.name,
-                                  node.name_lang if node.name_lang != tree.lang else None))
-        chips += [Chip("exchange", e, msg_text(f"explore-exchange-{e}")) for e in self.exchange]
-        chips += [Chip("territory", t.code, territory_label(t, lang)) for t in self.territories]
+        chips = self._shared_chips(tree)
         chips += [Chip("affiliation", str(a[0]), a[1], a[2] if a[2] != lang else None) for a in self.affiliations]
         chips += [Chip("language", lg.code, language_label(lg, lang)) for lg in self.languages]
         if self.include_incomplete:
@@ -362,20 +370,8 @@ class OrganizationFilters(_Filters):
         return OrganizationFilters()
 
     def chips(self, tree: CapacityTree) -> list[Chip]:
-        from capx.language import msg_text
-
-        lang = current_language()
-        chips: list[Chip] = []
-        if self.name:
-            chips.append(Chip("name", self.name, msg_text("explore-chip-name", self.name)))
-        for capacity_id in self.capacities:
-            node = tree.get(capacity_id)
-            if node is not None:
-                chips.append(Chip("capacity", str(capacity_id), node.name,
-                                  node.name_lang if node.name_lang != tree.lang else None))
-        chips += [Chip("exchange", e, msg_text(f"explore-exchange-{e}")) for e in self.exchange]
-        chips += [Chip("territory", t.code, territory_label(t, lang)) for t in self.territories]
-        return chips
+        """The active filters, each removable on its own."""
+        return self._shared_chips(tree)
 
 
 def _common(args: Mapping[str, Any], tree: CapacityTree) -> dict[str, Any]:
