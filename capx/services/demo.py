@@ -19,6 +19,7 @@ from capx.extensions import db
 from capx.models import (AVAILABLE, KNOWN, WANTED, Capacity, Language, Organization, OrganizationCapacity,
                          OrganizationManager, OrganizationTerritory, Profile, ProfileAffiliation, ProfileCapacity,
                          ProfileLanguage, ProfileProject, ProfileTerritory, Territory, User, WikimediaProject)
+from capx.models.people import profile_search_name
 
 #: Demo accounts live in their own range of (negative) central ids, apart from real and dev ones.
 DEMO_CENTRAL_BASE = -1_000_000_000
@@ -171,7 +172,7 @@ def _insert_batch(numbers: list[int], seed: int, ctx: dict[str, Any]) -> None:
     db.session.execute(sa.insert(Profile), [
         {"user_id": user_ids[DEMO_CENTRAL_BASE - n], "bio": r["bio"], "bio_language_id": r["bio_language"],
          "avatar_id": r["avatar"], "updated_at": r["updated"], "show_wikidata_photo": False,
-         "show_wikidata_item": False}
+         "show_wikidata_item": False, "search_name": profile_search_name(r["name"], None)}
         for n, r in rows.items()])
     profile_ids = dict(db.session.execute(
         sa.select(Profile.user_id, Profile.id).where(Profile.user_id.in_(list(user_ids.values())))).all())
