@@ -189,7 +189,11 @@ def _ranked_profiles(viewer: User, excluded: set[int], matches: Any, source_prof
     query = (sa.select(source_profile, matches).where(where)
              .group_by(source_profile)
              .order_by(matches.desc(), _tie(source_profile, viewer.id, day))
-             .limit(ROW_SIZE + len(excluded)))
+             .limit(ROW_SIZE + len(excluded))
+             # MariaDB otherwise groups the ~10,000 matching link rows (at 100,000 profiles) in a
+             # temporary table, one insert-or-update each; sorting them by profile first and
+             # counting in one pass takes half the time for the same answer.
+             .prefix_with("SQL_BIG_RESULT", dialect="mysql"))
     rows = [(int(pid), int(n)) for pid, n in db.session.execute(query) if int(pid) not in excluded]
     return rows[:ROW_SIZE]
 
