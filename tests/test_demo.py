@@ -99,10 +99,12 @@ def test_demo_data_shows_on_the_landing_page(app: Flask, client: Any) -> None:
     assert "15 Wikimedians" in body and "7 organizations" in body
 
 
-def test_replicate_copies_profiles_inside_the_database(app: Flask) -> None:
+def test_replicate_copies_profiles_inside_the_database(app: Flask, monkeypatch: Any) -> None:
     from capx.models import ProfileAffiliation, ProfileProject
+    from capx.services import demo
     from capx.services.demo import replicate_demo
 
+    monkeypatch.setattr(demo, "REPLICATION_CHUNK", 7)  # several chunks per round, the last one short
     with app.app_context():
         seed_demo(20, seed=5, echo=lambda _l: None, managed_organizations=2, showcase=False)
         before = snapshot()
