@@ -125,7 +125,7 @@ def test_capacity_filter_with_descendants(app: Any, client: Any, people: dict[st
     assert names(client, f"/feed?{query}") == expected
 
 
-@pytest.mark.parametrize("selective", [0, 10_000])
+@pytest.mark.parametrize("shape", ["walk", "drive"])
 @pytest.mark.parametrize(("query", "expected"), [
     ("capacity={communication}&exchange=sharer&territory=LAC&language=pt", ["Ana Souza", "Dayo Okafor"]),
     ("capacity={communication}&exchange=sharer&territory=BRA&language=pt", ["Ana Souza"]),
@@ -135,9 +135,12 @@ def test_capacity_filter_with_descendants(app: Any, client: Any, people: dict[st
     ("affiliation={wmb}&language=es", []),
 ])
 def test_combined_filters_in_both_query_shapes(app: Any, client: Any, people: dict[str, Any], monkeypatch: Any,
-                                               selective: int, query: str, expected: list[str]) -> None:
+                                               shape: str, query: str, expected: list[str]) -> None:
     """The same answers whether a filter drives the query from its index or the date index is walked."""
-    monkeypatch.setattr(service, "SELECTIVE", selective)
+    if shape == "walk":
+        monkeypatch.setattr(service, "choose_driver", lambda *_args: None)
+    else:
+        monkeypatch.setattr(service, "SELECTIVE", 10_000)
     communication, finance = ids(app, "capacity", "communication", "finance")
     url = "/feed?" + query.format(communication=communication, finance=finance, wmb=people["wmb"])
     assert names(client, url) == expected
@@ -330,3 +333,15 @@ def test_name_search_ignores_accents_and_follows_renames_and_alt_accounts(app: A
         assert profile.search_name == "renamed person\nalternative"
     assert names(client, "/feed?name=alternat") == ["Renamed Person"]
     assert names(client, "/feed?name=person%0Aalt") == []  # never across the two names
+
+
+@pytest.mark.parametrize(("estimates", "profiles", "expected"), [
+    ([2_500], 1_000_000, 0),                   # few rows: always drive
+    ([17_680], 1_000_000, None),               # one filter of 1.8 %: ~5,700 profiles walked beat 17,680 rows
+    ([17_680, 60_001, 60_001], 1_000_000, 0),  # three together: the walk would read over a million
+    ([60_001, 60_001], 1_000_000, None),       # every filter broad: walk
+    ([9_000, 4_000], 100_000, 1),              # the most selective one drives
+])
+def test_choose_driver_weighs_reading_the_filter_against_walking(estimates: list[int], profiles: int,
+                                                                 expected: int | None) -> None:
+    assert service.choose_driver(estimates, profiles, 101) == expected
