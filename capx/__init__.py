@@ -9,8 +9,10 @@ from typing import Any, Mapping
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from capx.config import ConfigError, engine_options, load_settings, production_problems
+from capx.config import (ConfigError, client_addresses_known, engine_options, load_settings, production_problems,
+                         proxy_fix_options)
 from capx.extensions import babel, csrf, db, migrate
 
 log = logging.getLogger(__name__)
@@ -42,6 +44,7 @@ def create_app(config_overrides: Mapping[str, Any] | None = None,
         key: {"url": bind, **engine_options(bind, tls=settings.database_tls)} if isinstance(bind, str) else bind
         for key, bind in (app.config.get("SQLALCHEMY_BINDS") or {}).items()
     }
+    _trust_proxies(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not settings.production and not app.config.get("TESTING"):
@@ -66,6 +69,17 @@ def create_app(config_overrides: Mapping[str, Any] | None = None,
     register_blueprints(app)
     register_cli(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind reverse proxies (CAPX_PROXY_HOPS), take the visitor's scheme, and address when the
+    proxies forward it, from their X-Forwarded-* headers (see :func:`capx.config.proxy_fix_options`)."""
+    hops = int(app.config.get("CAPX_PROXY_HOPS") or 0)
+    forwarded_for = bool(app.config.get("CAPX_PROXY_FORWARDED_FOR"))
+    options = proxy_fix_options(hops, forwarded_for)
+    app.config["CAPX_CLIENT_ADDRESSES"] = client_addresses_known(hops, forwarded_for)
+    if options:
+        app.wsgi_app = ProxyFix(app.wsgi_app, **options)  # type: ignore[method-assign]
 
 
 @event.listens_for(Engine, "connect")
