@@ -19,19 +19,22 @@ log = logging.getLogger(__name__)
 
 
 def create_app(config_overrides: Mapping[str, Any] | None = None,
-               env: Mapping[str, str] | None = None) -> Flask:
+               env: Mapping[str, str] | None = None, refuse_incomplete: bool = True) -> Flask:
     """Build the application.
 
     ``config_overrides`` replaces Flask config keys after the environment was read (tests);
     ``env`` replaces the process environment (tests of the configuration itself). Raises
-    :class:`ConfigError` with one clear line when production is half-configured.
+    :class:`ConfigError` with one clear line when production is half-configured, unless
+    ``refuse_incomplete`` is False: only ``flask capx check-config`` builds such an app, to report
+    every problem at once (they are kept in ``CAPX_CONFIG_PROBLEMS``).
     """
     app = Flask(__name__, instance_relative_config=True)
     settings = load_settings(env, Path(app.instance_path))
     problems = production_problems(settings)
-    if problems:
+    if problems and refuse_incomplete:
         raise ConfigError("CapX refuses to start in production: " + "; ".join(problems))
     app.config.from_mapping(settings.flask_config())
+    app.config["CAPX_CONFIG_PROBLEMS"] = problems
     if config_overrides:
         app.config.update(config_overrides)
         if "SQLALCHEMY_DATABASE_URI" in config_overrides and "SQLALCHEMY_ENGINE_OPTIONS" not in config_overrides:
