@@ -42,9 +42,11 @@ def create_app(config_overrides: Mapping[str, Any] | None = None,
             app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["SQLALCHEMY_DATABASE_URI"],
                                                                      tls=settings.database_tls)
     # Each bind gets the engine options of its own backend (the Let's Connect store may be SQLite
-    # while the main database is MariaDB, or the other way round).
+    # while the main database is MariaDB, or the other way round). The Let's Connect store is used
+    # by a few pages only: no pool, so it costs a connection only while such a request runs.
     app.config["SQLALCHEMY_BINDS"] = {
-        key: {"url": bind, **engine_options(bind, tls=settings.database_tls)} if isinstance(bind, str) else bind
+        key: {"url": bind, **engine_options(bind, tls=settings.database_tls, pooled=key != "lets_connect")}
+        if isinstance(bind, str) else bind
         for key, bind in (app.config.get("SQLALCHEMY_BINDS") or {}).items()
     }
     _trust_proxies(app)

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import quote_plus
 
+from sqlalchemy.pool import NullPool
+
 #: Default secret for local development only. Production refuses to run with it.
 DEV_SECRET_KEY = "capx-development-secret-key-not-for-production"  # nosec B105 # dev default, refused in production
 
@@ -71,7 +73,7 @@ def database_url(env: Mapping[str, str], instance_path: Path, home: Path | None 
     return f"sqlite:///{instance_path / 'capx.sqlite'}"
 
 
-def engine_options(url: str, tls: bool = False) -> dict[str, Any]:
+def engine_options(url: str, tls: bool = False, pooled: bool = True) -> dict[str, Any]:
     """SQLAlchemy engine options that fit the backend.
 
     ToolsDB closes idle connections after ``wait_timeout`` (about 8 hours) and a tool may hold at
@@ -79,6 +81,10 @@ def engine_options(url: str, tls: bool = False) -> dict[str, Any]:
     survive server-side disconnects, recycle well before the server's timeout, and short connect
     and read timeouts so a database outage fails fast (and the app answers 503) instead of hanging
     every worker.
+
+    ``pooled=False`` (the rarely used Let's Connect store) opens a connection when a request needs
+    one and closes it afterwards, so that idle workers do not each keep a second connection
+    against the tool's budget.
     """
     if url.startswith("sqlite"):
         return {"connect_args": {"timeout": 15}}
@@ -88,7 +94,7 @@ def engine_options(url: str, tls: bool = False) -> dict[str, Any]:
         "pool_size": 2,
         "max_overflow": 1,
         "pool_timeout": 10,
-    }
+    } if pooled else {"poolclass": NullPool}
     if url.startswith("mysql"):
         connect_args: dict[str, Any] = {"connect_timeout": 5, "read_timeout": 30, "write_timeout": 30}
         if tls:

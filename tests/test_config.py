@@ -116,6 +116,23 @@ def test_mysql_connections_build_no_ssl_context(app, monkeypatch: pytest.MonkeyP
         assert built == []
 
 
+def test_lets_connect_store_keeps_no_idle_connection(tmp_path: Path) -> None:
+    """Rarely used: a connection only while a request needs it, so each worker holds one (main)
+    connection against the tool's budget, not two."""
+    from sqlalchemy.pool import NullPool
+
+    from capx.extensions import db
+
+    assert engine_options("mysql+pymysql://u:p@h/db", pooled=False)["poolclass"] is NullPool
+    assert "pool_size" not in engine_options("mysql+pymysql://u:p@h/db", pooled=False)
+    app = create_app({"TESTING": True}, env={"CAPX_DATABASE_URL": "mysql+pymysql://u:p@127.0.0.1:1/main",
+                                             "CAPX_LETS_CONNECT_DATABASE_URL": "mysql+pymysql://u:p@127.0.0.1:1/lc"})
+    with app.app_context():
+        assert isinstance(db.engines["lets_connect"].pool, NullPool)
+        assert not isinstance(db.engine.pool, NullPool)
+        assert db.engines["lets_connect"].dialect.name == "mysql"
+
+
 def test_engine_options_sqlite() -> None:
     options = engine_options("sqlite:////tmp/x.sqlite")
     assert "pool_size" not in options
