@@ -58,9 +58,13 @@ def toolsdb_credentials(env: Mapping[str, str], home: Path | None = None) -> tup
     return None
 
 
-def database_url(env: Mapping[str, str], instance_path: Path, home: Path | None = None) -> str:
-    """The main database URL: explicit setting, else ToolsDB on Toolforge, else local SQLite."""
-    explicit = env.get("CAPX_DATABASE_URL")
+#: Database names on ToolsDB (after the tool's user and two underscores, as ToolsDB requires).
+TOOLSDB_DATABASE, TOOLSDB_LETS_CONNECT_DATABASE = "capx", "capx_letsconnect"
+
+
+def _database_url(env: Mapping[str, str], setting: str, toolsdb_name: str, sqlite_path: Path,
+                  home: Path | None) -> str:
+    explicit = env.get(setting)
     if explicit:
         return explicit
     creds = toolsdb_credentials(env, home)
@@ -68,9 +72,20 @@ def database_url(env: Mapping[str, str], instance_path: Path, home: Path | None 
         user, password = creds
         return (
             f"mysql+pymysql://{quote_plus(user)}:{quote_plus(password)}@{TOOLSDB_HOST}/"
-            f"{user}__capx?charset=utf8mb4"
+            f"{user}__{toolsdb_name}?charset=utf8mb4"
         )
-    return f"sqlite:///{instance_path / 'capx.sqlite'}"
+    return f"sqlite:///{sqlite_path}"
+
+
+def database_url(env: Mapping[str, str], instance_path: Path, home: Path | None = None) -> str:
+    """The main database URL: explicit setting, else ToolsDB on Toolforge, else local SQLite."""
+    return _database_url(env, "CAPX_DATABASE_URL", TOOLSDB_DATABASE, instance_path / "capx.sqlite", home)
+
+
+def lets_connect_database_url(env: Mapping[str, str], instance_path: Path, home: Path | None = None) -> str:
+    """The Let's Connect store: explicit setting, else its own ToolsDB database, else local SQLite."""
+    return _database_url(env, "CAPX_LETS_CONNECT_DATABASE_URL", TOOLSDB_LETS_CONNECT_DATABASE,
+                         instance_path / "lets_connect.sqlite", home)
 
 
 def engine_options(url: str, tls: bool = False, pooled: bool = True) -> dict[str, Any]:
@@ -201,8 +216,7 @@ def load_settings(env: Mapping[str, str] | None = None, instance_path: Path | No
         env=mode,
         secret_key=env.get("CAPX_SECRET_KEY") or (DEV_SECRET_KEY if mode != "production" else ""),
         database_url=database_url(env, instance, home),
-        lets_connect_database_url=env.get("CAPX_LETS_CONNECT_DATABASE_URL")
-        or f"sqlite:///{instance / 'lets_connect.sqlite'}",
+        lets_connect_database_url=lets_connect_database_url(env, instance, home),
         oauth_consumer_key=env.get("CAPX_OAUTH_CONSUMER_KEY", ""),
         oauth_consumer_secret=env.get("CAPX_OAUTH_CONSUMER_SECRET", ""),
         dev_login=_flag(env.get("CAPX_DEV_LOGIN")),

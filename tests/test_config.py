@@ -49,6 +49,18 @@ def test_dev_login_flag(tmp_path: Path, value: str, expected: bool) -> None:
     assert load_settings({"CAPX_DEV_LOGIN": value}, tmp_path, home=tmp_path).dev_login is expected
 
 
+def test_lets_connect_store_on_its_own_toolsdb_database(tmp_path: Path) -> None:
+    """On Toolforge neither database needs a setting: both come from the tool's credentials."""
+    env = {"TOOL_TOOLSDB_USER": "s55123", "TOOL_TOOLSDB_PASSWORD": "pw"}
+    settings = load_settings(env, tmp_path, home=tmp_path)
+    assert settings.database_url.endswith(f"@{TOOLSDB_HOST}/s55123__capx?charset=utf8mb4")
+    assert settings.lets_connect_database_url == \
+        f"mysql+pymysql://s55123:pw@{TOOLSDB_HOST}/s55123__capx_letsconnect?charset=utf8mb4"
+    explicit = load_settings({**env, "CAPX_LETS_CONNECT_DATABASE_URL": "mysql+pymysql://lc:x@elsewhere/lc"},
+                             tmp_path, home=tmp_path)
+    assert explicit.lets_connect_database_url == "mysql+pymysql://lc:x@elsewhere/lc"
+
+
 def test_explicit_database_url_wins(tmp_path: Path) -> None:
     env = {"CAPX_DATABASE_URL": "sqlite:////tmp/x.sqlite", "TOOL_TOOLSDB_USER": "s1", "TOOL_TOOLSDB_PASSWORD": "p"}
     assert database_url(env, tmp_path, home=tmp_path) == "sqlite:////tmp/x.sqlite"
