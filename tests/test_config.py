@@ -145,6 +145,27 @@ def test_lets_connect_store_keeps_no_idle_connection(tmp_path: Path) -> None:
         assert db.engines["lets_connect"].dialect.name == "mysql"
 
 
+def test_loading_the_app_opens_no_database_connection(tmp_path: Path) -> None:
+    """uWSGI imports app.py once and then forks its workers: a connection opened while loading
+    would be shared by every worker. None is (README, "uWSGI settings")."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    opened: list[object] = []
+
+    def count(dbapi_connection: object, _record: object) -> None:
+        opened.append(dbapi_connection)
+
+    event.listen(Engine, "connect", count)
+    try:
+        create_app(env={"CAPX_DATABASE_URL": f"sqlite:///{tmp_path / 'main.sqlite'}",
+                        "CAPX_LETS_CONNECT_DATABASE_URL": f"sqlite:///{tmp_path / 'lc.sqlite'}"})
+    finally:
+        event.remove(Engine, "connect", count)
+    assert opened == []
+    assert not (tmp_path / "main.sqlite").exists()
+
+
 def test_engine_options_sqlite() -> None:
     options = engine_options("sqlite:////tmp/x.sqlite")
     assert "pool_size" not in options
