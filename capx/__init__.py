@@ -39,13 +39,16 @@ def create_app(config_overrides: Mapping[str, Any] | None = None,
         app.config.update(config_overrides)
         if "SQLALCHEMY_DATABASE_URI" in config_overrides and "SQLALCHEMY_ENGINE_OPTIONS" not in config_overrides:
             # The engine options depend on the backend: follow the overridden URL.
-            app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["SQLALCHEMY_DATABASE_URI"],
-                                                                     tls=settings.database_tls)
+            app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
+                app.config["SQLALCHEMY_DATABASE_URI"], tls=settings.database_tls,
+                read_timeout=settings.database_read_timeout)
     # Each bind gets the engine options of its own backend (the Let's Connect store may be SQLite
     # while the main database is MariaDB, or the other way round). The Let's Connect store is used
     # by a few pages only: no pool, so it costs a connection only while such a request runs.
     app.config["SQLALCHEMY_BINDS"] = {
-        key: {"url": bind, **engine_options(bind, tls=settings.database_tls, pooled=key != "lets_connect")}
+        key: {"url": bind, **engine_options(bind, tls=settings.database_tls,
+                                            read_timeout=settings.database_read_timeout,
+                                            pooled=key != "lets_connect")}
         if isinstance(bind, str) else bind
         for key, bind in (app.config.get("SQLALCHEMY_BINDS") or {}).items()
     }

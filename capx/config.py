@@ -88,7 +88,7 @@ def lets_connect_database_url(env: Mapping[str, str], instance_path: Path, home:
                          instance_path / "lets_connect.sqlite", home)
 
 
-def engine_options(url: str, tls: bool = False, pooled: bool = True) -> dict[str, Any]:
+def engine_options(url: str, tls: bool = False, read_timeout: int = 30, pooled: bool = True) -> dict[str, Any]:
     """SQLAlchemy engine options that fit the backend.
 
     ToolsDB closes idle connections after ``wait_timeout`` (about 8 hours) and a tool may hold at
@@ -111,7 +111,9 @@ def engine_options(url: str, tls: bool = False, pooled: bool = True) -> dict[str
         "pool_timeout": 10,
     } if pooled else {"poolclass": NullPool}
     if url.startswith("mysql"):
-        connect_args: dict[str, Any] = {"connect_timeout": 5, "read_timeout": 30, "write_timeout": 30}
+        # read_timeout bounds one statement's wait; jobs that aggregate every row (the dashboard's
+        # statistics at a million profiles) raise it with CAPX_DATABASE_READ_TIMEOUT.
+        connect_args: dict[str, Any] = {"connect_timeout": 5, "read_timeout": read_timeout, "write_timeout": 30}
         if tls:
             # One context for the whole process, passed to every connection (TLS required).
             connect_args["ssl"] = ssl.create_default_context()
@@ -143,6 +145,7 @@ class Settings:
     http_timeout: float
     source_url: str
     database_tls: bool = False
+    database_read_timeout: int = 30
     # Metabase (the Wikibase holding capacity names) and Wikidata (description fallback).
     metabase_url: str = "https://metabase.wikibase.cloud"
     metabase_consumer_key: str = ""
@@ -168,7 +171,8 @@ class Settings:
             "SECRET_KEY": self.secret_key,
             "SQLALCHEMY_DATABASE_URI": self.database_url,
             "SQLALCHEMY_BINDS": {"lets_connect": self.lets_connect_database_url},
-            "SQLALCHEMY_ENGINE_OPTIONS": engine_options(self.database_url, tls=self.database_tls),
+            "SQLALCHEMY_ENGINE_OPTIONS": engine_options(self.database_url, tls=self.database_tls,
+                                                                read_timeout=self.database_read_timeout),
             "CAPX_OAUTH_CONSUMER_KEY": self.oauth_consumer_key,
             "CAPX_OAUTH_CONSUMER_SECRET": self.oauth_consumer_secret,
             "CAPX_DEV_LOGIN": self.dev_login,
@@ -229,6 +233,7 @@ def load_settings(env: Mapping[str, str] | None = None, instance_path: Path | No
         http_timeout=float(_int(env, "CAPX_HTTP_TIMEOUT", 10)),
         source_url=env.get("CAPX_SOURCE_URL", "https://gitlab.wikimedia.org/toolforge-repos/capx"),
         database_tls=_flag(env.get("CAPX_DATABASE_TLS")),
+        database_read_timeout=_int(env, "CAPX_DATABASE_READ_TIMEOUT", 30),
         metabase_url=env.get("CAPX_METABASE_URL", "https://metabase.wikibase.cloud").rstrip("/"),
         metabase_consumer_key=env.get("CAPX_METABASE_CONSUMER_KEY", ""),
         metabase_consumer_secret=env.get("CAPX_METABASE_CONSUMER_SECRET", ""),

@@ -108,6 +108,15 @@ def test_engine_options_with_tls_share_one_context(tmp_path: Path) -> None:
     assert isinstance(first["ssl"], ssl.SSLContext) and "ssl_disabled" not in first
 
 
+def test_jobs_can_allow_long_statements(tmp_path: Path) -> None:
+    """CAPX_DATABASE_READ_TIMEOUT raises the per-statement wait (jobs over large data); 30 s otherwise."""
+    env = {"CAPX_DATABASE_URL": "mysql+pymysql://u:p@db.example/capx"}
+    default = load_settings(env, tmp_path, home=tmp_path).flask_config()["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert default["connect_args"]["read_timeout"] == 30
+    raised = load_settings({**env, "CAPX_DATABASE_READ_TIMEOUT": "300"}, tmp_path, home=tmp_path).flask_config()
+    assert raised["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]["read_timeout"] == 300
+
+
 def test_mysql_connections_build_no_ssl_context(app, monkeypatch: pytest.MonkeyPatch) -> None:
     """The engine's connections do not create an SSLContext (each costs tens of ms)."""
     import ssl

@@ -91,11 +91,11 @@ def test_jobs_run_existing_commands(app: Flask) -> None:
         assert 0 <= job.get("retry", 0) <= 5
         assert job.get("filelog") is True and job["filelog-stdout"].startswith("logs/")
         assert job["filelog-stderr"].startswith("logs/")
-        m = re.fullmatch(r"cd \$HOME/www/python/src && \$HOME/www/python/venv/bin/flask --app app capx ([a-z-]+)",
-                         job["command"])
+        m = re.fullmatch(r"cd \$HOME/www/python/src && (CAPX_[A-Z_]+=\w+ )*"
+                         r"\$HOME/www/python/venv/bin/flask --app app capx ([a-z-]+)", job["command"])
         assert m, job["command"]
-        assert m.group(1) in group.commands, f"{job['name']}: no command capx {m.group(1)}"
-        commands.add(m.group(1))
+        assert m.group(2) in group.commands, f"{job['name']}: no command capx {m.group(2)}"
+        commands.add(m.group(2))
         assert len(job["schedule"].split()) == 5, job["name"]
     assert REQUIRED_JOBS <= commands
 

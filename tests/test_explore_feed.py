@@ -305,3 +305,28 @@ def test_pages_render_in_every_interface_language(client: Any, people: dict[str,
                 f"/organization_list?uselang={lang}"):
         response = client.get(url)
         assert response.status_code == 200, url
+
+
+def test_name_search_ignores_accents_and_follows_renames_and_alt_accounts(app: Any, make_user: Any, viewer: Any,
+                                                                          client: Any) -> None:
+    """The folded copy of the names (Profile.search_name) follows every change made through the ORM."""
+    from capx.extensions import db
+    from capx.models import Profile, User
+
+    person(app, make_user, "José Müller", known=["budgeting"], minutes=10)
+    assert names(client, "/feed?name=jose+muller") == ["José Müller"]
+    assert names(client, "/feed?name=MÜLL") == ["José Müller"]
+    assert names(client, "/feed?name=jos%C3%A9%0Amuller") == ["José Müller"]  # whitespace runs are one space
+    with app.app_context():
+        user = db.session.scalar(db.select(User).where(User.username == "José Müller"))
+        user.username = "Renamed Person"  # a global rename applied by sync-accounts
+        db.session.commit()
+    assert names(client, "/feed?name=muller") == []
+    assert names(client, "/feed?name=renamed") == ["Renamed Person"]
+    with app.app_context():
+        profile = db.session.scalar(db.select(Profile).join(User).where(User.username == "Renamed Person"))
+        profile.alt_account = "Ålternative"
+        db.session.commit()
+        assert profile.search_name == "renamed person\nalternative"
+    assert names(client, "/feed?name=alternat") == ["Renamed Person"]
+    assert names(client, "/feed?name=person%0Aalt") == []  # never across the two names

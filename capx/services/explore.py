@@ -53,6 +53,7 @@ from capx.models import (
     Territory,
     User,
 )
+from capx.models.people import fold_for_search
 from capx.services.capacities import CapacityNode, CapacityTree, capacity_tree
 from capx.services.media import commons_file_url
 from capx.services.pagination import Page, make_page
@@ -510,7 +511,9 @@ def profile_conditions(filters: ProfileFilters, tree: CapacityTree) -> tuple[lis
         else:
             probes.append(_probe(column == Profile.id, *probe))
     if filters.name:
-        name = sa.or_(_contains(User.username, filters.name), _contains(Profile.alt_account, filters.name))
+        # Folded like the stored column (case and accents ignored the same way on every database);
+        # whitespace runs become one space, so a pasted newline cannot match across the two names.
+        name = Profile.search_name.contains(fold_for_search(" ".join(filters.name.split())), autoescape=True)
         if probes:
             # Probe only the profiles whose name matches: databases attach a condition on profile
             # alone (the probes) to the profile table, before the join with user, and would run
@@ -645,7 +648,7 @@ def search_profiles(filters: ProfileFilters, viewer: User | None, per_page: int 
     if walk:
         # MariaDB's cost model prefers a full scan and a sort for deep pages; the date index,
         # walked newest first, stops as soon as enough rows matched.
-        query = query.with_hint(Profile, "FORCE INDEX (ix_profile_updated_at)", "mysql")
+        query = query.with_hint(Profile, "FORCE INDEX (ix_profile_walk)", "mysql")
     ids = list(db.session.scalars(query))
     capped = len(ids) > cap
     count = min(len(ids), cap)
