@@ -43,10 +43,7 @@ class Site:
     """The module's live server and the ids its tests need."""
 
     url: str
-    app: Any
-    communication: int
-    press_release: int
-    budgeting: int
+    communication: int  # the capacity's id (Press release and Storytelling are under it)
 
 
 def _user_factory(app: Any) -> Any:
@@ -127,9 +124,9 @@ def site(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sit
         load_reference(echo=lambda _line: None)
         db.session.remove()
     _populate(app)
-    communication, press_release, budgeting = ids(app, "capacity", "communication", "press-release", "budgeting")
+    (communication,) = ids(app, "capacity", "communication")
     with serve(app) as url:
-        yield Site(url, app, communication, press_release, budgeting)
+        yield Site(url, communication)
 
 
 @pytest.fixture()
@@ -195,6 +192,11 @@ def pick_with_javascript(page: Any, picker: str, text: str, choice: str, keyboar
     option = page.locator(f"#picker-{picker}-listbox").get_by_role("option", name=choice, exact=True)
     option.wait_for()
     assert page.get_attribute(f"#picker-{picker}-q", "aria-expanded") == "true"
+    # The listbox opens under the search box, on its own row (it used to squeeze between the box
+    # and its Search button, shrinking the box as one typed).
+    box = page.locator(f"#picker-{picker}-q").bounding_box()
+    listbox = page.locator(f"#picker-{picker}-listbox").bounding_box()
+    assert listbox["y"] >= box["y"] + box["height"] and abs(listbox["x"] - box["x"]) < 1, (box, listbox)
     if keyboard:
         options = page.locator(f"#picker-{picker}-listbox [role=option]").all_inner_texts()
         options = [" ".join(text.split()) for text in options]  # the detail is on a line of its own
@@ -292,6 +294,7 @@ def test_filtering_without_javascript(pages: Any, site: Site) -> None:
     page = pages(viewport="phone", javascript=False)
     log_in(page, "Nina Nojs")
     page.goto("/feed")
+    assert "js" not in (page.get_attribute("html", "class") or "").split()  # capx.js did not run
     assert card_names(page) == EVERYONE[:PER_PAGE]
     assert page.get_attribute("details.explore-panel", "open") is None
 
@@ -320,6 +323,7 @@ def test_filtering_with_javascript(pages: Any, site: Site) -> None:
     page = pages(theme="dark")
     log_in(page, "Jonas Js")
     page.goto("/feed")
+    assert "js" in page.get_attribute("html", "class").split()
     page.fill("#explore-name", "ra")
     open_filters(page)
     # The type-ahead adds chips in place: no round trip until the filters are submitted.
@@ -466,6 +470,7 @@ def test_pages_pass_axe(browser: Any, site: Site, reader_session: Any, lang: str
         # Explore with filters, their chips, a saved card and page links.
         page.goto(f"/feed?name=a&capacity={site.communication}&exchange=sharer&territory=LAC&uselang={lang}")
         assert page.get_attribute("html", "dir") == ("rtl" if lang == "ar" else "ltr")
+        assert page.inner_text("h1") == {"en": "Explore", "ar": "استكشف"}[lang]
         assert page.locator(".explore-active .chip").count() == 4
         assert page.locator(".explore-results .card").count() == PER_PAGE
         assert page.locator(".pagination").count() == 1
