@@ -232,10 +232,8 @@ def follow(page: Any, name: str) -> None:
 
 
 def check_filter_walk(page: Any, site: Site) -> None:
-    """The filtering walk both modes share, after the filters are chosen with ``pick`` and submitted.
-
-    Expects the name "ra", Communication, Sharers, Latin America & Caribbean and Portuguese.
-    """
+    """The walk both modes share, from the results of the name "ra", Communication, Sharers, Latin
+    America & Caribbean and Portuguese: chips, removing them, page links, the back button, Clear all."""
     # The canonical link: codes rather than the pickers' ids, no helper fields.
     assert query(page) == [("name", "ra"), ("capacity", str(site.communication)), ("exchange", "sharer"),
                            ("territory", "LAC"), ("language", "pt")]
@@ -267,7 +265,7 @@ def check_filter_walk(page: Any, site: Site) -> None:
     follow(page, "1")
     assert page.url == first_page and card_names(page) == DONE_WHEN
 
-    # The back button returns to the previous results, and forward again.
+    # The back button returns to each previous result in turn.
     page.go_back()
     assert "page=2" in page.url and card_names(page) == ["Fabi Lopes"]
     page.go_back()
