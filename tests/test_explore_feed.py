@@ -244,6 +244,15 @@ def test_save_from_a_card_marks_it_saved(client: Any, people: dict[str, Any]) ->
     assert 'aria-pressed="true"' in html
 
 
+def test_save_toggles_on_cards_say_whom_they_save(client: Any, people: dict[str, Any]) -> None:
+    """Regression: every card's toggle was a bare "Save", a row of identical buttons for screen readers."""
+    client.post(f"/saved/profile/{people['Bruno'].id}", data={"action": "save"})
+    html = html_text(client.get("/feed?territory=LAC"))
+    assert 'Save<span class="visually-hidden">: <bdi>Ana Souza</bdi></span>' in html
+    assert 'Saved (remove)<span class="visually-hidden">: <bdi>Bruno Lima</bdi></span>' in html
+    assert html.count('class="visually-hidden">: <bdi>') == len(card_names(html)) == 3
+
+
 def test_no_results_message(client: Any, people: dict[str, Any]) -> None:
     html = html_text(client.get("/feed?name=nobody-has-this-name"))
     assert "No profiles match these filters." in html

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -63,6 +64,13 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         load_reference(echo=lambda _line: None)
         seed_demo(30, seed=1, echo=lambda _line: None, managed_organizations=5)
         db.session.remove()
+    with serve(app) as url:
+        yield url
+
+
+@contextmanager
+def serve(app: Any) -> Iterator[str]:
+    """Serve ``app`` on a free port of 127.0.0.1 in a thread; yields its base URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="capx-live-server", daemon=True)
     thread.start()
@@ -74,9 +82,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def browser(live_server: str) -> Iterator[Any]:
+def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
+    _require_chromium()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         yield browser
@@ -89,25 +98,36 @@ def new_page(browser: Any, live_server: str) -> Iterator[Any]:
     contexts = []
 
     def factory(viewport: str = "desktop", theme: str = "light") -> Any:
-        context = browser.new_context(base_url=live_server, viewport=VIEWPORTS[viewport], color_scheme=theme,
-                                      locale="en-US")
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        # Console errors except failed loads (tests visit missing pages on purpose).
-        page.on("console", lambda m: errors.append(m.text)
-                if m.type == "error" and not m.text.startswith("Failed to load resource") else None)
-        # Failed requests, except those the browser aborted because the page navigated away.
-        page.on("requestfailed", lambda r: errors.append(f"request failed: {r.url} ({r.failure})")
-                if "ERR_ABORTED" not in (r.failure or "") else None)
-        page.js_errors = errors  # type: ignore[attr-defined]
+        page = open_page(browser, live_server, viewport=viewport, theme=theme)
+        contexts.append(page.context)
         return page
 
     yield factory
     for context in contexts:
         context.close()
+
+
+def open_page(browser: Any, base_url: str, viewport: str = "desktop", theme: str = "light",
+              javascript: bool = True, storage_state: Any = None) -> Any:
+    """A page in a fresh context on ``base_url``; the caller closes ``page.context``.
+
+    No cookies, unless ``storage_state`` (from ``context.storage_state()``) brings a logged-in
+    session. ``page.js_errors`` collects script errors, console errors and failed requests.
+    """
+    context = browser.new_context(base_url=base_url, viewport=VIEWPORTS[viewport], color_scheme=theme,
+                                  locale="en-US", java_script_enabled=javascript, storage_state=storage_state)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    # Console errors except failed loads (tests visit missing pages on purpose).
+    page.on("console", lambda m: errors.append(m.text)
+            if m.type == "error" and not m.text.startswith("Failed to load resource") else None)
+    # Failed requests, except those the browser aborted because the page navigated away.
+    page.on("requestfailed", lambda r: errors.append(f"request failed: {r.url} ({r.failure})")
+            if "ERR_ABORTED" not in (r.failure or "") else None)
+    page.js_errors = errors  # type: ignore[attr-defined]
+    return page
 
 
 def format_violations(violations: list[dict[str, Any]]) -> str:
