@@ -30,6 +30,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--disable-dev-shm-usage", "--no-first-run"]
 VIEWPORTS = {"phone": {"width": 360, "height": 740}, "desktop": {"width": 1280, "height": 900}}
 
+#: The live server's application, for tests that set up what no page can (see ``live_app``).
+_LIVE_APPS: list[Any] = []
+
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     here = Path(__file__).parent
@@ -64,6 +67,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         load_reference(echo=lambda _line: None)
         seed_demo(30, seed=1, echo=lambda _line: None, managed_organizations=5)
         db.session.remove()
+    _LIVE_APPS.append(app)
     with serve(app) as url:
         yield url
 
@@ -79,6 +83,12 @@ def serve(app: Any) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_app(live_server: str) -> Any:
+    """The live server's application: ``with live_app.app_context():`` reads and writes its database."""
+    return _LIVE_APPS[-1]
 
 
 @pytest.fixture(scope="session")
@@ -142,21 +152,43 @@ def format_violations(violations: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def axe_start(page: Any) -> None:
+    """Start axe-core on the page without waiting for it (see :func:`axe_collect`).
+
+    Pages of different browser contexts have their own renderer processes, so a walk can start axe
+    on several pages and collect the results afterwards, using every core.
+    """
+    from axe_playwright_python.base import AXE_SCRIPT
+
+    page.evaluate(AXE_SCRIPT)
+    page.evaluate("() => { window.__capxAxe = axe.run(document, {resultTypes: ['violations']}); }")
+
+
+def axe_collect(page: Any) -> list[dict[str, Any]]:
+    """The violations of the axe run :func:`axe_start` began on this page (the page must not have
+    navigated since)."""
+    return list(page.evaluate("() => window.__capxAxe.then(results => results.violations)"))
+
+
+def axe_violations(page: Any) -> list[dict[str, Any]]:
+    """Run axe-core on the page and return its violations (empty when the page passes)."""
+    axe_start(page)
+    return axe_collect(page)
+
+
 def axe_check(page: Any, name: str | None = None) -> None:
     """Run axe-core on the page; fail with a readable list of every violation."""
-    from axe_playwright_python.sync_playwright import Axe
-
     if name:
         screenshot(page, name)
-    results = Axe().run(page)
-    violations = results.response.get("violations", [])
+    violations = axe_violations(page)
     if violations:
         pytest.fail(f"axe found {len(violations)} violation(s) on {page.url}:\n{format_violations(violations)}",
                     pytrace=False)
 
 
 def screenshot(page: Any, name: str) -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / (re.sub(r"[^A-Za-z0-9_.-]+", "-", name) + ".png")
+    """A full-page PNG at ``test-artifacts/<name>.png`` (``name`` may hold one folder: ``walk/01-landing``)."""
+    path = ARTIFACTS / (re.sub(r"[^A-Za-z0-9_./-]+", "-", name).strip("/").replace("..", "-") + ".png")
+    path.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(path), full_page=True)
     return path
