@@ -35,7 +35,7 @@ run: install
 # The whole suite on SQLite; set CAPX_TEST_DATABASE_URL to run it on MariaDB
 # (e.g. mysql+pymysql://root@127.0.0.1/capx_test?charset=utf8mb4).
 test: install
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
