@@ -75,7 +75,7 @@ COUNT_CAP = 100
 #: A value filter matching at most this many rows always drives the query from its index.
 SELECTIVE = 3000
 #: Filters' rows are counted up to this many to choose between driving and walking (choose_driver).
-ESTIMATE_CAP = 60_000
+ESTIMATE_CAP = 20_000
 #: Longest name search honoured (longer input is cut).
 NAME_MAX = 100
 #: At most this many values per repeatable filter (a URL cannot make a query arbitrarily large).
