@@ -103,7 +103,10 @@ class Wikimedian(FastHttpUser):
              "affiliation", "name"], weights=[3, 4, 2, 2, 1, 1])[0]
         params: list[tuple[str, str]] = []
         if combo == "name":
-            params.append(("name", random.choice(f["name_queries"])))
+            # One word (a first or last name) or a whole name: the latter matches few profiles.
+            query = random.choice(f["name_queries"])
+            combo = "name (full name)" if " " in query else "name (one word)"
+            params.append(("name", query))
         if "capacity" in combo:
             params.append(("capacity", str(random.choice(f["capacities"]))))
         if "exchange" in combo:
