@@ -60,7 +60,7 @@ def capacity_counts(capacity_id: int) -> dict[str, int]:
             sa.select(ProfileCapacity.kind, sa.func.count())
             .select_from(User).join(Profile, Profile.user_id == User.id)
             .join(ProfileCapacity, ProfileCapacity.profile_id == Profile.id)
-            .where(User.is_locked.is_(True), ProfileCapacity.capacity_id == capacity_id)
+            .where(User.is_locked == sa.true(), ProfileCapacity.capacity_id == capacity_id)
             .group_by(ProfileCapacity.kind)).all():
         counts[kind] -= n
     return counts
