@@ -283,10 +283,7 @@ def _render_edit(profile: Profile, values: dict[str, Any], errors: dict[str, lis
     data = form if form is not None and searching(form) else None
 
     def picker(name: str, kind: str, ids: list[int]) -> Any:
-        state = picker_state(name, kind, data, ids)
-        if data is None:
-            state = picker_state(name, kind, None, ids)
-        return state
+        return picker_state(name, kind, data, ids)
 
     pickers = {name: picker(name, "capacity", values["capacities"][kind]) for kind, name in CAPACITY_FIELDS.items()}
     pickers["language"] = picker("language", "language", [lid for lid, _ in values["languages"]])

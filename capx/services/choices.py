@@ -41,11 +41,35 @@ def _cached(key: str, build: Callable[[], list[Choice]]) -> list[Choice]:
     return cache[key]
 
 
+def _cache_key(kind: str) -> str:
+    """The request cache key of the full territory or organization list (by interface language)."""
+    if kind == "territory":
+        return f"territory:{current_language()}"
+    return f"organization:{current_language_chain()[0]}"
+
+
 def capacity_choices() -> list[Choice]:
-    """Every capacity, in directory order, labelled with its name and its path."""
+    """Every capacity, in directory order, labelled with its name and its path.
+
+    Built once per request and tree (a request that changes capacities gets a new tree)."""
     tree = capacity_tree()
-    return [Choice(n.id, n.name, " › ".join(p.name for p in tree.path(n.id)[:-1]),
-                   n.name_lang if n.name_lang != tree.lang else None) for n in tree.ordered()]
+    cache = g.setdefault("choices_cache", {}) if has_request_context() else {}
+    hit = cache.get("capacity")
+    if hit is None or hit[0] is not tree:
+        hit = cache["capacity"] = (tree, [
+            Choice(n.id, n.name, " › ".join(p.name for p in tree.path(n.id)[:-1]),
+                   n.name_lang if n.name_lang != tree.lang else None) for n in tree.ordered()])
+    return hit[1]
+
+
+def _territory_rows(ids: Iterable[int] | None = None) -> list[Territory]:
+    """Every territory, or only ``ids`` and their regions (the label of a country names its region)."""
+    query = sa.select(Territory)
+    if ids is not None:
+        wanted = list(ids)
+        query = query.where(sa.or_(Territory.id.in_(wanted),
+                                   Territory.id.in_(sa.select(Territory.parent_id).where(Territory.id.in_(wanted)))))
+    return list(db.session.scalars(query))
 
 
 def territory_choices() -> list[Choice]:
@@ -53,7 +77,7 @@ def territory_choices() -> list[Choice]:
     lang = current_language()
 
     def build() -> list[Choice]:
-        rows = list(db.session.scalars(sa.select(Territory)))
+        rows = _territory_rows()
         regions = sorted((t for t in rows if t.parent_id is None), key=lambda t: territory_name(t, lang))
         out = []
         for region in regions:
@@ -63,7 +87,7 @@ def territory_choices() -> list[Choice]:
             out.extend(Choice(c.id, territory_name(c, lang), region_label) for c in countries)
         return out
 
-    return _cached(f"territory:{lang}", build)
+    return _cached(_cache_key("territory"), build)
 
 
 def language_choices() -> list[Choice]:
@@ -78,23 +102,29 @@ def language_choices() -> list[Choice]:
     return _cached(f"language:{lang}", build)
 
 
+def _organization_labels(ids: Iterable[int] | None = None) -> list[Choice]:
+    """Organizations (all, or only ``ids``) by name in the interface language, unsorted."""
+    chain = current_language_chain()
+    names_query = sa.select(OrganizationName.organization_id, OrganizationName.lang, OrganizationName.name)
+    acronyms_query = sa.select(Organization.id, Organization.acronym)
+    if ids is not None:
+        wanted = list(ids)
+        names_query = names_query.where(OrganizationName.organization_id.in_(wanted))
+        acronyms_query = acronyms_query.where(Organization.id.in_(wanted))
+    names: dict[int, dict[str, str]] = {}
+    for org_id, lang, name in db.session.execute(names_query):
+        names.setdefault(org_id, {})[lang] = name
+    acronyms = dict(db.session.execute(acronyms_query).all())
+    out = []
+    for org_id, by_lang in names.items():
+        label = next((by_lang[c] for c in chain if by_lang.get(c)), None) or next(iter(by_lang.values()))
+        out.append(Choice(org_id, label, acronyms.get(org_id) or ""))
+    return out
+
+
 def organization_choices() -> list[Choice]:
     """Every organization by its name in the interface language (English fallback), acronym as detail."""
-    chain = current_language_chain()
-
-    def build() -> list[Choice]:
-        names: dict[int, dict[str, str]] = {}
-        for org_id, lang, name in db.session.execute(
-                sa.select(OrganizationName.organization_id, OrganizationName.lang, OrganizationName.name)):
-            names.setdefault(org_id, {})[lang] = name
-        acronyms = dict(db.session.execute(sa.select(Organization.id, Organization.acronym)).all())
-        out = []
-        for org_id, by_lang in names.items():
-            label = next((by_lang[c] for c in chain if by_lang.get(c)), None) or next(iter(by_lang.values()))
-            out.append(Choice(org_id, label, acronyms.get(org_id) or ""))
-        return sorted(out, key=lambda c: fold(c.label))
-
-    return _cached(f"organization:{chain[0]}", build)
+    return _cached(_cache_key("organization"), lambda: sorted(_organization_labels(), key=lambda c: fold(c.label)))
 
 
 _BUILDERS: dict[str, Callable[[], list[Choice]]] = {
@@ -129,9 +159,33 @@ def search(kind: str, query: str, limit: int = 20) -> list[Choice]:
     return (first + second)[:limit]
 
 
+def _few_labels(kind: str, ids: list[int]) -> list[Choice]:
+    """Territory or organization choices for just these ids (a page naming one or two of them
+    should not load and name all 250 territories or every organization)."""
+    if kind == "organization":
+        return _organization_labels(ids)
+    lang = current_language()
+    rows = _territory_rows(ids)
+    regions = {t.id: territory_name(t, lang) for t in rows if t.parent_id is None}
+    return [Choice(t.id, regions[t.id]) if t.parent_id is None
+            else Choice(t.id, territory_name(t, lang), regions.get(t.parent_id, ""))
+            for t in rows if t.id in ids]
+
+
+#: At most this many ids are labelled with a query of their own rather than from the full list.
+FEW = 20
+
+
 def labels(kind: str, ids: Iterable[int]) -> list[Choice]:
     """The choices for the given ids, in the given order (unknown ids are skipped)."""
-    by_id = {c.value: c for c in choices(kind)}
+    ids = list(ids)
+    if not ids:
+        return []
+    if (kind in ("territory", "organization") and len(ids) <= FEW and has_request_context()
+            and _cache_key(kind) not in g.get("choices_cache", {})):
+        by_id = {c.value: c for c in _few_labels(kind, ids)}
+    else:
+        by_id = {c.value: c for c in choices(kind)}
     return [by_id[i] for i in ids if i in by_id]
 
 
