@@ -17,7 +17,7 @@ from flask import Flask
 from werkzeug.datastructures import MultiDict
 
 from capx.extensions import db
-from capx.models import Profile, User
+from capx.models import Organization, OrganizationName, Profile, ProfileAffiliation, User
 from capx.services.demo import DEMO_CENTRAL_BASE, seed_demo
 from tests.conftest import html_text
 
@@ -68,10 +68,15 @@ def _state(user_id: int) -> dict[str, Any]:
 def test_dev_login_and_profile_save_as_the_load_test_does(app: Flask, client: Any) -> None:
     with app.app_context():
         seed_demo(30, showcase=False, echo=lambda _text: None)
-        # A demo profile with something in every picker.
+        # A demo profile with something in every picker (organizations are not reference data:
+        # other tests may have emptied them, so the affiliation is added here).
         user = next(u for u in db.session.scalars(sa.select(User).where(User.central_id <= DEMO_CENTRAL_BASE))
-                    if u.profile.capacities and u.profile.languages and u.profile.territories
-                    and u.profile.affiliations)
+                    if u.profile.capacities and len(u.profile.languages) > 1 and u.profile.territories)
+        org = Organization(acronym="WMLT", names=[OrganizationName(lang="en", name="Wikimedia Load Test")])
+        db.session.add(org)
+        db.session.flush()
+        db.session.add(ProfileAffiliation(profile_id=user.profile.id, organization_id=org.id, position=9))
+        db.session.commit()
         user_id, username = user.id, user.username
         before = _state(user_id)
 
