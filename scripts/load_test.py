@@ -251,6 +251,12 @@ def read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
+def per_request(cores: float, total: dict[str, str]) -> str:
+    """CPU milliseconds per request from cores busy on average and the request rate."""
+    rate = float(total["Requests/s"])
+    return f"{cores / rate * 1000:.0f}" if rate else "?"
+
+
 def mib(value: int) -> str:
     return f"{value / MIB:.0f}"
 
@@ -306,10 +312,14 @@ def report(steps: list[Step], warmup: Step | None, sampler: Sampler, args: argpa
         f"locust on the same machine, think time {args.wait} s, {args.warmup} s warm-up, "
         f"{args.duration} s per run." + (f" Seeding took {seed_seconds / 60:.1f} min." if seed_seconds else ""),
         "",
-        "| users | req/s | p50 ms | p95 ms | worst page p95 | failures | peak RSS per worker MiB | "
-        "peak USS per worker MiB | PSS all processes MiB | load avg (1 min) | CPU: workers / MariaDB / locust / machine busy |",
-        "| ---: | ---: | ---: | ---: | --- | ---: | --- | --- | ---: | --- | --- |",
+        "| users | req/s | p50 ms | p95 ms | worst page p95 ms | failures | peak RSS per worker MiB | "
+        "peak USS per worker MiB | PSS all gunicorn MiB | load avg (1 min) | cores busy: workers / MariaDB / locust / "
+        "whole machine | CPU ms per request: workers / MariaDB |",
+        "| ---: | ---: | ---: | ---: | --- | ---: | --- | --- | ---: | --- | --- | --- |",
     ]
+    def maria(text: str) -> str:
+        return text if backend == "MariaDB" else "–"
+
     for step in steps:
         t, s, c = step.total, step.sample, step.cpu
         worst, worst_name = step.worst_p95
@@ -318,7 +328,8 @@ def report(steps: list[Step], warmup: Step | None, sampler: Sampler, args: argpa
             f"| {step.users} | {float(t['Requests/s']):.1f} | {t['50%']} | {t['95%']} | {worst:.0f} ({worst_name}) | "
             f"{t['Failure Count']} of {t['Request Count']} | {', '.join(mib(v) for v in sorted(s.rss.values()))} | "
             f"{', '.join(mib(v) for v in sorted(s.uss.values()))} | {mib(s.pss_total)} | {load} | "
-            f"{c['workers']:.2f} / {c['mariadb']:.2f} / {c['locust']:.2f} / {c['busy']:.2f} of {c['cores']} cores |")
+            f"{c['workers']:.2f} / {maria(f'{c['mariadb']:.2f}')} / {c['locust']:.2f} / {c['busy']:.2f} of {c['cores']} | "
+            f"{per_request(c['workers'], t)} / {maria(per_request(c['mariadb'], t))} |")
     lines.append("")
     if warmup is not None:
         t = warmup.total
