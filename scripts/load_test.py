@@ -328,7 +328,7 @@ def report(steps: list[Step], warmup: Step | None, sampler: Sampler, args: argpa
             f"| {step.users} | {float(t['Requests/s']):.1f} | {t['50%']} | {t['95%']} | {worst:.0f} ({worst_name}) | "
             f"{t['Failure Count']} of {t['Request Count']} | {', '.join(mib(v) for v in sorted(s.rss.values()))} | "
             f"{', '.join(mib(v) for v in sorted(s.uss.values()))} | {mib(s.pss_total)} | {load} | "
-            f"{c['workers']:.2f} / {maria(f'{c['mariadb']:.2f}')} / {c['locust']:.2f} / {c['busy']:.2f} of {c['cores']} | "
+            f"{c['workers']:.2f} / {maria(format(c['mariadb'], '.2f'))} / {c['locust']:.2f} / {c['busy']:.2f} of {c['cores']} | "
             f"{per_request(c['workers'], t)} / {maria(per_request(c['mariadb'], t))} |")
     lines.append("")
     if warmup is not None:
