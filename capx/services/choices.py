@@ -78,13 +78,17 @@ def territory_choices() -> list[Choice]:
 
     def build() -> list[Choice]:
         rows = _territory_rows()
-        regions = sorted((t for t in rows if t.parent_id is None), key=lambda t: territory_name(t, lang))
+        names = {t.id: territory_name(t, lang) for t in rows}
+        countries: dict[int, list[Territory]] = {}
+        for t in rows:
+            if t.parent_id is not None:
+                countries.setdefault(t.parent_id, []).append(t)
         out = []
-        for region in regions:
-            region_label = territory_name(region, lang)
+        for region in sorted((t for t in rows if t.parent_id is None), key=lambda t: names[t.id]):
+            region_label = names[region.id]
             out.append(Choice(region.id, region_label))
-            countries = sorted((t for t in rows if t.parent_id == region.id), key=lambda t: fold(territory_name(t, lang)))
-            out.extend(Choice(c.id, territory_name(c, lang), region_label) for c in countries)
+            out.extend(Choice(c.id, names[c.id], region_label)
+                       for c in sorted(countries.get(region.id, []), key=lambda c: fold(names[c.id])))
         return out
 
     return _cached(_cache_key("territory"), build)
