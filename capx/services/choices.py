@@ -102,8 +102,8 @@ def language_choices() -> list[Choice]:
     lang = current_language()
 
     def build() -> list[Choice]:
-        rows = db.session.scalars(sa.select(Language)).all()
-        choices = [Choice(r.id, language_name(r, lang), r.autonym) for r in rows]
+        rows = db.session.execute(sa.select(Language.id, Language.code, Language.english_name, Language.autonym))
+        choices = [Choice(r.id, language_name(r, lang), r.autonym) for r in rows]  # rows duck-type Language
         return sorted(choices, key=lambda c: fold(c.label))
 
     return _cached(f"language:{lang}", build)
