@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import Flask, g
 
 from capx.extensions import db
-from capx.models import Organization, OrganizationName, Territory
+from capx.models import Language, Organization, OrganizationName, Territory
 from capx.services import choices
 
 
@@ -61,3 +61,28 @@ def test_capacity_choices_are_built_once_per_request_and_tree(app: Flask) -> Non
         forget_tree()  # what a request that changes capacities does
         assert capacity_tree() is not None
         assert choices.capacity_choices() is not first
+
+
+def test_valid_ids_without_the_full_lists(app: Flask) -> None:
+    ids = _ids(app)
+    with app.app_context():
+        nameless = Organization(acronym="NONAME")
+        db.session.add(nameless)
+        db.session.commit()
+        nameless_id = nameless.id
+        german = db.session.scalar(sa.select(Language.id).where(Language.code == "de"))
+    asked = {"territory": [ids["BR"], 999_999, ids["BR"], -3, 10**30, ids["LAC"]],
+             "language": [german, 0, 999_999],
+             "organization": [nameless_id, ids["org"], 999_999]}
+    for kind, kind_ids in asked.items():
+        with app.test_request_context("/"):
+            quick = choices.valid_ids(kind, kind_ids)
+            assert "choices_cache" not in g or not any(key.startswith(kind) for key in g.choices_cache)
+        with app.test_request_context("/"):
+            choices.choices(kind)  # the full list is there: it is used
+            assert choices.valid_ids(kind, kind_ids) == quick
+    assert quick == [ids["org"]]  # an organization without a name cannot be picked
+    with app.test_request_context("/"):
+        assert choices.valid_ids("territory", list(range(1, 400))) == sorted(
+            c.value for c in choices.territory_choices() if c.value < 400)
+        assert choices.valid_ids("language", []) == []

@@ -42,10 +42,15 @@ def _cached(key: str, build: Callable[[], list[Choice]]) -> list[Choice]:
 
 
 def _cache_key(kind: str) -> str:
-    """The request cache key of the full territory or organization list (by interface language)."""
-    if kind == "territory":
-        return f"territory:{current_language()}"
-    return f"organization:{current_language_chain()[0]}"
+    """The request cache key of the full territory, language or organization list (by interface language)."""
+    if kind == "organization":
+        return f"organization:{current_language_chain()[0]}"
+    return f"{kind}:{current_language()}"
+
+
+def _listed(kind: str) -> bool:
+    """True when this request already built the full list of ``kind`` (so it costs nothing more)."""
+    return kind == "capacity" or not has_request_context() or _cache_key(kind) in g.get("choices_cache", {})
 
 
 def capacity_choices() -> list[Choice]:
@@ -106,7 +111,7 @@ def language_choices() -> list[Choice]:
         choices = [Choice(r.id, language_name(r, lang), r.autonym) for r in rows]  # rows duck-type Language
         return sorted(choices, key=lambda c: fold(c.label))
 
-    return _cached(f"language:{lang}", build)
+    return _cached(_cache_key("language"), build)
 
 
 def _organization_labels(ids: Iterable[int] | None = None) -> list[Choice]:
@@ -188,17 +193,31 @@ def labels(kind: str, ids: Iterable[int]) -> list[Choice]:
     ids = list(ids)
     if not ids:
         return []
-    if (kind in ("territory", "organization") and len(ids) <= FEW and has_request_context()
-            and _cache_key(kind) not in g.get("choices_cache", {})):
+    if kind in ("territory", "organization") and len(ids) <= FEW and not _listed(kind):
         by_id = {c.value: c for c in _few_labels(kind, ids)}
     else:
         by_id = {c.value: c for c in choices(kind)}
     return [by_id[i] for i in ids if i in by_id]
 
 
+#: Beyond this many ids (a forged form), validate against the full list rather than with a long IN (...).
+MANY = 200
+#: The column whose values are the valid ids of a kind (organizations: those with a name).
+_ID_COLUMNS = {"territory": Territory.id, "language": Language.id, "organization": OrganizationName.organization_id}
+
+
 def valid_ids(kind: str, ids: Iterable[int]) -> list[int]:
-    """The ids that exist, in order, without repeats."""
-    known = {c.value for c in choices(kind)}
+    """The ids that exist, in order, without repeats (checked in the database unless this request
+    already has the full list: a form's few ids do not need every language named and sorted)."""
+    ids = list(ids)
+    if not ids:
+        return []
+    asked = {i for i in ids if 0 < i < 2**31}  # what an INT id column can hold
+    if _listed(kind) or len(asked) > MANY:
+        known = {c.value for c in choices(kind)}
+    else:
+        column = _ID_COLUMNS[kind]
+        known = set(db.session.scalars(sa.select(column).where(column.in_(asked)).distinct())) if asked else set()
     seen: list[int] = []
     for i in ids:
         if i in known and i not in seen:
