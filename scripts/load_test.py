@@ -10,13 +10,14 @@ Steps:
    and ``flask capx seed-demo --profiles N`` (skipped when the N demo profiles are already there);
 2. write the fixtures the visitors need (demo accounts to log in as, profiles, capacities,
    territories, languages, organizations and events that exist) to a JSON file;
-3. start gunicorn with 4 sync workers: single-threaded processes, one request and at most one
+3. measure each page alone (scripts/load/page_costs.py: server time without queueing);
+4. start gunicorn with 4 sync workers: single-threaded processes, one request and at most one
    database connection each, like the uWSGI processes of Toolforge's webservice;
-4. warm up (every worker builds its caches), then run locust headless
+5. warm up (every worker builds its caches), then run locust headless
    (scripts/load/locustfile.py) once per ``--users`` value, sampling each worker's memory (RSS,
    USS, and the PSS of all gunicorn processes) and the CPU time of the workers, MariaDB and the
    load generator all along;
-5. write throughput, p50/p95/p99 per page, failures and peak memory per worker as Markdown
+6. write throughput, p50/p95/p99 per page, failures and peak memory per worker as Markdown
    (printed, and saved with locust's raw CSV files under ``--artifacts``).
 
 The exit status is 1 when any request failed. Requires requirements-load.txt.
@@ -389,6 +390,8 @@ def main() -> int:
     parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
     parser.add_argument("--threads", type=int, default=1, help="Threads per worker (gthread only).")
     parser.add_argument("--wait", default="0.1,0.5", help="Think time between pages, 'min,max' seconds.")
+    parser.add_argument("--serial", type=int, default=30,
+                        help="Requests per page measured one at a time in process before the runs (0: skip).")
     parser.add_argument("--artifacts", type=Path, default=None,
                         help="Where the CSV files, logs and report.md go (default test-artifacts/load-<time>).")
     args = parser.parse_args()
@@ -401,6 +404,15 @@ def main() -> int:
            or f"sqlite:///{artifacts / 'lets_connect.sqlite'}",
            "CAPX_LOAD_FIXTURES": str(fixtures), "CAPX_LOAD_WAIT": args.wait}
     seed_seconds = prepare(env, args.profiles, fixtures)
+    serial = ""
+    if args.serial:
+        print(f"== each page alone, {args.serial} requests (Flask test client)", flush=True)
+        load = os.getloadavg()[0]
+        serial = subprocess.run([sys.executable, str(ROOT / "scripts" / "load" / "page_costs.py"), str(fixtures),
+                                 str(args.serial)], cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout
+        serial = (f"Each page alone ({args.serial} requests each, one at a time, Flask test client, load average "
+                  f"{load:.1f} → {os.getloadavg()[0]:.1f}):\n\n{serial}")
+        (artifacts / "page-costs.md").write_text(serial, encoding="utf-8")
 
     port = free_port()
     log = artifacts / "gunicorn.log"
@@ -439,7 +451,7 @@ def main() -> int:
         server.terminate()
         server.wait(timeout=30)
     backend = "MariaDB" if args.database_url.startswith("mysql") else "SQLite"
-    text = report(steps, warmup, sampler, args, backend, seed_seconds)
+    text = report(steps, warmup, sampler, args, backend, seed_seconds) + ("\n" + serial if serial else "")
     (artifacts / "report.md").write_text(text + "\n", encoding="utf-8")
     (artifacts / "command.json").write_text(json.dumps({"argv": sys.argv, "gunicorn": command}, indent=2) + "\n",
                                             encoding="utf-8")

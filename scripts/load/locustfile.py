@@ -22,10 +22,12 @@ import json
 import os
 import random
 import re
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import urlencode, urlsplit
 
-from htmlforms import find_form  # scripts/load/htmlforms.py (locust puts this directory on sys.path)
+# Modules next to this file (locust puts its directory on sys.path).
+from htmlforms import find_form
+from pages import EDIT_WEIGHT, PAGES, Page
 from locust import between, task
 from locust.contrib.fasthttp import FastHttpUser
 
@@ -35,6 +37,7 @@ FIXTURES: dict[str, Any] = json.loads(open(os.environ.get("CAPX_LOAD_FIXTURES", 
 _ACCOUNTS = itertools.cycle(FIXTURES["login_users"])
 #: Think time between two pages of one user, in seconds (CAPX_LOAD_WAIT="min,max").
 WAIT = tuple(float(v) for v in os.environ.get("CAPX_LOAD_WAIT", "0.1,0.5").split(","))
+RNG = random.Random()  # nosec B311 # which page and ids to visit, not a secret
 #: The flash message the profile page shows after a save.
 SAVED_MARKER = "cdx-message--success"
 FORM_HEADERS = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -47,8 +50,18 @@ def location(resp: Any) -> str:
     return (resp.headers or {}).get("Location") or (resp.headers or {}).get("location") or ""
 
 
+def visit(page: Page) -> Callable[[Wikimedian], None]:
+    """A task that opens ``page`` (a new random request each time)."""
+    def task_(user: Wikimedian) -> None:
+        path, params = page.build(RNG, FIXTURES)
+        user.page(path, page.name, params)
+    task_.__name__ = page.name
+    return task_
+
+
 class Wikimedian(FastHttpUser):
-    """A logged-in Wikimedian: home, Explore, profiles, the directory, events, organizations, data."""
+    """A logged-in Wikimedian: home, Explore, profiles, the directory, events, organizations, data
+    (scripts/load/pages.py), and now and then a profile edit."""
 
     wait_time = between(*WAIT)
 
@@ -83,97 +96,14 @@ class Wikimedian(FastHttpUser):
             else:
                 resp.success()
 
-    # -- the mix (weights: how often a page is visited relative to the others) -------------------
-
-    @task(12)
-    def home(self) -> None:
-        self.page("/home", "home")
-
-    @task(5)
-    def explore(self) -> None:
-        self.page("/feed", "explore")
-
-    @task(12)
-    def explore_filtered(self) -> None:
-        # Canonical links (the order and values the page's own links use), so the view answers 200
-        # and does not redirect: name, capacity, exchange, territory, affiliation, language.
-        f = FIXTURES
-        combo = random.choices(
-            ["capacity", "capacity+exchange", "capacity+exchange+territory+language", "territory+language",
-             "affiliation", "name"], weights=[3, 4, 2, 2, 1, 1])[0]
-        params: list[tuple[str, str]] = []
-        if combo == "name":
-            # One word (a first or last name) or a whole name: the latter matches few profiles.
-            query = random.choice(f["name_queries"])
-            combo = "name (full name)" if " " in query else "name (one word)"
-            params.append(("name", query))
-        if "capacity" in combo:
-            params.append(("capacity", str(random.choice(f["capacities"]))))
-        if "exchange" in combo:
-            params.append(("exchange", random.choice(["learner", "sharer"])))
-        if "territory" in combo:
-            params.append(("territory", random.choice(f["territories"])))
-        if combo == "affiliation":
-            params.append(("affiliation", str(random.choice(f["affiliations"]))))
-        if "language" in combo:
-            params.append(("language", random.choice(f["languages"])))
-        self.page("/feed", f"explore ?{combo}", params)
-
-    @task(2)
-    def explore_next_page(self) -> None:
-        self.page("/feed", "explore ?page", [("page", str(random.randint(2, 5)))])
-
-    @task(10)
-    def profile(self) -> None:
-        self.page("/profile/" + random.choice(FIXTURES["profile_users"]), "profile")
-
-    @task(4)
-    def directory(self) -> None:
-        view = random.choice(["cards", "tree", "themes"])
-        self.page("/capacity", f"directory ({view})", None if view == "cards" else [("view", view)])
-
-    @task(5)
-    def capacity(self) -> None:
-        self.page(f"/capacity/{random.choice(FIXTURES['capacities'])}", "capacity")
-
-    @task(4)
-    def events(self) -> None:
-        self.page("/events", "events")
-
-    @task(3)
-    def event(self) -> None:
-        self.page(f"/events/{random.choice(FIXTURES['events'])}", "event")
-
-    @task(3)
-    def organizations(self) -> None:
-        self.page("/organization_list", "organization list")
-
-    @task(2)
-    def organizations_filtered(self) -> None:
-        self.page("/organization_list", "organization list ?capacity",
-                  [("capacity", str(random.choice(FIXTURES["capacities"])))])
-
-    @task(3)
-    def organization(self) -> None:
-        self.page(f"/organization_profile/{random.choice(FIXTURES['organizations'])}", "organization")
-
-    @task(2)
-    def dashboard(self) -> None:
-        self.page("/data_analytics_dashboard", "data dashboard")
-
-    @task(1)
-    def dashboard_region(self) -> None:
-        self.page("/data_analytics_dashboard", "data dashboard ?region",
-                  [("region", random.choice(FIXTURES["regions"]))])
-
-    @task(3)
+    @task(EDIT_WEIGHT)
     def edit_profile(self) -> None:
         """Open the edit form, change the bio and save it exactly as the browser would."""
         page = self.page("/profile/edit", "profile edit (form)")
         if page.status_code != 200:
             return
         form = find_form(page.text, "/profile/edit")
-        data = form.set(form.submission(("save", "1")), "bio", f"Load test bio {random.randint(1, 10**6)}") if form else []
+        data = form.set(form.submission(("save", "1")), "bio", f"Load test bio {RNG.randint(1, 10**6)}") if form else []
         with self.client.post("/profile/edit", data=urlencode(data), headers=FORM_HEADERS, name="profile edit (save)",
                               allow_redirects=False, catch_response=True) as resp:
             if form is None:
@@ -185,3 +115,6 @@ class Wikimedian(FastHttpUser):
                 return
             resp.success()
         self.page("/profile", "profile (own, after save)", contains=SAVED_MARKER)
+
+
+Wikimedian.tasks = [*Wikimedian.tasks, *(t for page in PAGES for t in [visit(page)] * page.weight)]
