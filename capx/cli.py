@@ -26,11 +26,24 @@ def load_reference_command() -> None:
 @capx_cli.command("seed-demo")
 @click.option("--profiles", default=200, show_default=True, help="Number of demo profiles.")
 @click.option("--seed", default=1, show_default=True, help="Random seed (same seed, same data).")
-def seed_demo_command(profiles: int, seed: int) -> None:
+@click.option("--copy", "copy_", is_flag=True,
+              help="Above 100,000 profiles, copy the first 100,000 inside the database (minutes instead of an hour).")
+def seed_demo_command(profiles: int, seed: int, copy_: bool) -> None:
     """Create deterministic demo profiles and organizations with managers."""
-    from capx.services.demo import seed_demo
+    _seed(profiles, seed, copy_)
 
-    seed_demo(profiles, seed, echo=click.echo)
+
+def _seed(profiles: int, seed: int, copy_: bool) -> None:
+    from capx.services.demo import REPLICATION_BASE, replicate_demo, seed_demo
+
+    if not copy_ or profiles <= REPLICATION_BASE:
+        seed_demo(profiles, seed, echo=click.echo)
+        return
+    seed_demo(REPLICATION_BASE, seed, echo=click.echo)
+    if replicate_demo(profiles, echo=click.echo):
+        from capx.services.statistics import refresh_statistics
+
+        refresh_statistics()
 
 
 @capx_cli.command("bench")
@@ -43,12 +56,11 @@ def bench_command(profiles: int, requests_: int, seed: int, no_seed: bool) -> No
     from flask import current_app
 
     from capx.services.benchmark import run_benchmark
-    from capx.services.demo import seed_demo
 
     if requests_ < 50:
         raise click.BadParameter("at least 50 requests per case", param_hint="--requests")
     if not no_seed:
-        seed_demo(profiles, seed, echo=click.echo)
+        _seed(profiles, seed, copy_=True)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     results = run_benchmark(app, requests=requests_, echo=click.echo)
     if any(r.status != 200 for r in results):

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import quote_plus
 
+from sqlalchemy.pool import NullPool
+
 #: Default secret for local development only. Production refuses to run with it.
 DEV_SECRET_KEY = "capx-development-secret-key-not-for-production"  # nosec B105 # dev default, refused in production
 
@@ -56,9 +58,13 @@ def toolsdb_credentials(env: Mapping[str, str], home: Path | None = None) -> tup
     return None
 
 
-def database_url(env: Mapping[str, str], instance_path: Path, home: Path | None = None) -> str:
-    """The main database URL: explicit setting, else ToolsDB on Toolforge, else local SQLite."""
-    explicit = env.get("CAPX_DATABASE_URL")
+#: Database names on ToolsDB (after the tool's user and two underscores, as ToolsDB requires).
+TOOLSDB_DATABASE, TOOLSDB_LETS_CONNECT_DATABASE = "capx", "capx_letsconnect"
+
+
+def _database_url(env: Mapping[str, str], setting: str, toolsdb_name: str, sqlite_path: Path,
+                  home: Path | None) -> str:
+    explicit = env.get(setting)
     if explicit:
         return explicit
     creds = toolsdb_credentials(env, home)
@@ -66,12 +72,23 @@ def database_url(env: Mapping[str, str], instance_path: Path, home: Path | None 
         user, password = creds
         return (
             f"mysql+pymysql://{quote_plus(user)}:{quote_plus(password)}@{TOOLSDB_HOST}/"
-            f"{user}__capx?charset=utf8mb4"
+            f"{user}__{toolsdb_name}?charset=utf8mb4"
         )
-    return f"sqlite:///{instance_path / 'capx.sqlite'}"
+    return f"sqlite:///{sqlite_path}"
 
 
-def engine_options(url: str, tls: bool = False) -> dict[str, Any]:
+def database_url(env: Mapping[str, str], instance_path: Path, home: Path | None = None) -> str:
+    """The main database URL: explicit setting, else ToolsDB on Toolforge, else local SQLite."""
+    return _database_url(env, "CAPX_DATABASE_URL", TOOLSDB_DATABASE, instance_path / "capx.sqlite", home)
+
+
+def lets_connect_database_url(env: Mapping[str, str], instance_path: Path, home: Path | None = None) -> str:
+    """The Let's Connect store: explicit setting, else its own ToolsDB database, else local SQLite."""
+    return _database_url(env, "CAPX_LETS_CONNECT_DATABASE_URL", TOOLSDB_LETS_CONNECT_DATABASE,
+                         instance_path / "lets_connect.sqlite", home)
+
+
+def engine_options(url: str, tls: bool = False, read_timeout: int = 30, pooled: bool = True) -> dict[str, Any]:
     """SQLAlchemy engine options that fit the backend.
 
     ToolsDB closes idle connections after ``wait_timeout`` (about 8 hours) and a tool may hold at
@@ -79,6 +96,10 @@ def engine_options(url: str, tls: bool = False) -> dict[str, Any]:
     survive server-side disconnects, recycle well before the server's timeout, and short connect
     and read timeouts so a database outage fails fast (and the app answers 503) instead of hanging
     every worker.
+
+    ``pooled=False`` (the rarely used Let's Connect store) opens a connection when a request needs
+    one and closes it afterwards, so that idle workers do not each keep a second connection
+    against the tool's budget.
     """
     if url.startswith("sqlite"):
         return {"connect_args": {"timeout": 15}}
@@ -88,9 +109,11 @@ def engine_options(url: str, tls: bool = False) -> dict[str, Any]:
         "pool_size": 2,
         "max_overflow": 1,
         "pool_timeout": 10,
-    }
+    } if pooled else {"poolclass": NullPool}
     if url.startswith("mysql"):
-        connect_args: dict[str, Any] = {"connect_timeout": 5, "read_timeout": 30, "write_timeout": 30}
+        # read_timeout bounds one statement's wait; jobs that aggregate every row (the dashboard's
+        # statistics at a million profiles) raise it with CAPX_DATABASE_READ_TIMEOUT.
+        connect_args: dict[str, Any] = {"connect_timeout": 5, "read_timeout": read_timeout, "write_timeout": 30}
         if tls:
             # One context for the whole process, passed to every connection (TLS required).
             connect_args["ssl"] = ssl.create_default_context()
@@ -122,6 +145,7 @@ class Settings:
     http_timeout: float
     source_url: str
     database_tls: bool = False
+    database_read_timeout: int = 30
     # Metabase (the Wikibase holding capacity names) and Wikidata (description fallback).
     metabase_url: str = "https://metabase.wikibase.cloud"
     metabase_consumer_key: str = ""
@@ -133,6 +157,9 @@ class Settings:
     # Messages a user may send through Meta-Wiki per hour and per day (anti-abuse).
     message_limit_hour: int = 5
     message_limit_day: int = 20
+    # Reverse proxies in front of the app (see proxy_fix_options).
+    proxy_hops: int = 0
+    proxy_forwarded_for: bool = False
 
     @property
     def production(self) -> bool:
@@ -144,7 +171,8 @@ class Settings:
             "SECRET_KEY": self.secret_key,
             "SQLALCHEMY_DATABASE_URI": self.database_url,
             "SQLALCHEMY_BINDS": {"lets_connect": self.lets_connect_database_url},
-            "SQLALCHEMY_ENGINE_OPTIONS": engine_options(self.database_url, tls=self.database_tls),
+            "SQLALCHEMY_ENGINE_OPTIONS": engine_options(self.database_url, tls=self.database_tls,
+                                                                read_timeout=self.database_read_timeout),
             "CAPX_OAUTH_CONSUMER_KEY": self.oauth_consumer_key,
             "CAPX_OAUTH_CONSUMER_SECRET": self.oauth_consumer_secret,
             "CAPX_DEV_LOGIN": self.dev_login,
@@ -163,6 +191,8 @@ class Settings:
             "CAPX_LETS_CONNECT_API_URL": self.lets_connect_api_url,
             "CAPX_MESSAGE_LIMIT_HOUR": self.message_limit_hour,
             "CAPX_MESSAGE_LIMIT_DAY": self.message_limit_day,
+            "CAPX_PROXY_HOPS": self.proxy_hops,
+            "CAPX_PROXY_FORWARDED_FOR": self.proxy_forwarded_for,
             "SESSION_COOKIE_NAME": "capx_session",
             "SESSION_COOKIE_HTTPONLY": True,
             "SESSION_COOKIE_SAMESITE": "Lax",
@@ -186,12 +216,11 @@ def load_settings(env: Mapping[str, str] | None = None, instance_path: Path | No
     meta = env.get("CAPX_META_URL", "https://meta.wikimedia.org").rstrip("/")
     contact = env.get("CAPX_CONTACT", "capx@wmnobrasil.org")
     keys = tuple(k.strip() for k in (env.get("CAPX_TOKEN_KEYS") or "").split(",") if k.strip())
-    return Settings(
+    settings = Settings(
         env=mode,
         secret_key=env.get("CAPX_SECRET_KEY") or (DEV_SECRET_KEY if mode != "production" else ""),
         database_url=database_url(env, instance, home),
-        lets_connect_database_url=env.get("CAPX_LETS_CONNECT_DATABASE_URL")
-        or f"sqlite:///{instance / 'lets_connect.sqlite'}",
+        lets_connect_database_url=lets_connect_database_url(env, instance, home),
         oauth_consumer_key=env.get("CAPX_OAUTH_CONSUMER_KEY", ""),
         oauth_consumer_secret=env.get("CAPX_OAUTH_CONSUMER_SECRET", ""),
         dev_login=_flag(env.get("CAPX_DEV_LOGIN")),
@@ -204,6 +233,7 @@ def load_settings(env: Mapping[str, str] | None = None, instance_path: Path | No
         http_timeout=float(_int(env, "CAPX_HTTP_TIMEOUT", 10)),
         source_url=env.get("CAPX_SOURCE_URL", "https://gitlab.wikimedia.org/toolforge-repos/capx"),
         database_tls=_flag(env.get("CAPX_DATABASE_TLS")),
+        database_read_timeout=_int(env, "CAPX_DATABASE_READ_TIMEOUT", 30),
         metabase_url=env.get("CAPX_METABASE_URL", "https://metabase.wikibase.cloud").rstrip("/"),
         metabase_consumer_key=env.get("CAPX_METABASE_CONSUMER_KEY", ""),
         metabase_consumer_secret=env.get("CAPX_METABASE_CONSUMER_SECRET", ""),
@@ -213,7 +243,47 @@ def load_settings(env: Mapping[str, str] | None = None, instance_path: Path | No
         lets_connect_api_url=env.get("CAPX_LETS_CONNECT_API_URL", "https://letsconnect.toolforge.org/api"),
         message_limit_hour=_int(env, "CAPX_MESSAGE_LIMIT_HOUR", 5),
         message_limit_day=_int(env, "CAPX_MESSAGE_LIMIT_DAY", 20),
+        # Production runs on Toolforge, behind one front proxy that sets X-Forwarded-Proto.
+        proxy_hops=_int(env, "CAPX_PROXY_HOPS", 1 if mode == "production" else 0),
+        proxy_forwarded_for=_flag(env.get("CAPX_PROXY_FORWARDED_FOR")),
     )
+    proxy_fix_options(settings.proxy_hops, settings.proxy_forwarded_for)  # refuses impossible values
+    return settings
+
+
+#: More trusted proxies than this is a typo, not a deployment.
+MAX_PROXY_HOPS = 5
+
+
+def proxy_fix_options(hops: int, forwarded_for: bool) -> dict[str, int] | None:
+    """Arguments for werkzeug's ProxyFix, or None when the app is reached directly.
+
+    ``hops`` (``CAPX_PROXY_HOPS``) is how many reverse proxies stand in front of the app and are
+    trusted for ``X-Forwarded-Proto``: with it, ``request.scheme`` is the visitor's (https URLs
+    for the OAuth callback, ``Secure`` cookies). ``X-Forwarded-For`` is trusted only when
+    ``forwarded_for`` (``CAPX_PROXY_FORWARDED_FOR``) says those proxies append the visitor's
+    address to it; ProxyFix then takes the address ``hops`` entries from the right, so entries a
+    visitor writes in front of them cannot change it.
+
+    On Toolforge (the production default, ``hops=1``) the front proxy sets X-Forwarded-Proto,
+    -Host and -Port but does not pass visitors' addresses to tools: any X-Forwarded-For the app
+    sees was written by the visitor. So ``forwarded_for`` stays off there, ``request.remote_addr``
+    is a proxy's address, and per-visitor limits count per session instead
+    (:func:`capx.services.ratelimit.client_key`). Host and port are never taken from headers:
+    Toolforge's proxies pass the Host header through unchanged.
+    """
+    if not 0 <= hops <= MAX_PROXY_HOPS:
+        raise ConfigError(f"CAPX_PROXY_HOPS must be between 0 and {MAX_PROXY_HOPS}, got {hops}")
+    if forwarded_for and not hops:
+        raise ConfigError("CAPX_PROXY_FORWARDED_FOR needs CAPX_PROXY_HOPS (how many proxies append to X-Forwarded-For)")
+    if not hops:
+        return None
+    return {"x_for": hops if forwarded_for else 0, "x_proto": hops, "x_host": 0, "x_port": 0, "x_prefix": 0}
+
+
+def client_addresses_known(hops: int, forwarded_for: bool) -> bool:
+    """Whether ``request.remote_addr`` identifies the visitor (no proxy, or proxies that forward it)."""
+    return hops == 0 or forwarded_for
 
 
 def production_problems(settings: Settings) -> list[str]:

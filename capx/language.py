@@ -1,8 +1,8 @@
 """The interface language of the current request, and the ``msg`` function used everywhere.
 
-Order of choice: ``?uselang=`` (validated), then the user's saved choice (account preference, or
-the cookie set by the language picker for people who are not logged in), then the browser's
-Accept-Language, then English.
+Order of choice: ``?uselang=`` (validated), then the user's saved choice (the account preference,
+or else the cookie set by the language picker, which is what a visitor chose before logging in
+and what a new account starts with), then the browser's Accept-Language, then English.
 """
 
 from __future__ import annotations
@@ -29,9 +29,10 @@ def select_language() -> str:
     if translations.is_valid_language(uselang, available):
         return uselang
     user = getattr(g, "user", None)
-    saved = user.interface_language if user is not None else request.cookies.get(LANGUAGE_COOKIE)
-    if translations.is_valid_language(saved, available):
-        return saved  # type: ignore[return-value]
+    # A new account has no preference yet: the language picked before logging in still holds.
+    for saved in (user.interface_language if user is not None else None, request.cookies.get(LANGUAGE_COOKIE)):
+        if translations.is_valid_language(saved, available):
+            return saved  # type: ignore[return-value]
     best = translations.parse_accept_language(request.headers.get("Accept-Language"), available)
     return best or translations.SOURCE_LANGUAGE
 

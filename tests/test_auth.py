@@ -372,6 +372,14 @@ def test_login_required_comes_back(client: Any) -> None:
     assert r.headers["Location"] == "/home?tab=1"
 
 
+def test_menu_login_link_comes_back_to_the_page(client: Any) -> None:
+    """The header's Log in link carries the page's path, without the empty query's "?" (found by
+    the browser walk: /privacy_policy became /login?next=/privacy_policy?)."""
+    body = html_text(client.get("/privacy_policy"))
+    assert 'href="/login?next=/privacy_policy"' in body
+    assert 'href="/login?next=/events?from%3D2031-01-01"' in html_text(client.get("/events?from=2031-01-01"))
+
+
 # -- GET /login ---------------------------------------------------------------------------------
 
 def test_get_login_changes_nothing(app: Flask, client: Any, make_user: Callable[..., User], login: Any,

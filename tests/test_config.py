@@ -49,6 +49,18 @@ def test_dev_login_flag(tmp_path: Path, value: str, expected: bool) -> None:
     assert load_settings({"CAPX_DEV_LOGIN": value}, tmp_path, home=tmp_path).dev_login is expected
 
 
+def test_lets_connect_store_on_its_own_toolsdb_database(tmp_path: Path) -> None:
+    """On Toolforge neither database needs a setting: both come from the tool's credentials."""
+    env = {"TOOL_TOOLSDB_USER": "s55123", "TOOL_TOOLSDB_PASSWORD": "pw"}
+    settings = load_settings(env, tmp_path, home=tmp_path)
+    assert settings.database_url.endswith(f"@{TOOLSDB_HOST}/s55123__capx?charset=utf8mb4")
+    assert settings.lets_connect_database_url == \
+        f"mysql+pymysql://s55123:pw@{TOOLSDB_HOST}/s55123__capx_letsconnect?charset=utf8mb4"
+    explicit = load_settings({**env, "CAPX_LETS_CONNECT_DATABASE_URL": "mysql+pymysql://lc:x@elsewhere/lc"},
+                             tmp_path, home=tmp_path)
+    assert explicit.lets_connect_database_url == "mysql+pymysql://lc:x@elsewhere/lc"
+
+
 def test_explicit_database_url_wins(tmp_path: Path) -> None:
     env = {"CAPX_DATABASE_URL": "sqlite:////tmp/x.sqlite", "TOOL_TOOLSDB_USER": "s1", "TOOL_TOOLSDB_PASSWORD": "p"}
     assert database_url(env, tmp_path, home=tmp_path) == "sqlite:////tmp/x.sqlite"
@@ -96,6 +108,15 @@ def test_engine_options_with_tls_share_one_context(tmp_path: Path) -> None:
     assert isinstance(first["ssl"], ssl.SSLContext) and "ssl_disabled" not in first
 
 
+def test_jobs_can_allow_long_statements(tmp_path: Path) -> None:
+    """CAPX_DATABASE_READ_TIMEOUT raises the per-statement wait (jobs over large data); 30 s otherwise."""
+    env = {"CAPX_DATABASE_URL": "mysql+pymysql://u:p@db.example/capx"}
+    default = load_settings(env, tmp_path, home=tmp_path).flask_config()["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert default["connect_args"]["read_timeout"] == 30
+    raised = load_settings({**env, "CAPX_DATABASE_READ_TIMEOUT": "300"}, tmp_path, home=tmp_path).flask_config()
+    assert raised["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]["read_timeout"] == 300
+
+
 def test_mysql_connections_build_no_ssl_context(app, monkeypatch: pytest.MonkeyPatch) -> None:
     """The engine's connections do not create an SSLContext (each costs tens of ms)."""
     import ssl
@@ -114,6 +135,44 @@ def test_mysql_connections_build_no_ssl_context(app, monkeypatch: pytest.MonkeyP
         with db.engine.connect() as c:
             c.exec_driver_sql("SELECT 1")
         assert built == []
+
+
+def test_lets_connect_store_keeps_no_idle_connection(tmp_path: Path) -> None:
+    """Rarely used: a connection only while a request needs it, so each worker holds one (main)
+    connection against the tool's budget, not two."""
+    from sqlalchemy.pool import NullPool
+
+    from capx.extensions import db
+
+    assert engine_options("mysql+pymysql://u:p@h/db", pooled=False)["poolclass"] is NullPool
+    assert "pool_size" not in engine_options("mysql+pymysql://u:p@h/db", pooled=False)
+    app = create_app({"TESTING": True}, env={"CAPX_DATABASE_URL": "mysql+pymysql://u:p@127.0.0.1:1/main",
+                                             "CAPX_LETS_CONNECT_DATABASE_URL": "mysql+pymysql://u:p@127.0.0.1:1/lc"})
+    with app.app_context():
+        assert isinstance(db.engines["lets_connect"].pool, NullPool)
+        assert not isinstance(db.engine.pool, NullPool)
+        assert db.engines["lets_connect"].dialect.name == "mysql"
+
+
+def test_loading_the_app_opens_no_database_connection(tmp_path: Path) -> None:
+    """uWSGI imports app.py once and then forks its workers: a connection opened while loading
+    would be shared by every worker. None is (README, "uWSGI settings")."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    opened: list[object] = []
+
+    def count(dbapi_connection: object, _record: object) -> None:
+        opened.append(dbapi_connection)
+
+    event.listen(Engine, "connect", count)
+    try:
+        create_app(env={"CAPX_DATABASE_URL": f"sqlite:///{tmp_path / 'main.sqlite'}",
+                        "CAPX_LETS_CONNECT_DATABASE_URL": f"sqlite:///{tmp_path / 'lc.sqlite'}"})
+    finally:
+        event.remove(Engine, "connect", count)
+    assert opened == []
+    assert not (tmp_path / "main.sqlite").exists()
 
 
 def test_engine_options_sqlite() -> None:

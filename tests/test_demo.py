@@ -97,3 +97,44 @@ def test_demo_data_shows_on_the_landing_page(app: Flask, client: Any) -> None:
     body = client.get("/").get_data(as_text=True)
     # 3 organizations given managers, and the 4 pilot mentorship organizations of the showcase.
     assert "15 Wikimedians" in body and "7 organizations" in body
+
+
+def test_replicate_copies_profiles_inside_the_database(app: Flask, monkeypatch: Any) -> None:
+    from capx.models import ProfileAffiliation, ProfileProject
+    from capx.services import demo
+    from capx.services.demo import replicate_demo
+
+    monkeypatch.setattr(demo, "REPLICATION_CHUNK", 7)  # several chunks per round, the last one short
+    with app.app_context():
+        seed_demo(20, seed=5, echo=lambda _l: None, managed_organizations=2, showcase=False)
+        before = snapshot()
+        lines: list[str] = []
+        assert replicate_demo(50, base=20, echo=lines.append) == 30
+        assert lines[-1].endswith("(50 of 50)")
+        after = snapshot()
+        assert len(after["users"]) == 50
+        copies = {DEMO_CENTRAL_BASE - n - 20 * k: (n, k) for k in (1, 2) for n in range(1, 21) if 20 * k + n <= 50}
+        originals = {central: name for central, name, _ in before["users"]}
+        for central, name, _ in after["users"]:
+            if central in copies:
+                n, k = copies[central]
+                assert name == f"{originals[DEMO_CENTRAL_BASE - n]} r{k}"
+        # Copy n of round k has exactly original n's capacities, languages and territories.
+        for key in ("capacities", "languages", "territories"):
+            for central, *rest in after[key]:
+                if central in copies:
+                    n, _k = copies[central]
+                    assert (DEMO_CENTRAL_BASE - n, *rest) in before[key]
+            copied = [row for row in after[key] if row[0] in copies]
+            assert len(copied) == sum(1 for row in before[key] if row[0] >= DEMO_CENTRAL_BASE - 20) \
+                + sum(1 for row in before[key] if row[0] >= DEMO_CENTRAL_BASE - 10)
+        profile = db.session.scalar(sa.select(Profile).join(User).where(User.central_id == DEMO_CENTRAL_BASE - 23))
+        assert profile.search_name.endswith(" r1") and profile.updated_at is not None
+        for model in (ProfileAffiliation, ProfileProject):  # every link table is copied
+            total = db.session.scalar(sa.select(sa.func.count()).select_from(model))
+            originals_rows = db.session.scalar(sa.select(sa.func.count()).select_from(model).join(
+                Profile, Profile.id == model.profile_id).join(User).where(User.central_id >= DEMO_CENTRAL_BASE - 20))
+            assert total >= originals_rows
+        # Idempotent: nothing more to copy.
+        assert replicate_demo(50, base=20, echo=lambda _l: None) == 0
+        assert len(snapshot()["users"]) == 50

@@ -125,7 +125,7 @@ def test_capacity_filter_with_descendants(app: Any, client: Any, people: dict[st
     assert names(client, f"/feed?{query}") == expected
 
 
-@pytest.mark.parametrize("selective", [0, 10_000])
+@pytest.mark.parametrize("shape", ["walk", "drive"])
 @pytest.mark.parametrize(("query", "expected"), [
     ("capacity={communication}&exchange=sharer&territory=LAC&language=pt", ["Ana Souza", "Dayo Okafor"]),
     ("capacity={communication}&exchange=sharer&territory=BRA&language=pt", ["Ana Souza"]),
@@ -135,9 +135,12 @@ def test_capacity_filter_with_descendants(app: Any, client: Any, people: dict[st
     ("affiliation={wmb}&language=es", []),
 ])
 def test_combined_filters_in_both_query_shapes(app: Any, client: Any, people: dict[str, Any], monkeypatch: Any,
-                                               selective: int, query: str, expected: list[str]) -> None:
+                                               shape: str, query: str, expected: list[str]) -> None:
     """The same answers whether a filter drives the query from its index or the date index is walked."""
-    monkeypatch.setattr(service, "SELECTIVE", selective)
+    if shape == "walk":
+        monkeypatch.setattr(service, "choose_driver", lambda *_args: None)
+    else:
+        monkeypatch.setattr(service, "SELECTIVE", 10_000)
     communication, finance = ids(app, "capacity", "communication", "finance")
     url = "/feed?" + query.format(communication=communication, finance=finance, wmb=people["wmb"])
     assert names(client, url) == expected
@@ -241,6 +244,15 @@ def test_save_from_a_card_marks_it_saved(client: Any, people: dict[str, Any]) ->
     assert 'aria-pressed="true"' in html
 
 
+def test_save_toggles_on_cards_say_whom_they_save(client: Any, people: dict[str, Any]) -> None:
+    """Regression: every card's toggle was a bare "Save", a row of identical buttons for screen readers."""
+    client.post(f"/saved/profile/{people['Bruno'].id}", data={"action": "save"})
+    html = html_text(client.get("/feed?territory=LAC"))
+    assert 'Save<span class="visually-hidden">: <bdi>Ana Souza</bdi></span>' in html
+    assert 'Saved (remove)<span class="visually-hidden">: <bdi>Bruno Lima</bdi></span>' in html
+    assert html.count('class="visually-hidden">: <bdi>') == len(card_names(html)) == 3
+
+
 def test_no_results_message(client: Any, people: dict[str, Any]) -> None:
     html = html_text(client.get("/feed?name=nobody-has-this-name"))
     assert "No profiles match these filters." in html
@@ -305,3 +317,40 @@ def test_pages_render_in_every_interface_language(client: Any, people: dict[str,
                 f"/organization_list?uselang={lang}"):
         response = client.get(url)
         assert response.status_code == 200, url
+
+
+def test_name_search_ignores_accents_and_follows_renames_and_alt_accounts(app: Any, make_user: Any, viewer: Any,
+                                                                          client: Any) -> None:
+    """The folded copy of the names (Profile.search_name) follows every change made through the ORM."""
+    from capx.extensions import db
+    from capx.models import Profile, User
+
+    person(app, make_user, "José Müller", known=["budgeting"], minutes=10)
+    assert names(client, "/feed?name=jose+muller") == ["José Müller"]
+    assert names(client, "/feed?name=MÜLL") == ["José Müller"]
+    assert names(client, "/feed?name=jos%C3%A9%0Amuller") == ["José Müller"]  # whitespace runs are one space
+    with app.app_context():
+        user = db.session.scalar(db.select(User).where(User.username == "José Müller"))
+        user.username = "Renamed Person"  # a global rename applied by sync-accounts
+        db.session.commit()
+    assert names(client, "/feed?name=muller") == []
+    assert names(client, "/feed?name=renamed") == ["Renamed Person"]
+    with app.app_context():
+        profile = db.session.scalar(db.select(Profile).join(User).where(User.username == "Renamed Person"))
+        profile.alt_account = "Ålternative"
+        db.session.commit()
+        assert profile.search_name == "renamed person\nalternative"
+    assert names(client, "/feed?name=alternat") == ["Renamed Person"]
+    assert names(client, "/feed?name=person%0Aalt") == []  # never across the two names
+
+
+@pytest.mark.parametrize(("estimates", "profiles", "expected"), [
+    ([2_500], 1_000_000, 0),                   # few rows: always drive
+    ([17_680], 1_000_000, None),               # one filter of 1.8 %: ~5,700 profiles walked beat 17,680 rows
+    ([17_680, 60_001, 60_001], 1_000_000, 0),  # three together: the walk would read over a million
+    ([60_001, 60_001], 1_000_000, None),       # every filter broad: walk
+    ([9_000, 4_000], 100_000, 1),              # the most selective one drives
+])
+def test_choose_driver_weighs_reading_the_filter_against_walking(estimates: list[int], profiles: int,
+                                                                 expected: int | None) -> None:
+    assert service.choose_driver(estimates, profiles, 101) == expected

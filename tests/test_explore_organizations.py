@@ -90,6 +90,8 @@ def test_logged_in_visitors_get_save_toggles(client: Any, orgs: dict[str, int], 
     login(client, make_user("Reader"))
     html = html_text(client.get("/organization_list?name=brazil"))
     assert f'action="/saved/organization/{orgs["wmb"]}"' in html
+    # Regression: the toggle said only "Save"; with many cards, screen readers need to hear whose.
+    assert 'Save<span class="visually-hidden">: Wiki Movement Brazil</span>' in html
 
 
 def test_form_submission_and_legacy_links_redirect_to_canonical(app: Any, client: Any, orgs: dict[str, int]) -> None:

@@ -107,3 +107,20 @@ def test_saved_list_paginates(app: Any, client: Any, make_user: Any, login: Any,
     first = html_text(client.get("/feed/saved"))
     assert len(card_names(first)) == 2 and 'href="/feed/saved?page=2"' in first
     assert len(card_names(html_text(client.get("/feed/saved?page=2")))) == 1
+
+
+def test_saved_list_pages_keep_the_interface_language(app: Any, client: Any, make_user: Any, login: Any,
+                                                      monkeypatch: Any) -> None:
+    """Regression: the page links of /feed/saved dropped ``?uselang=`` (Explore's links keep it)."""
+    monkeypatch.setitem(app.config, "CAPX_EXPLORE_PER_PAGE", 2)
+    owner = make_user("Owner")
+    people = [person(app, make_user, f"Person {i}") for i in range(3)]
+    login(client, owner)
+    for p in people:
+        client.post(f"/saved/profile/{p.id}", data={"action": "save"})
+    first = html_text(client.get("/feed/saved?uselang=ar"))
+    assert 'href="/feed/saved?page=2&amp;uselang=ar"' in first
+    second = html_text(client.get("/feed/saved?page=2&uselang=ar"))
+    assert 'href="/feed/saved?uselang=ar"' in second and 'dir="rtl"' in second
+    # Without it, the links stay as they were.
+    assert 'href="/feed/saved?page=2"' in html_text(client.get("/feed/saved"))

@@ -191,6 +191,24 @@ def test_capacities_you_might_add(app, make_user, world, ref):
     assert [c.holders for c in s.capacities if c.id in (popular, less)] == [3, 2]
 
 
+def test_capacities_you_might_add_read_the_statistics_once_computed(app, make_user, world, ref):
+    """After the statistics job ran, popularity comes from its rows, not from a live count."""
+    from capx.services.statistics import refresh_statistics
+
+    popular, less = ref["caps"][10:12]
+    for i in range(2):
+        person(app, make_user, f"Popular {i}", [(popular, KNOWN)])
+    person(app, make_user, "Less 1", [(less, KNOWN)])
+    with app.app_context():
+        refresh_statistics()
+    for i in range(3):  # added after the job ran: not counted until its next run
+        person(app, make_user, f"Later {i}", [(less, KNOWN)])
+    s = run_suggestions(app, world["viewer"].id)
+    ids = [c.id for c in s.capacities]
+    assert ids.index(popular) < ids.index(less)
+    assert [c.holders for c in s.capacities if c.id in (popular, less)] == [2, 1]
+
+
 def test_ties_follow_a_stable_order_per_day(app, make_user, ref):
     c0 = ref["caps"][0]
     viewer = person(app, make_user, "Tie Viewer", [(c0, KNOWN), (c0, AVAILABLE)])

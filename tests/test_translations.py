@@ -299,6 +299,28 @@ def test_saved_choice_logged_in_goes_to_the_account(app, client, make_user, logi
     assert html_lang(other.get("/home")) == ("ar", "rtl")
 
 
+def test_language_chosen_before_logging_in_stays(app, client) -> None:
+    """A visitor picks Arabic, then logs in with a new account: the pages stay in Arabic (found by
+    the browser walk, where they fell back to the browser's English after the login)."""
+    client.post("/language", data={"uselang": "ar", "next": "/"})
+    r = client.post("/login/dev", data={"username": "Samira Exemplo"})
+    assert r.status_code == 302
+    assert html_lang(client.get("/home", headers={"Accept-Language": "en-US"})) == ("ar", "rtl")
+
+
+def test_account_choice_beats_the_cookie(app, client, make_user, login) -> None:
+    from capx.extensions import db
+    from capx.models import User
+
+    user = make_user("Ana Exemplo")
+    with app.app_context():
+        db.session.get(User, user.id).interface_language = "pt-br"
+        db.session.commit()
+    client.set_cookie("capx_lang", "ar", domain="capx.test")
+    login(client, user)
+    assert html_lang(client.get("/home"))[0] == "pt-br"
+
+
 def test_language_picker_lists_autonyms(client) -> None:
     body = client.get("/").get_data(as_text=True)
     assert 'lang="pt-br"' in body and "Português (Brasil)" in body

@@ -17,7 +17,7 @@ from capx.extensions import db
 from capx.forms import MAX_USERNAME_LENGTH, ValidUsername
 from capx.language import lazy_msg
 from capx.services.accounts import LoginRefused, dev_login, end_sessions, login_from_identity
-from capx.services.ratelimit import SlidingWindow
+from capx.services.ratelimit import SlidingWindow, client_key
 from capx.services.secrets import decrypt_json, encrypt_json
 
 log = logging.getLogger(__name__)
@@ -26,8 +26,9 @@ bp = Blueprint("auth", __name__)
 
 OAUTH_SESSION_KEY = "oauth_request"
 
-#: Each login start asks Meta-Wiki for a request token: at most 10 a minute per address and 120 a
-#: minute per worker process altogether, so the button cannot be used to flood Meta-Wiki.
+#: Each login start asks Meta-Wiki for a request token: at most 10 a minute per visitor (address,
+#: or session behind a proxy that hides addresses: ratelimit.client_key) and 120 a minute per
+#: worker process altogether, so the button cannot be used to flood Meta-Wiki.
 LOGIN_STARTS_PER_CLIENT = SlidingWindow(limit=10, window=60)
 LOGIN_STARTS_PER_PROCESS = SlidingWindow(limit=120, window=60)
 
@@ -74,9 +75,10 @@ def login_start() -> str | Response | tuple[str, int] | tuple[str, int, dict[str
     form = LoginForm()
     if not form.validate_on_submit() or not _oauth_configured():
         abort(400)
-    client_key = request.remote_addr or "unknown"
-    if not LOGIN_STARTS_PER_CLIENT.hit(client_key) or not LOGIN_STARTS_PER_PROCESS.hit("all"):
-        retry = max(LOGIN_STARTS_PER_CLIENT.retry_after(client_key), 1)
+    visitor = client_key(request.remote_addr, session.get("csrf_token"),
+                         current_app.config.get("CAPX_CLIENT_ADDRESSES", True))
+    if not LOGIN_STARTS_PER_CLIENT.hit(visitor) or not LOGIN_STARTS_PER_PROCESS.hit("all"):
+        retry = max(LOGIN_STARTS_PER_CLIENT.retry_after(visitor), 1)
         return render_template("auth/failed.html", reason="busy"), 429, {"Retry-After": str(retry)}
     try:
         redirect_url, request_token = meta_wiki_client().start_login(url_for("auth.oauth_callback", _external=True))

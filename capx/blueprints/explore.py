@@ -155,7 +155,7 @@ def saved() -> str:
     organizations = link_organizations(service.saved_organizations(user))
     link_profiles(results.items)
     return render_template("explore/saved.html", results=results, organizations=organizations, t=card_texts(),
-                           page_url=lambda n: url_for("explore.saved", page=n))
+                           page_url=lambda n: _url("explore.saved", [("page", str(n))] if n > 1 else []))
 
 
 @bp.get("/organization_list")

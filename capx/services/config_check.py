@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask
@@ -31,9 +33,19 @@ def _safe_url(url: str) -> str:
         return "(not a valid database URL)"
 
 
+def _database_url(app: Flask, bind: str | None) -> str:
+    return app.config["SQLALCHEMY_DATABASE_URI"] if bind is None else app.config["SQLALCHEMY_BINDS"][bind]["url"]
+
+
 def _database(app: Flask, bind: str | None, label: str) -> Check:
-    url = app.config["SQLALCHEMY_DATABASE_URI"] if bind is None else app.config["SQLALCHEMY_BINDS"][bind]["url"]
+    url = _database_url(app, bind)
     production = app.config.get("CAPX_ENV") == "production"
+    if production and url.startswith("sqlite"):
+        # Not even opened: connecting would create an empty file in the tool's home.
+        return Check(label, MISSING, f"{_safe_url(url)} is a local SQLite file; production needs MariaDB (ToolsDB)")
+    if bind is not None and url == _database_url(app, None):
+        return Check(label, MISSING, "the same database as the main one; it must be a separate database "
+                                     "(set CAPX_LETS_CONNECT_DATABASE_URL)")
     try:
         with app.app_context():
             engine = db.engines[bind]
@@ -41,9 +53,31 @@ def _database(app: Flask, bind: str | None, label: str) -> Check:
                 conn.execute(sa.text("SELECT 1"))
     except Exception as exc:  # noqa: BLE001 - any failure is "unreachable"; the class says why
         return Check(label, MISSING, f"{_safe_url(url)} unreachable ({type(exc).__name__})")
-    if production and url.startswith("sqlite"):
-        return Check(label, MISSING, f"{_safe_url(url)} is a local SQLite file; production needs MariaDB (ToolsDB)")
     return Check(label, OK, f"{_safe_url(url)} reachable")
+
+
+def _pair(config: Mapping[str, Any], label: str, first: str, second: str, without: str) -> Check:
+    """An optional pair of settings (a name and its secret): both, neither, or a half-set mistake."""
+    have = [bool(config.get(first)), bool(config.get(second))]
+    if all(have):
+        return Check(label, OK, "set")
+    if any(have):
+        missing = second if have[0] else first
+        return Check(label, WARN, f"{missing} is not set (the other half is): {without}")
+    return Check(label, WARN, f"not set: {without}")
+
+
+def _proxy(config: Mapping[str, Any], production: bool) -> Check:
+    """How the app learns the visitor's scheme and address behind reverse proxies."""
+    hops = int(config.get("CAPX_PROXY_HOPS") or 0)
+    if not hops:
+        if production:
+            return Check("reverse proxy", WARN, "CAPX_PROXY_HOPS=0: behind Toolforge's front proxy every request looks "
+                                                "like http (OAuth callback URL, Secure cookies); set it to 1")
+        return Check("reverse proxy", OK, "none (requests come straight to the app)")
+    addresses = ("visitor addresses from X-Forwarded-For" if config.get("CAPX_PROXY_FORWARDED_FOR")
+                 else "visitor addresses not forwarded, per-visitor limits count per session")
+    return Check("reverse proxy", OK, f"{hops} trusted for X-Forwarded-Proto (CAPX_PROXY_HOPS); {addresses}")
 
 
 def _schema(app: Flask) -> Check:
@@ -69,6 +103,10 @@ def check_configuration(app: Flask) -> list[Check]:
     production = config.get("CAPX_ENV") == "production"
     checks = [Check("environment", OK if production else WARN,
                     "production" if production else "development (checks below are for production)")]
+    problems = config.get("CAPX_CONFIG_PROBLEMS") or []
+    if problems:
+        checks.append(Check("startup", MISSING, f"the webservice and the jobs refuse to start ({len(problems)} "
+                                                "problems, listed below)"))
     secret = config.get("SECRET_KEY") or ""
     if not secret or secret == DEV_SECRET_KEY:
         checks.append(Check("secret key", MISSING, "CAPX_SECRET_KEY is not set"))
@@ -91,12 +129,11 @@ def check_configuration(app: Flask) -> list[Check]:
     if checks[-1].status == OK:
         checks.append(_schema(app))
     checks.append(_database(app, "lets_connect", "Let's Connect store"))
-    bot = config.get("CAPX_METABASE_BOT_USER") and config.get("CAPX_METABASE_BOT_PASSWORD")
-    consumer = config.get("CAPX_METABASE_CONSUMER_KEY") and config.get("CAPX_METABASE_CONSUMER_SECRET")
-    checks.append(Check("Metabase bot credentials", OK if bot else WARN,
-                        "set" if bot else "not set: translations can only be saved by users who connect Metabase"))
-    checks.append(Check("Metabase OAuth consumer", OK if consumer else WARN,
-                        "set" if consumer else "not set: users cannot connect their Metabase account"))
+    checks.append(_pair(config, "Metabase bot credentials", "CAPX_METABASE_BOT_USER", "CAPX_METABASE_BOT_PASSWORD",
+                        "translations can only be saved by users who connect Metabase"))
+    checks.append(_pair(config, "Metabase OAuth consumer", "CAPX_METABASE_CONSUMER_KEY",
+                        "CAPX_METABASE_CONSUMER_SECRET", "users cannot connect their Metabase account"))
     agent = config.get("CAPX_USER_AGENT", "")
     checks.append(Check("User-Agent", OK if "@" in agent or "mailto" in agent else WARN, agent))
+    checks.append(_proxy(config, production))
     return checks

@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from capx.extensions import db
 from capx.models import (AVAILABLE, KNOWN, WANTED, Capacity, Language, Organization, OrganizationCapacity,
                          OrganizationManager, OrganizationTerritory, Profile, ProfileAffiliation, ProfileCapacity,
                          ProfileLanguage, ProfileProject, ProfileTerritory, Territory, User, WikimediaProject)
+from capx.models.people import profile_search_name
 
 #: Demo accounts live in their own range of (negative) central ids, apart from real and dev ones.
 DEMO_CENTRAL_BASE = -1_000_000_000
@@ -171,7 +173,7 @@ def _insert_batch(numbers: list[int], seed: int, ctx: dict[str, Any]) -> None:
     db.session.execute(sa.insert(Profile), [
         {"user_id": user_ids[DEMO_CENTRAL_BASE - n], "bio": r["bio"], "bio_language_id": r["bio_language"],
          "avatar_id": r["avatar"], "updated_at": r["updated"], "show_wikidata_photo": False,
-         "show_wikidata_item": False}
+         "show_wikidata_item": False, "search_name": profile_search_name(r["name"], None)}
         for n, r in rows.items()])
     profile_ids = dict(db.session.execute(
         sa.select(Profile.user_id, Profile.id).where(Profile.user_id.in_(list(user_ids.values())))).all())
@@ -217,3 +219,76 @@ def _assign_managers(count: int, seed: int, ctx: dict[str, Any]) -> int:
         managed.add(org_id)
     db.session.flush()
     return len(managed)
+
+
+#: Profiles seed_demo generates before a benchmark multiplies them (see replicate_demo).
+REPLICATION_BASE = 100_000
+#: Profiles copied per statement: each INSERT ... SELECT stays well inside the connection's read timeout.
+REPLICATION_CHUNK = 10_000
+
+
+def _shifted(column: Any, seconds: Any) -> Any:
+    """``column`` moved ``seconds`` back in time, in the database's own date arithmetic."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        return sa.func.datetime(column, sa.func.printf("-%d seconds", seconds))
+    return sa.func.timestampadd(sa.text("SECOND"), -seconds, column)
+
+
+def replicate_demo(profiles: int, base: int = REPLICATION_BASE, echo: Callable[[str], None] = print) -> int:
+    """Reach ``profiles`` demo profiles by copying demo profiles 1..``base`` inside the database.
+
+    Generating a profile in Python costs about a millisecond; a million-profile benchmark would wait
+    most of an hour for it. Copy round ``k`` repeats profiles 1..``base`` as numbers
+    ``k*base + n``: same capacities, languages, territories, affiliations and projects, the user
+    name suffixed " r<k>", and the update time moved back by up to 30 days (deterministically) so
+    that copies interleave with the originals in "newest first" order. One INSERT ... SELECT per
+    table and chunk of 10,000 profiles; a chunk is committed whole, and chunks already there are
+    skipped. Demo profiles 1..``base`` must exist (``seed_demo(base)``). Returns the number of
+    profiles created.
+    """
+    originals = db.session.scalar(sa.select(sa.func.count()).select_from(User).where(
+        User.central_id <= DEMO_CENTRAL_BASE - 1, User.central_id >= DEMO_CENTRAL_BASE - base)) or 0
+    if originals < base:
+        raise RuntimeError(f"replicate_demo needs demo profiles 1..{base} first (found {originals})")
+    created = 0
+    for k in range(1, (profiles - 1) // base + 1):
+        offset = k * base
+        for first in range(1, min(base, profiles - offset) + 1, REPLICATION_CHUNK):
+            last = min(first + REPLICATION_CHUNK - 1, base, profiles - offset)
+            if db.session.scalar(sa.select(User.id).where(User.central_id == DEMO_CENTRAL_BASE - offset - first)):
+                continue
+            _copy_chunk(k, offset, first, last)
+            db.session.commit()
+            created += last - first + 1
+        echo(f"demo profiles: copy {k} done ({min(profiles, offset + base)} of {profiles})")
+    return created
+
+
+def _copy_chunk(k: int, offset: int, first: int, last: int) -> None:
+    """Copy demo profiles ``first``..``last`` as numbers ``offset + n`` (see replicate_demo)."""
+    old_user, new_user = aliased(User), aliased(User)
+    old_profile, new_profile = aliased(Profile), aliased(Profile)
+    copied = sa.and_(old_user.central_id <= DEMO_CENTRAL_BASE - first, old_user.central_id >= DEMO_CENTRAL_BASE - last)
+    user_columns = ["central_id", "username", "registered_at", "is_staff", "is_locked", "session_generation",
+                    "created_at"]
+    db.session.execute(sa.insert(User).from_select(user_columns, sa.select(
+        old_user.central_id - offset, old_user.username + f" r{k}", old_user.registered_at, old_user.is_staff,
+        old_user.is_locked, old_user.session_generation, old_user.created_at).where(copied)))
+    user_pairs = (sa.select(old_user.id.label("old_user"), new_user.id.label("new_user"))
+                  .join(new_user, new_user.central_id == old_user.central_id - offset).where(copied).subquery())
+    profile_columns = ["user_id", "bio", "bio_language_id", "avatar_id", "show_wikidata_photo",
+                       "show_wikidata_item", "updated_at", "search_name"]
+    db.session.execute(sa.insert(Profile).from_select(profile_columns, sa.select(
+        user_pairs.c.new_user, old_profile.bio, old_profile.bio_language_id, old_profile.avatar_id,
+        old_profile.show_wikidata_photo, old_profile.show_wikidata_item,
+        _shifted(old_profile.updated_at, (old_profile.id * 7919 + k * 104729) % 2_592_000),
+        old_profile.search_name + f" r{k}").join(user_pairs, user_pairs.c.old_user == old_profile.user_id)))
+    profile_pairs = (sa.select(old_profile.id.label("old"), new_profile.id.label("new"))
+                     .join(user_pairs, user_pairs.c.old_user == old_profile.user_id)
+                     .join(new_profile, new_profile.user_id == user_pairs.c.new_user).subquery())
+    for model in (ProfileCapacity, ProfileLanguage, ProfileTerritory, ProfileAffiliation, ProfileProject):
+        table = model.__table__
+        others = [c for c in table.columns if c.name != "profile_id"]
+        db.session.execute(sa.insert(table).from_select(
+            ["profile_id", *(c.name for c in others)],
+            sa.select(profile_pairs.c.new, *others).join(profile_pairs, profile_pairs.c.old == table.c.profile_id)))

@@ -6,7 +6,8 @@ Query shapes (designed for 100,000+ profiles, see docs/performance-explore.md):
   ``profile.id IN (SELECT profile_id FROM <link table> WHERE <indexed columns>)``: the composite
   indexes of the link tables (``(kind, capacity_id, profile_id)``, ``(territory_id, profile_id)``,
   ``(language_id, proficiency, profile_id)``, ``(organization_id, profile_id)``) answer them from the
-  index alone, and the database can drive the query from the most selective one.
+  index alone. When it pays (``choose_driver``), the most selective one drives the query and the
+  others are probed inside its subquery, against the link row's own profile id.
 - Broad conditions ("has at least one capacity", "has a wanted capacity") are ``EXISTS`` probes on the
   link table's primary key, evaluated while walking ``profile.updated_at`` newest first.
 - Descendant expansion of capacities and region expansion of territories happen once, in Python,
@@ -53,6 +54,7 @@ from capx.models import (
     Territory,
     User,
 )
+from capx.models.people import fold_for_search
 from capx.services.capacities import CapacityNode, CapacityTree, capacity_tree
 from capx.services.media import commons_file_url
 from capx.services.pagination import Page, make_page
@@ -70,8 +72,10 @@ TAGS = (("learner", WANTED), ("sharer", AVAILABLE), ("proficient", KNOWN))
 PER_PAGE = 24
 #: Counting stops after this many matches ("more than 100 profiles"), see module docstring.
 COUNT_CAP = 100
-#: A value filter matching at most this many rows drives the query from its index (else: walk by date).
+#: A value filter matching at most this many rows always drives the query from its index.
 SELECTIVE = 3000
+#: Filters' rows are counted up to this many to choose between driving and walking (choose_driver).
+ESTIMATE_CAP = 60_000
 #: Longest name search honoured (longer input is cut).
 NAME_MAX = 100
 #: At most this many values per repeatable filter (a URL cannot make a query arbitrarily large).
@@ -470,56 +474,89 @@ def _link_filters(filters: ProfileFilters, tree: CapacityTree) -> list[tuple[Any
     return out
 
 
-def _estimates(links: list[tuple[Any, list[Any], list[Any]]]) -> list[int]:
-    """How many link rows each filter matches, counted up to SELECTIVE + 1 from its index: one query."""
+def _estimates(links: list[tuple[Any, list[Any], list[Any]]]) -> tuple[list[int], int]:
+    """How many link rows each filter matches, counted up to ESTIMATE_CAP + 1 from its index, and
+    the highest profile id (an upper bound of the number of profiles): one query."""
     counts = [sa.select(sa.func.count()).select_from(
-                  sa.select(column).where(*where).limit(SELECTIVE + 1).subquery()).scalar_subquery()
+                  sa.select(column).where(*where).limit(ESTIMATE_CAP + 1).subquery()).scalar_subquery()
               for column, where, _probe in links]
-    return list(db.session.execute(sa.select(*counts)).one())
+    *estimates, total = db.session.execute(
+        sa.select(*counts, sa.select(sa.func.max(Profile.id)).scalar_subquery())).one()
+    return [int(e) for e in estimates], int(total or 0)
 
 
-def profile_conditions(filters: ProfileFilters, tree: CapacityTree) -> tuple[list[Any], bool]:
+def choose_driver(estimates: Sequence[int], profiles: int, wanted: int) -> int | None:
+    """Which value filter drives the query (its position in ``estimates``), or None to walk by date.
+
+    Driving reads every row the most selective filter matches; walking the date index reads about
+    ``wanted`` divided by the share of profiles every filter keeps (taken as independent) before the
+    page is full. A filter of at most :data:`SELECTIVE` rows always drives; when even the most
+    selective one matches more than :data:`ESTIMATE_CAP` rows, the walk does.
+    """
+    best = min(range(len(estimates)), key=lambda i: estimates[i])
+    if estimates[best] <= SELECTIVE:
+        return best
+    if estimates[best] > ESTIMATE_CAP:
+        return None
+    walked = float(wanted)
+    for estimate in estimates:
+        walked *= max(profiles, 1) / max(estimate, 1)
+    return best if estimates[best] < walked else None
+
+
+def profile_conditions(filters: ProfileFilters, tree: CapacityTree,
+                       wanted: int = COUNT_CAP + 1) -> tuple[list[Any], bool]:
     """WHERE conditions on ``profile`` joined with ``user`` (see the module docstring for shapes).
 
-    The most selective value filter, when it matches few enough rows (:data:`SELECTIVE`), becomes
-    ``profile.id IN (...)`` and drives the query from its index; every other filter is an
-    ``EXISTS`` probe on the link table's primary key. With only broad filters, the query walks
-    ``profile.updated_at`` newest first and probes each profile until the page is full. Returns
-    the conditions and whether the query should walk the date index.
+    The value filter :func:`choose_driver` picks becomes ``profile.id IN (SELECT profile_id FROM
+    <link> WHERE ... AND <probes>)``: it drives the query from its index, and every other filter
+    is probed inside that subquery against the link row's own profile_id, so only profiles that
+    pass them all reach the profile table. Without a driver, the query walks the date index
+    newest first and probes each profile until ``wanted`` matched. Probes run most selective
+    first. Returns the conditions and whether the query should walk the date index.
     """
     # "IS NOT TRUE" rather than "= 0": locked accounts are rare, and SQLite without statistics would
     # otherwise drive the whole query from the index on is_locked and sort every profile.
     conditions: list[Any] = [User.is_locked.is_not(True)]
-    probes: list[Any] = []
-    if not filters.capacities:
-        if filters.exchange:
-            probes.append(_probe(ProfileCapacity.profile_id == Profile.id,
-                                 ProfileCapacity.kind.in_(_kinds(filters.exchange))))
-        elif not filters.include_incomplete:
-            probes.append(_probe(ProfileCapacity.profile_id == Profile.id))
+    # (link table's profile_id column, conditions): correlated below with whatever drives the query.
+    probes: list[tuple[Any, list[Any]]] = []
+    driver: tuple[Any, list[Any]] | None = None
     links = _link_filters(filters, tree)
-    driver = None
     if links:
-        estimates = _estimates(links)
-        best = min(range(len(links)), key=lambda i: estimates[i])
-        if estimates[best] <= SELECTIVE:
-            driver = best
-    for i, (column, where, probe) in enumerate(links):
-        if i == driver:
-            conditions.append(Profile.id.in_(sa.select(column).where(*where)))
-        else:
-            probes.append(_probe(column == Profile.id, *probe))
+        estimates, profiles = _estimates(links)
+        chosen = choose_driver(estimates, profiles, wanted)
+        for i in sorted(range(len(links)), key=lambda i: estimates[i]):
+            column, where, probe = links[i]
+            if i == chosen:
+                driver = (column, where)
+            else:
+                probes.append((column, probe))
+    if not filters.capacities:
+        # Broad, so probed last: "has a capacity (of the chosen exchange type)".
+        if filters.exchange:
+            probes.append((ProfileCapacity.profile_id, [ProfileCapacity.kind.in_(_kinds(filters.exchange))]))
+        elif not filters.include_incomplete:
+            probes.append((ProfileCapacity.profile_id, []))
+    outer: list[Any] = []
+    if driver is not None:
+        column, where = driver
+        inner = [_probe(other == column, *probe) for other, probe in probes]
+        conditions.append(Profile.id.in_(sa.select(column).where(*where, *inner)))
+    else:
+        outer = [_probe(column == Profile.id, *probe) for column, probe in probes]
     if filters.name:
-        name = sa.or_(_contains(User.username, filters.name), _contains(Profile.alt_account, filters.name))
-        if probes:
+        # Folded like the stored column (case and accents ignored the same way on every database);
+        # whitespace runs become one space, so a pasted newline cannot match across the two names.
+        name = Profile.search_name.contains(fold_for_search(" ".join(filters.name.split())), autoescape=True)
+        if outer:
             # Probe only the profiles whose name matches: databases attach a condition on profile
             # alone (the probes) to the profile table, before the join with user, and would run
             # them for every profile walked, most of which the name then rejects.
-            conditions.append(sa.case((name, sa.and_(*probes)), else_=sa.false()))
+            conditions.append(sa.case((name, sa.and_(*outer)), else_=sa.false()))
         else:
             conditions.append(name)
     else:
-        conditions += probes
+        conditions += outer
     return conditions, driver is None
 
 
@@ -638,14 +675,14 @@ def search_profiles(filters: ProfileFilters, viewer: User | None, per_page: int 
     number of queries is the same whatever the page size or data size.
     """
     tree = capacity_tree()
-    conditions, walk = profile_conditions(filters, tree)
     cap = max(COUNT_CAP, filters.page * per_page + 4 * per_page)
+    conditions, walk = profile_conditions(filters, tree, wanted=cap + 1)
     query = (sa.select(Profile.id).join(User, User.id == Profile.user_id).where(*conditions)
              .order_by(Profile.updated_at.desc(), Profile.id.desc()).limit(cap + 1))
     if walk:
         # MariaDB's cost model prefers a full scan and a sort for deep pages; the date index,
         # walked newest first, stops as soon as enough rows matched.
-        query = query.with_hint(Profile, "FORCE INDEX (ix_profile_updated_at)", "mysql")
+        query = query.with_hint(Profile, "FORCE INDEX (ix_profile_walk)", "mysql")
     ids = list(db.session.scalars(query))
     capped = len(ids) > cap
     count = min(len(ids), cap)

@@ -25,7 +25,7 @@ from capx.extensions import db
 from capx.language import current_language, current_language_chain
 from capx.models import (AVAILABLE, KNOWN, WANTED, Capacity, Event, EventCapacity, Language, Organization,
                          OrganizationCapacity, OrganizationManager, OrganizationName, Profile, ProfileCapacity,
-                         ProfileLanguage, SavedOrganization, SavedProfile, User, utcnow)
+                         ProfileLanguage, SavedOrganization, SavedProfile, Statistic, User, utcnow)
 from capx.services.reference import language_name
 
 
@@ -189,7 +189,11 @@ def _ranked_profiles(viewer: User, excluded: set[int], matches: Any, source_prof
     query = (sa.select(source_profile, matches).where(where)
              .group_by(source_profile)
              .order_by(matches.desc(), _tie(source_profile, viewer.id, day))
-             .limit(ROW_SIZE + len(excluded)))
+             .limit(ROW_SIZE + len(excluded))
+             # MariaDB otherwise groups the ~10,000 matching link rows (at 100,000 profiles) in a
+             # temporary table, one insert-or-update each; sorting them by profile first and
+             # counting in one pass takes half the time for the same answer.
+             .prefix_with("SQL_BIG_RESULT", dialect="mysql"))
     rows = [(int(pid), int(n)) for pid, n in db.session.execute(query) if int(pid) not in excluded]
     return rows[:ROW_SIZE]
 
@@ -308,10 +312,18 @@ def popular_capacities(limit: int = 60) -> list[tuple[int, int]]:
         cached = _popular_cache.get(engine_key)
         if cached and cached[0] > time.monotonic():
             return cached[1][:limit]
-    holders = sa.func.count().label("holders")
+    # The dashboard's statistics job already counts them (unlocked profiles only): reading its
+    # rows is one index range, where counting live reads every "known" link row (about 4 seconds
+    # at a million profiles). Counted live only before the job's first run.
     rows = [(int(c), int(n)) for c, n in db.session.execute(
-        sa.select(ProfileCapacity.capacity_id, holders).where(ProfileCapacity.kind == KNOWN)
-        .group_by(ProfileCapacity.capacity_id).order_by(holders.desc(), ProfileCapacity.capacity_id).limit(200))]
+        sa.select(Statistic.item_id, Statistic.value)
+        .where(Statistic.metric == "capacity-users", Statistic.region_id.is_(None), Statistic.kind == KNOWN)
+        .order_by(Statistic.value.desc(), Statistic.item_id).limit(200))]
+    if not rows:
+        holders = sa.func.count().label("holders")
+        rows = [(int(c), int(n)) for c, n in db.session.execute(
+            sa.select(ProfileCapacity.capacity_id, holders).where(ProfileCapacity.kind == KNOWN)
+            .group_by(ProfileCapacity.capacity_id).order_by(holders.desc(), ProfileCapacity.capacity_id).limit(200))]
     with _popular_lock:
         _popular_cache[engine_key] = (time.monotonic() + POPULAR_TTL_SECONDS, rows)
     return rows[:limit]

@@ -1,13 +1,17 @@
 """Small in-process rate limits for routes that make remote calls on a visitor's behalf.
 
 Each worker process counts on its own (the app keeps no shared state in processes), so with
-``W`` workers a key gets at most ``W x limit`` calls per window: bounded, which is the point.
-The counters forget a key once its window has passed, and at most ``max_keys`` keys are kept
-(the oldest go first), so the memory they use is bounded too.
+``W`` workers in each of ``R`` webservice replicas a key gets at most ``R x W x limit`` calls per
+window: bounded, which is the point. The counters forget a key once its window has passed, and at
+most ``max_keys`` keys are kept (the oldest go first), so the memory they use is bounded too.
+
+Per-visitor limits count under :func:`client_key`: the visitor's address when the app can know
+it, else their session.
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections import OrderedDict, deque
@@ -15,6 +19,22 @@ from collections.abc import Callable, Hashable
 from weakref import WeakSet
 
 _ALL: WeakSet[SlidingWindow | TimedCache] = WeakSet()
+
+
+def client_key(remote_addr: str | None, session_token: str | None, addresses_known: bool) -> str:
+    """The key a per-visitor limit counts under.
+
+    When ``remote_addr`` identifies the visitor (no proxy, or trusted proxies that forward the
+    address: ``CAPX_PROXY_FORWARDED_FOR``), the address. Behind a proxy that does not pass
+    visitors' addresses on (Toolforge's front proxy), every visitor arrives from the proxy's
+    address, so one busy visitor would lock everyone out: the limit then counts per browser
+    session, keyed by a hash of the session's random CSRF token. A client that drops its cookie
+    starts a new count; the per-process ceilings still bound what it can cause, and Toolforge's
+    front proxy limits requests per real address before they reach the app.
+    """
+    if addresses_known or not session_token:
+        return f"addr:{remote_addr or 'unknown'}"
+    return "session:" + hashlib.sha256(session_token.encode()).hexdigest()[:32]
 
 
 def reset_all() -> None:

@@ -19,6 +19,7 @@ and their events).
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -39,6 +40,7 @@ from capx.models import (
     User,
 )
 from tests.conftest import html_text
+from tests.explore_helpers import card_names
 from tests.mentorship_helpers import make_key_pair, make_program
 from tests.orgs_helpers import make_event, make_org
 
@@ -113,11 +115,21 @@ MATRIX: list[tuple[str, str, str, tuple[Any, ...]]] = [
     ("GET", "/profile/badges", "", (LOGIN, 200, 200, 200, 200)),
     ("GET", "/profile/delete", "", (LOGIN, 200, 200, 200, 200)),
     ("GET", "/profile/User_A", "", (LOGIN, 200, 200, 200, 200)),
-    # Saved lists: saving oneself or a hidden organization is refused like an unknown id.
+    # Saved lists: saving oneself or a hidden organization is refused like an unknown id. Every
+    # action is on the logged-in user's own list (the rows are checked below); a list has no
+    # address of its own, so nobody can ask for someone else's.
+    ("GET", "/feed/saved", "", (LOGIN, 200, 200, 200, 200)),
+    ("GET", "/feed/saved?user={b}&owner_id={b}&user_id={b}", "", (LOGIN, 200, 200, 200, 200)),
+    ("GET", "/feed/saved/{b}", "", (404, 404, 404, 404, 404)),
+    ("GET", "/feed", "", (LOGIN, 200, 200, 200, 200)),
+    ("GET", "/organization_list", "", (200, 200, 200, 200, 200)),
     ("POST", "/saved/profile/{a}", "save", (LOGIN, 404, REDIRECT, REDIRECT, REDIRECT)),
     ("POST", "/saved/profile/{a}", "unsave", (LOGIN, REDIRECT, REDIRECT, REDIRECT, REDIRECT)),
+    ("POST", "/saved/profile/{b}", "save", (LOGIN, REDIRECT, 404, REDIRECT, REDIRECT)),
+    ("POST", "/saved/profile/{a}", "", (LOGIN, 400, 400, 400, 400)),
     ("POST", "/saved/profile/999999", "save", (LOGIN, 404, 404, 404, 404)),
     ("POST", "/saved/organization/{o}", "save", (LOGIN, REDIRECT, REDIRECT, REDIRECT, REDIRECT)),
+    ("POST", "/saved/organization/{o}", "unsave", (LOGIN, REDIRECT, REDIRECT, REDIRECT, REDIRECT)),
     ("POST", "/saved/organization/{h}", "save", (LOGIN, 404, 404, 404, REDIRECT)),
     ("POST", "/saved/organization/999999", "save", (LOGIN, 404, 404, 404, 404)),
     # Organizations.
@@ -261,6 +273,65 @@ def test_nobody_learns_who_saved_them(client: Any, login: Any, world: World, act
         assert "User B" not in repr(export)
     if actor == "b":
         assert "User A" in repr(export)  # one's own list is one's own data
+
+
+@pytest.mark.parametrize("actor", ["a", "b", "manager", "staff"])
+def test_a_saved_list_is_shown_to_its_owner_only(client: Any, login: Any, world: World, actor: str) -> None:
+    """B saved A: only B's /feed/saved lists A, whatever the query string names; A's list does not
+    show who saved them."""
+    act_as(client, login, world, actor)
+    b = world.ids["b"]
+    for url in ("/feed/saved", f"/feed/saved?user={b}&owner_id={b}&user_id={b}&owner=User_B"):
+        names = card_names(html_text(client.get(url)))
+        assert names == (["User A"] if actor == "b" else []), (url, names)
+
+
+@pytest.mark.parametrize("actor", ["a", "b", "manager", "staff"])
+def test_save_toggles_show_the_viewers_own_list(client: Any, login: Any, world: World, actor: str) -> None:
+    """A save toggle is pressed only for what the viewer saved: A's card and profile page do not
+    tell anyone but B that B saved A (and tell A nothing)."""
+    act_as(client, login, world, actor)
+    for url in ("/feed?include_incomplete=1", "/profile/User_A", "/profile/User_B"):
+        text = html_text(client.get(url))
+        pressed = re.findall(r'action="/saved/profile/(\d+)"(?:(?!</form>).)*aria-pressed="true"', text, re.S)
+        assert pressed == ([str(world.ids["a"])] if actor == "b" and "User_B" not in url else []), (url, pressed)
+
+
+@pytest.mark.parametrize("actor", ["a", "b", "manager", "staff"])
+def test_saving_and_removing_change_only_ones_own_rows(app: Any, client: Any, login: Any, world: World,
+                                                        actor: str) -> None:
+    """Saving and removing act on the logged-in user's rows only; another owner smuggled into the
+    form changes nothing of theirs."""
+    with app.app_context():
+        db.session.add(SavedOrganization(owner_id=world.ids["b"], organization_id=world.ids["o2"]))
+        db.session.commit()
+    act_as(client, login, world, actor)
+    smuggled = {"owner_id": world.ids["b"], "user_id": world.ids["b"], "owner": "User B"}
+    for url, action in ((f"/saved/profile/{world.ids['a']}", "unsave"), (f"/saved/organization/{world.ids['o2']}",
+                                                                       "unsave"),
+                        (f"/saved/organization/{world.ids['o']}", "save")):
+        client.post(url, data={"action": action, "next": "/home", **smuggled})
+    me = world.users[actor].id
+    with app.app_context():
+        profiles = set(db.session.execute(sa.select(SavedProfile.owner_id, SavedProfile.saved_user_id)).all())
+        organizations = set(db.session.execute(
+            sa.select(SavedOrganization.owner_id, SavedOrganization.organization_id)).all())
+    if actor == "b":  # B's own rows: A and O2 removed, O added
+        assert profiles == set() and organizations == {(me, world.ids["o"])}
+    else:  # B's rows untouched; the actor's save went to the actor's own list
+        assert profiles == {(world.ids["b"], world.ids["a"])}
+        assert organizations == {(world.ids["b"], world.ids["o2"]), (me, world.ids["o"])}
+
+
+@pytest.mark.parametrize("actor", ["anon", "a", "staff"])
+def test_organization_list_never_shows_hidden_organizations(client: Any, login: Any, world: World,
+                                                           actor: str) -> None:
+    """H has no manager: not in the public list for anyone, staff included, nor by its name."""
+    act_as(client, login, world, actor)
+    for url in ("/organization_list", "/organization_list?name=Hidden"):
+        text = html_text(client.get(url))
+        assert "Hidden Org" not in text, url
+    assert card_names(html_text(client.get("/organization_list"))) == ["Other Org", "Visible Org"]
 
 
 @pytest.mark.parametrize("actor", ["a", "b"])
