@@ -7,7 +7,8 @@
 Steps:
 
 1. create the database if needed (MariaDB), ``flask db upgrade``, ``flask capx load-reference``
-   and ``flask capx seed-demo --profiles N`` (skipped when the N demo profiles are already there);
+   and ``flask capx seed-demo --profiles N`` (when the N demo profiles are already there, only
+   ``flask capx refresh-statistics``, as the daily job would);
 2. write the fixtures the visitors need (demo accounts to log in as, profiles, capacities,
    territories, languages, organizations and events that exist) to a JSON file;
 3. measure each page alone (scripts/load/page_costs.py: server time without queueing);
@@ -152,7 +153,8 @@ def prepare(env: dict[str, str], profiles: int, fixtures: Path) -> float:
         flask(env, "capx", "seed-demo", "--profiles", str(profiles))
         seconds = time.monotonic() - start
     else:
-        print(f"== {profiles:,} demo profiles already seeded", flush=True)
+        print(f"== {profiles:,} demo profiles already seeded; refreshing the statistics (the daily job)", flush=True)
+        flask(env, "capx", "refresh-statistics")
     app_script(env, str(profiles), str(fixtures))
     return seconds
 
