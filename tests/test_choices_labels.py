@@ -1,0 +1,88 @@
+"""Labels for a few chosen items without loading every territory or organization (capx.services.choices).
+
+Pages that name one territory (an event, an organization) or a profile's few picks used to build
+and sort the full list; found by the load test (docs/performance.md).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Flask, g
+
+from capx.extensions import db
+from capx.models import Language, Organization, OrganizationName, Territory
+from capx.services import choices
+
+
+def _ids(app: Flask) -> dict[str, int]:
+    with app.app_context():
+        org = Organization(acronym="WMX")
+        org.names = [OrganizationName(lang="en", name="Wikimedia Example"),
+                     OrganizationName(lang="pt-br", name="Wikimedia Exemplo")]
+        db.session.add(org)
+        db.session.commit()
+        territory = {t.iso2 or t.code: t.id for t in db.session.scalars(sa.select(Territory))}
+        return {"BR": territory["BR"], "PT": territory["PT"], "LAC": territory["LAC"], "org": org.id}
+
+
+def test_few_labels_equal_the_full_lists(app: Flask) -> None:
+    ids = _ids(app)
+    wanted = {"territory": [ids["PT"], ids["LAC"], 999_999, ids["BR"]], "organization": [ids["org"], 999_999]}
+    for lang in ("en", "pt-br", "ar"):
+        for kind, kind_ids in wanted.items():
+            with app.test_request_context(f"/?uselang={lang}"):
+                few = choices.labels(kind, kind_ids)
+                assert "choices_cache" not in g or not any(key.startswith(kind) for key in g.choices_cache)
+            with app.test_request_context(f"/?uselang={lang}"):
+                full = {c.value: c for c in choices.choices(kind)}
+                assert few == [full[i] for i in kind_ids if i in full]
+    with app.test_request_context("/?uselang=pt-br"):
+        brazil, = choices.labels("territory", [ids["BR"]])
+        assert (brazil.label, brazil.detail) == ("Brasil", "América Latina e Caribe")
+        assert choices.labels("organization", [ids["org"]])[0].label == "Wikimedia Exemplo"
+        assert choices.labels("territory", []) == []
+
+
+def test_a_list_already_built_in_the_request_is_used(app: Flask) -> None:
+    ids = _ids(app)
+    with app.test_request_context("/"):
+        choices.territory_choices()
+        before = len(g.choices_cache)
+        assert choices.labels("territory", [ids["BR"]])[0].label == "Brazil"
+        assert len(g.choices_cache) == before
+
+
+def test_capacity_choices_are_built_once_per_request_and_tree(app: Flask) -> None:
+    from capx.services.capacities import capacity_tree, forget_tree
+
+    with app.test_request_context("/"):
+        first = choices.capacity_choices()
+        assert choices.capacity_choices() is first
+        forget_tree()  # what a request that changes capacities does
+        assert capacity_tree() is not None
+        assert choices.capacity_choices() is not first
+
+
+def test_valid_ids_without_the_full_lists(app: Flask) -> None:
+    ids = _ids(app)
+    with app.app_context():
+        nameless = Organization(acronym="NONAME")
+        db.session.add(nameless)
+        db.session.commit()
+        nameless_id = nameless.id
+        german = db.session.scalar(sa.select(Language.id).where(Language.code == "de"))
+    asked = {"territory": [ids["BR"], 999_999, ids["BR"], -3, 10**30, ids["LAC"]],
+             "language": [german, 0, 999_999],
+             "organization": [nameless_id, ids["org"], 999_999]}
+    for kind, kind_ids in asked.items():
+        with app.test_request_context("/"):
+            quick = choices.valid_ids(kind, kind_ids)
+            assert "choices_cache" not in g or not any(key.startswith(kind) for key in g.choices_cache)
+        with app.test_request_context("/"):
+            choices.choices(kind)  # the full list is there: it is used
+            assert choices.valid_ids(kind, kind_ids) == quick
+    assert quick == [ids["org"]]  # an organization without a name cannot be picked
+    with app.test_request_context("/"):
+        assert choices.valid_ids("territory", list(range(1, 400))) == sorted(
+            c.value for c in choices.territory_choices() if c.value < 400)
+        assert choices.valid_ids("language", []) == []
