@@ -69,11 +69,12 @@ def create_app(config_overrides: Mapping[str, Any] | None = None,
 
     babel.init_app(app, locale_selector=babel_locale_code, default_timezone="UTC")
 
-    from capx import web
+    from capx import links, web
     from capx.blueprints import register_blueprints
     from capx.cli import register_cli
 
     web.init_app(app)
+    links.init_app(app)
     register_blueprints(app)
     register_cli(app)
     return app

@@ -224,6 +224,19 @@ def _safe_url(url: str) -> str | None:
 
 def format_text(text: str, params: tuple[Any, ...], lang: str) -> Markup:
     """Format a message text (already looked up) with its parameters, safely."""
+    if not params:
+        # Most messages on a page have no parameters and repeat (card labels, buttons): their
+        # result depends on the text and language alone.
+        return _format_without_params(text, lang)
+    return _format_text(text, params, lang)
+
+
+@lru_cache(maxsize=8192)
+def _format_without_params(text: str, lang: str) -> Markup:
+    return _format_text(text, (), lang)
+
+
+def _format_text(text: str, params: tuple[Any, ...], lang: str) -> Markup:
 
     def magic(m: re.Match[str]) -> str:
         word, selector, body = m.group(1).upper(), m.group(2), m.group(3)

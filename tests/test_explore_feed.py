@@ -146,6 +146,17 @@ def test_combined_filters_in_both_query_shapes(app: Any, client: Any, people: di
     assert names(client, url) == expected
 
 
+@pytest.mark.parametrize("listed", [True, False])
+@pytest.mark.parametrize("query", ["", "name=a", "territory=BRA", "include_incomplete=1"])
+def test_locked_people_are_left_out_by_list_or_by_join(client: Any, people: dict[str, Any], monkeypatch: Any,
+                                                       listed: bool, query: str) -> None:
+    """Locked accounts are listed by id when few, joined from ``user`` when many: same answers."""
+    if not listed:
+        monkeypatch.setattr(service, "LOCKED_LIST_MAX", 0)
+    got = names(client, f"/feed?{query}")
+    assert got and "Farah Locked" not in got
+
+
 def test_old_capacity_id_links_keep_working(app: Any, client: Any, people: dict[str, Any]) -> None:
     (communication,) = ids(app, "capacity", "communication")
     response = client.get(f"/feed?capacityId={communication}")
