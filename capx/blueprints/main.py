@@ -44,14 +44,14 @@ def home() -> str:
     """The logged-in home: a welcome, what the profile still lacks, and suggestion rows."""
     user = current_user()
     assert user is not None
-    kinds = home_service.profile_kinds(user.profile.id) if user.profile is not None else None
-    suggestions = home_service.suggestions(user, kinds)
+    me = home_service.viewer_profile(user)
+    suggestions = home_service.suggestions(user, me)
     # Plural messages with localized numbers are the costly ones: format each count once.
     match_labels = {n: msg("home-card-matches", n) for n in suggestions.match_counts()}
     labels = {key: msg(key) for key in ("home-card-wants", "home-card-offers", "home-card-speaks",
                                         "home-card-org-wants", "home-card-org-offers")}
     labels["view"] = msg("home-card-view")
-    return render_template("main/home.html", missing=home_service.profile_gaps(user, kinds),
+    return render_template("main/home.html", missing=home_service.profile_gaps(me),
                            suggestions=suggestions, tree=capacity_tree(), match_labels=match_labels,
                            labels=labels, home_url=url_for("main.home"))
 

@@ -17,7 +17,7 @@ import hashlib
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -25,7 +25,7 @@ from capx.extensions import db
 from capx.language import current_language, current_language_chain
 from capx.models import (AVAILABLE, KNOWN, WANTED, Capacity, Event, EventCapacity, Language, Organization,
                          OrganizationCapacity, OrganizationManager, OrganizationName, Profile, ProfileCapacity,
-                         ProfileLanguage, SavedOrganization, SavedProfile, Statistic, User, utcnow)
+                         ProfileLanguage, ProfileTerritory, SavedOrganization, SavedProfile, Statistic, User, utcnow)
 from capx.services.reference import language_name
 
 
@@ -46,23 +46,50 @@ def landing_figures() -> LandingFigures:
     return LandingFigures(people or 0, organizations or 0, capacities or 0)
 
 
-def profile_gaps(user: User, kinds: dict[str, set[int]] | None = None) -> list[str]:
+@dataclass(frozen=True)
+class ViewerProfile:
+    """What the home needs of the viewer's own profile: read in two queries, not four ORM loads."""
+
+    profile_id: int | None
+    kinds: dict[str, set[int]]
+    language_ids: frozenset[int] = frozenset()
+    has_territory: bool = False
+
+
+def _no_kinds() -> dict[str, set[int]]:
+    return {KNOWN: set(), AVAILABLE: set(), WANTED: set()}
+
+
+def viewer_profile(user: User) -> ViewerProfile:
+    """The viewer's profile id, capacity ids by kind, language ids and whether a territory is set."""
+    territory = (sa.select(sa.literal(1)).where(ProfileTerritory.profile_id == Profile.id).limit(1)
+                 .scalar_subquery())
+    row = db.session.execute(sa.select(Profile.id, territory).where(Profile.user_id == user.id)).first()
+    if row is None:
+        return ViewerProfile(None, _no_kinds())
+    profile_id = int(row[0])
+    kinds = _no_kinds()
+    languages: set[int] = set()
+    for what, item_id, kind in db.session.execute(sa.union_all(
+            sa.select(sa.literal("capacity"), ProfileCapacity.capacity_id, sa.type_coerce(ProfileCapacity.kind, sa.String))
+            .where(ProfileCapacity.profile_id == profile_id),
+            sa.select(sa.literal("language"), ProfileLanguage.language_id, sa.literal(""))
+            .where(ProfileLanguage.profile_id == profile_id))):
+        if what == "language":
+            languages.add(int(item_id))
+        else:
+            kinds[kind].add(int(item_id))
+    return ViewerProfile(profile_id, kinds, frozenset(languages), row[1] is not None)
+
+
+def profile_gaps(me: ViewerProfile) -> list[str]:
     """What the user's profile still lacks, as keys: territory, languages, known capacities."""
-    profile = user.profile
-    if profile is None:
-        return ["territory", "languages", "known-capacities"]
     gaps = []
-    if not profile.territories:
+    if not me.has_territory:
         gaps.append("territory")
-    if not profile.languages:
+    if not me.language_ids:
         gaps.append("languages")
-    if kinds is not None:
-        has_known = bool(kinds.get(KNOWN))
-    else:
-        has_known = bool(db.session.scalar(
-            sa.select(sa.func.count()).select_from(ProfileCapacity)
-            .where(ProfileCapacity.profile_id == profile.id, ProfileCapacity.kind == KNOWN)))
-    if not has_known:
+    if not me.kinds[KNOWN]:
         gaps.append("known-capacities")
     return gaps
 
@@ -157,15 +184,6 @@ class Suggestions:
         return {card.matches for card in cards}
 
 
-def profile_kinds(profile_id: int) -> dict[str, set[int]]:
-    """The viewer's capacity ids by kind (one query)."""
-    kinds: dict[str, set[int]] = {KNOWN: set(), AVAILABLE: set(), WANTED: set()}
-    for capacity_id, kind in db.session.execute(
-            sa.select(ProfileCapacity.capacity_id, ProfileCapacity.kind).where(ProfileCapacity.profile_id == profile_id)):
-        kinds[kind].add(capacity_id)
-    return kinds
-
-
 def excluded_profile_ids(viewer: User, profile_id: int) -> set[int]:
     """Profiles never suggested to ``viewer``: their own, the ones they saved, locked accounts (one query).
 
@@ -215,8 +233,10 @@ def _people_by_language(viewer: User, excluded: set[int], language_ids: set[int]
 
 
 def _person_cards(ranked: dict[str, list[tuple[int, int]]], kind_of_row: dict[str, tuple[str, set[int]]],
-                  language_ids: set[int]) -> dict[str, list[PersonCard]]:
-    """Cards for every ranked profile of every row: users, capacities and languages in 3 queries."""
+                  language_ids: set[int], language_names: dict[int, str]) -> dict[str, list[PersonCard]]:
+    """Cards for every ranked profile of every row: users, capacities and languages in 3 queries.
+
+    The names of the languages shown are added to ``language_names``."""
     profile_ids = sorted({pid for rows in ranked.values() for pid, _ in rows})
     if not profile_ids:
         return {row: [] for row in ranked}
@@ -233,11 +253,15 @@ def _person_cards(ranked: dict[str, list[tuple[int, int]]], kind_of_row: dict[st
             capacities.setdefault((pid, kind), []).append(cid)
     languages: dict[int, list[int]] = {}
     if language_ids:
-        for pid, lid in db.session.execute(
-                sa.select(ProfileLanguage.profile_id, ProfileLanguage.language_id)
+        lang = current_language()
+        for language in db.session.execute(
+                sa.select(ProfileLanguage.profile_id, Language.id, Language.code, Language.english_name)
+                .join(Language, Language.id == ProfileLanguage.language_id)
                 .where(ProfileLanguage.profile_id.in_(profile_ids), ProfileLanguage.language_id.in_(sorted(language_ids)))
                 .order_by(ProfileLanguage.position)):
-            languages.setdefault(pid, []).append(lid)
+            languages.setdefault(language.profile_id, []).append(language.id)
+            if language.id not in language_names:
+                language_names[language.id] = language_name(language, lang)  # the row has what it reads
     out: dict[str, list[PersonCard]] = {}
     for row, rows in ranked.items():
         cards = []
@@ -276,12 +300,14 @@ def _organizations(viewer: User, offer_ids: set[int], want_ids: set[int], day: d
         return []
     ids = [o for o, _ in ranked]
     names: dict[int, dict[str, str]] = {}
-    for oid, lang, name in db.session.execute(
-            sa.select(OrganizationName.organization_id, OrganizationName.lang, OrganizationName.name)
-            .where(OrganizationName.organization_id.in_(ids))):
-        names.setdefault(oid, {})[lang] = name
-    acronyms = dict(db.session.execute(sa.select(Organization.id, Organization.acronym).where(Organization.id.in_(ids)))
-                    .all())
+    acronyms: dict[int, str | None] = {}
+    for oid, acronym, lang, name in db.session.execute(
+            sa.select(Organization.id, Organization.acronym, OrganizationName.lang, OrganizationName.name)
+            .outerjoin(OrganizationName, OrganizationName.organization_id == Organization.id)
+            .where(Organization.id.in_(ids))):
+        acronyms[oid] = acronym
+        if lang is not None:
+            names.setdefault(oid, {})[lang] = name
     rows: dict[int, list[tuple[int, str]]] = {}
     for oid, cid, kind in db.session.execute(
             sa.select(OrganizationCapacity.organization_id, OrganizationCapacity.capacity_id, OrganizationCapacity.kind)
@@ -365,33 +391,24 @@ def _events(viewer: User, capacity_ids: set[int], now: dt.datetime, day: dt.date
     return [EventCard(eid, title, start, fmt, int(n), caps.get(eid, [])) for eid, title, start, fmt, n in ranked]
 
 
-def _language_names(ids: Iterable[int]) -> dict[int, str]:
-    ids = sorted(set(ids))
-    if not ids:
-        return {}
-    lang = current_language()
-    return {row.id: language_name(row, lang) for row in db.session.scalars(sa.select(Language).where(Language.id.in_(ids)))}
-
-
-def suggestions(viewer: User, kinds: dict[str, set[int]] | None = None, now: dt.datetime | None = None) -> Suggestions:
+def suggestions(viewer: User, me: ViewerProfile | None = None, now: dt.datetime | None = None) -> Suggestions:
     """Every suggestion row for ``viewer`` (a bounded number of queries, whatever the data size)."""
     now = now or utcnow()
     day = now.date()
-    profile = viewer.profile
-    profile_id = profile.id if profile is not None else -1
-    kinds = kinds if kinds is not None else (profile_kinds(profile_id) if profile is not None else
-                                             {KNOWN: set(), AVAILABLE: set(), WANTED: set()})
+    me = me if me is not None else viewer_profile(viewer)
+    profile_id = me.profile_id if me.profile_id is not None else -1
+    kinds = me.kinds
     offer_ids, want_ids, known_ids = kinds[AVAILABLE], kinds[WANTED], kinds[KNOWN]
-    language_ids = {pl.language_id for pl in profile.languages} if profile is not None else set()
+    language_ids = set(me.language_ids)
     excluded = excluded_profile_ids(viewer, profile_id) if (offer_ids or want_ids or language_ids) else set()
     ranked = {
         "want_what_you_offer": _people_by_capacity(viewer, excluded, WANTED, offer_ids, day),
         "offer_what_you_want": _people_by_capacity(viewer, excluded, AVAILABLE, want_ids, day),
         "speak_your_languages": _people_by_language(viewer, excluded, language_ids, day),
     }
+    language_names: dict[int, str] = {}
     cards = _person_cards(ranked, {"want_what_you_offer": (WANTED, offer_ids),
-                                   "offer_what_you_want": (AVAILABLE, want_ids)}, language_ids)
-    people_languages = {lid for card in cards["speak_your_languages"] for lid in card.language_ids}
+                                   "offer_what_you_want": (AVAILABLE, want_ids)}, language_ids, language_names)
     return Suggestions(
         offer_ids=offer_ids, want_ids=want_ids, language_ids=language_ids,
         want_what_you_offer=cards["want_what_you_offer"],
@@ -400,5 +417,5 @@ def suggestions(viewer: User, kinds: dict[str, set[int]] | None = None, now: dt.
         organizations=_organizations(viewer, offer_ids, want_ids, day),
         capacities=_capacities_to_add(viewer, known_ids | offer_ids | want_ids, day),
         events=_events(viewer, known_ids | want_ids, now, day),
-        language_names=_language_names(people_languages),
+        language_names=language_names,
     )
