@@ -214,6 +214,18 @@ def _reset_rate_limits() -> Iterator[None]:
     reset_all()
 
 
+@pytest.fixture(autouse=True)
+def _reset_process_caches() -> Iterator[None]:
+    """Counts cached per process for minutes (capx.services.timed_cache) never outlive a test:
+    the next test's data is another world."""
+    yield
+    from capx.services.home import forget_popular
+    from capx.services.statistics import forget_filter_value_counts
+
+    forget_popular()
+    forget_filter_value_counts()
+
+
 @pytest.fixture()
 def app_context(app: Flask) -> Iterator[None]:
     with app.app_context():

@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
+from flask import request
 
+from capx.extensions import db
 from capx.services import explore as service
 from tests.conftest import html_text
 from tests.explore_helpers import card_names, ids, organization, person
@@ -44,6 +47,16 @@ def people(app: Any, make_user: Any, viewer: Any) -> dict[str, Any]:
         "Farah": person(app, make_user, "Farah Locked", known=["press-release"], available=["press-release"],
                         territories=["BRA"], languages=[("pt", 6)], minutes=70, locked=True),
     }
+
+
+def refresh(app: Any) -> None:
+    """Run the statistics job (Explore then estimates its filters from the stored counts)."""
+    from capx.services.statistics import forget_filter_value_counts, refresh_statistics
+
+    with app.app_context():
+        refresh_statistics()
+        db.session.remove()
+    forget_filter_value_counts()
 
 
 def names(client: Any, url: str) -> list[str]:
@@ -125,7 +138,7 @@ def test_capacity_filter_with_descendants(app: Any, client: Any, people: dict[st
     assert names(client, f"/feed?{query}") == expected
 
 
-@pytest.mark.parametrize("shape", ["walk", "drive"])
+@pytest.mark.parametrize("shape", ["walk", "drive", "statistics"])
 @pytest.mark.parametrize(("query", "expected"), [
     ("capacity={communication}&exchange=sharer&territory=LAC&language=pt", ["Ana Souza", "Dayo Okafor"]),
     ("capacity={communication}&exchange=sharer&territory=BRA&language=pt", ["Ana Souza"]),
@@ -136,11 +149,14 @@ def test_capacity_filter_with_descendants(app: Any, client: Any, people: dict[st
 ])
 def test_combined_filters_in_both_query_shapes(app: Any, client: Any, people: dict[str, Any], monkeypatch: Any,
                                                shape: str, query: str, expected: list[str]) -> None:
-    """The same answers whether a filter drives the query from its index or the date index is walked."""
+    """The same answers whether a filter drives the query from its index or the date index is walked,
+    and whether the plan is chosen from live counts or from the statistics job's."""
     if shape == "walk":
         monkeypatch.setattr(service, "choose_driver", lambda *_args: None)
-    else:
+    elif shape == "drive":
         monkeypatch.setattr(service, "SELECTIVE", 10_000)
+    else:
+        refresh(app)
     communication, finance = ids(app, "capacity", "communication", "finance")
     url = "/feed?" + query.format(communication=communication, finance=finance, wmb=people["wmb"])
     assert names(client, url) == expected
@@ -365,3 +381,32 @@ def test_name_search_ignores_accents_and_follows_renames_and_alt_accounts(app: A
 def test_choose_driver_weighs_reading_the_filter_against_walking(estimates: list[int], profiles: int,
                                                                  expected: int | None) -> None:
     assert service.choose_driver(estimates, profiles, 101) == expected
+
+
+def test_estimates_come_from_the_statistics_without_a_query(app: Any, client: Any, people: dict[str, Any]) -> None:
+    """Once the job has counted, a filter's estimate is the sum of its values' stored counts (the
+    region's countries, the capacity's descendants in the chosen kinds), and no counting query runs."""
+    communication, = ids(app, "capacity", "communication")
+    refresh(app)
+    url = f"/feed?capacity={communication}&exchange=sharer&territory=LAC&language=pt"
+    with app.test_request_context(url):
+        filters = service.parse_profile_filters(request.args)
+        estimates, profiles = service._estimates(service._link_filters(filters, service.capacity_tree()))
+    # sharers of Communication or its descendants: Ana (press release) and Dayo (social media);
+    # the locked Farah is not counted. LAC and its countries: Ana, Bruno, Dayo, Eun, Farah.
+    # Portuguese, any level (the dashboard's figure): Ana, Bruno, Dayo, Eun.
+    assert estimates == [2, 5, 4]
+    assert profiles == 6  # unlocked users: the five unlocked people and the viewer
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert names(client, url) == ["Ana Souza", "Dayo Okafor"]
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    assert not any("count(*)" in s.lower() for s in statements)

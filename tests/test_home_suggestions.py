@@ -309,3 +309,68 @@ def test_excluded_profiles_do_not_shorten_a_full_row(app, make_user, ref):
     assert len(shown) == home.ROW_SIZE
     assert not {c.username for c in candidates[:3]} & set(shown)
     assert locked.username not in shown and viewer.username not in shown
+
+
+# -- today's slice: rows of very common capacities rank a daily run of candidates ------------------
+
+def _slice_members(condition_of, ids):
+    """The ids among ``ids`` that the slice condition keeps (evaluated by SQLite, as SQL)."""
+    engine = sa.create_engine("sqlite://")
+    table = sa.Table("t", sa.MetaData(), sa.Column("x", sa.Integer))
+    with engine.begin() as conn:
+        table.create(conn)
+        conn.execute(table.insert(), [{"x": i} for i in ids])
+        condition = condition_of(table.c.x)
+        return set(conn.scalars(sa.select(table.c.x).where(condition))) if condition is not None else None
+
+
+@pytest.mark.parametrize(("rows", "max_profile_id"), [
+    (0, 1000),                          # nothing matches
+    (home.RANKED_ROWS_MAX, 1000),       # exactly the budget: rank everyone
+    (home.RANKED_ROWS_MAX * 10, 0),     # no profiles counted yet
+])
+def test_no_slice_while_ranking_everyone_is_cheap(rows, max_profile_id):
+    assert home.todays_slice(sa.column("x"), 7, dt.date(2026, 3, 1), rows, max_profile_id) is None
+
+
+@pytest.mark.parametrize("viewer_id", range(1, 40))
+def test_the_slice_is_a_run_of_ids_that_wraps_and_keeps_newcomers(viewer_id):
+    day, top = dt.date(2026, 3, 1), 1000
+    rows = home.RANKED_ROWS_MAX * 4  # a quarter of the ids
+    kept = _slice_members(lambda x: home.todays_slice(x, viewer_id, day, rows, top), range(1, top + 51))
+    low = 1 + home.tie_seed(viewer_id, day)[0] % top
+    run = {(low - 1 + i) % top + 1 for i in range(top // 4)}
+    assert kept == run | set(range(top + 1, top + 51))  # newer than the statistics: always in
+
+
+def test_the_slice_moves_every_day():
+    starts = {1 + home.tie_seed(5, dt.date(2026, 3, d))[0] % 1000 for d in range(1, 11)}
+    assert len(starts) == 10
+
+
+def test_a_common_capacity_ranks_only_todays_slice(app, make_user, ref, monkeypatch):
+    """With the statistics counted and more matching rows than the budget, a row's candidates all
+    come from today's slice, ranked by matches there; without statistics, everyone is ranked."""
+    from capx.services.statistics import forget_filter_value_counts, refresh_statistics
+
+    c0, c1 = ref["caps"][:2]
+    viewer = person(app, make_user, "Slice Viewer", [(c0, KNOWN), (c0, AVAILABLE), (c1, KNOWN), (c1, AVAILABLE)])
+    for i in range(30):
+        person(app, make_user, f"Common {i}", [(c0, WANTED)] + ([(c1, WANTED)] if i % 3 == 0 else []))
+    now = dt.datetime(2026, 3, 1, 9, 0)
+    everyone = run_suggestions(app, viewer.id, now=now).want_what_you_offer
+    assert len(everyone) == home.ROW_SIZE and everyone[0].matches == 2  # no statistics yet: exact
+    monkeypatch.setattr(home, "RANKED_ROWS_MAX", 10)
+    with app.app_context():
+        refresh_statistics()
+        rows = 30 + 10
+        top = db.session.scalar(sa.select(sa.func.max(Profile.id)))
+        profile_of = dict(db.session.execute(sa.select(User.username, Profile.id).join(Profile)).all())
+    forget_filter_value_counts()
+    newcomer = person(app, make_user, "Common Newcomer", [(c0, WANTED), (c1, WANTED)])
+    shown = run_suggestions(app, viewer.id, now=now).want_what_you_offer
+    kept = _slice_members(lambda x: home.todays_slice(x, viewer.id, now.date(), rows, top), range(1, top + 10))
+    assert shown and {profile_of.get(c.username, top + 1) for c in shown} <= kept
+    assert newcomer.username in names(shown)  # created after the refresh: always ranked
+    matches = [c.matches for c in shown]
+    assert matches == sorted(matches, reverse=True)

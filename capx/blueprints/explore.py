@@ -63,10 +63,7 @@ def _capacity_choices(ids: list[int], tree: CapacityTree) -> list[Choice]:
 
 
 def _territory_choices(filters: Any) -> list[Choice]:
-    from capx.language import current_language
-
-    lang = current_language()
-    return [Choice(t.id, service.territory_label(t, lang)) for t in filters.territories]
+    return [Choice(t.id, service.territory_label(t)) for t in filters.territories]
 
 
 def _page_url(endpoint: str, filters: Any) -> Callable[[int], str]:
@@ -133,7 +130,7 @@ def feed() -> Any:
         "affiliation": _picker("affiliation", "organization",
                                [Choice(a[0], a[1], "", a[2] if a[2] != lang else None) for a in filters.affiliations]),
         "language": _picker("language", "language",
-                            [Choice(lg.id, service.language_label(lg, lang)) for lg in filters.languages]),
+                            [Choice(lg.id, service.language_label(lg)) for lg in filters.languages]),
     }
     chips = [(chip, _url("explore.feed", filters.without(chip.key, chip.value).params()))
              for chip in filters.chips(tree)]

@@ -4,7 +4,8 @@ Each case is a (name, path) pair requested through the Flask test client, logged
 user, so the figure is the server's own time (routing, queries, templates) without network or
 browser. A trivial route (/healthz: one ``SELECT 1``) is measured in the same run, and each case's
 p95 is also given as a multiple of the trivial route's p95, which makes runs on a busy machine
-comparable. The process's CPU time per request is printed too, for the same reason. Add a case by
+comparable. The cases are interleaved (one request of each, round after round), so a slow spell
+of the machine is shared by all of them. The process's CPU time per request is printed too, for the same reason. Add a case by
 appending to the list :func:`default_cases` returns.
 """
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 import sqlalchemy as sa
 from flask import Flask
@@ -72,6 +73,19 @@ def _login_user_id() -> tuple[int, int]:
     return user.id, user.session_generation
 
 
+def _client(app: Flask, user: tuple[int, int]) -> Any:
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["user_id"], session["generation"] = user
+    return client
+
+
+def _timed_get(client: Any, path: str) -> tuple[int, float, float]:
+    start, start_cpu = time.perf_counter(), time.process_time()
+    status = client.get(path).status_code
+    return status, (time.perf_counter() - start) * 1000, (time.process_time() - start_cpu) * 1000
+
+
 def measure(app: Flask, path: str, requests: int, warmup: int,
             user: tuple[int, int]) -> tuple[int, list[float], list[float]]:
     """Request ``path`` ``warmup + requests`` times as ``user``.
@@ -80,35 +94,42 @@ def measure(app: Flask, path: str, requests: int, warmup: int,
     requests. CPU time is this process's only: with SQLite that is nearly all the work, with
     MariaDB the database server's share is not in it.
     """
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["user_id"], session["generation"] = user
-    wall: list[float] = []
-    cpu: list[float] = []
-    status = 0
-    for i in range(warmup + requests):
-        start, start_cpu = time.perf_counter(), time.process_time()
-        response = client.get(path)
-        elapsed, elapsed_cpu = (time.perf_counter() - start) * 1000, (time.process_time() - start_cpu) * 1000
-        status = response.status_code
-        if i >= warmup:
-            wall.append(elapsed)
-            cpu.append(elapsed_cpu)
-    return status, wall, cpu
+    return measure_all(app, [path], requests, warmup, user)[0]
+
+
+def measure_all(app: Flask, paths: list[str], requests: int, warmup: int,
+                user: tuple[int, int]) -> list[tuple[int, list[float], list[float]]]:
+    """:func:`measure` for several paths at once, interleaved: round after round, each path once.
+
+    A slow spell of the machine (another process, the hypervisor) then falls on every case alike
+    instead of on whichever case happened to run during it.
+    """
+    clients = [_client(app, user) for _ in paths]
+    for client, path in zip(clients, paths, strict=True):
+        for _ in range(warmup):
+            client.get(path)
+    statuses = [0] * len(paths)
+    walls: list[list[float]] = [[] for _ in paths]
+    cpus: list[list[float]] = [[] for _ in paths]
+    for _ in range(requests):
+        for i, (client, path) in enumerate(zip(clients, paths, strict=True)):
+            statuses[i], wall, cpu = _timed_get(client, path)
+            walls[i].append(wall)
+            cpus[i].append(cpu)
+    return list(zip(statuses, walls, cpus, strict=True))
 
 
 def run_benchmark(app: Flask, cases: list[tuple[str, str]] | None = None, requests: int = 60, warmup: int = 5,
                   echo: Callable[[str], None] = print) -> list[CaseResult]:
-    """Measure every case and the trivial route; print and return p50, p95 and p95 ratios."""
+    """Measure every case and the trivial route, interleaved; print and return p50, p95 and p95 ratios."""
     with app.app_context():
         user = _login_user_id()
         cases = cases if cases is not None else default_cases()
         db.session.remove()
-    raw: list[tuple[str, str, int, list[float], list[float]]] = []
-    for name, path in [TRIVIAL_CASE, *cases]:
-        status, wall, cpu = measure(app, path, requests, warmup, user)
-        raw.append((name, path, status, wall, cpu))
-        echo(f"measured {name}: {requests} requests")
+    named = [TRIVIAL_CASE, *cases]
+    measured = measure_all(app, [path for _, path in named], requests, warmup, user)
+    raw = [(name, path, status, wall, cpu) for (name, path), (status, wall, cpu) in zip(named, measured, strict=True)]
+    echo(f"measured {len(named)} cases, {requests} requests each, interleaved")
     trivial_p95 = percentile(raw[0][3], 0.95)
     results = [CaseResult(name, path, status, percentile(wall, 0.50), percentile(wall, 0.95),
                           percentile(wall, 0.95) / trivial_p95 if trivial_p95 else 0.0,

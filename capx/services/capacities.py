@@ -5,28 +5,26 @@ The whole directory is small (about 140 capacities), so a page loads it once wit
 names for any number of cards, descendants for filters, search. Pages therefore do a fixed
 number of capacity queries whatever they show. The tree is cached per request in ``g``, and
 across requests per process, keyed by language chain: a cached tree is used while the database's
-"capacities" stamp (``CacheStamp``, one primary-key query) is the one it was built under. Session
-events below replace the stamp in the same transaction as any ORM write to ``capacity`` or
-``capacity_text`` (objects flushed, or bulk insert/update/delete statements), so every process
+"capacities" stamp (:mod:`capx.services.stamps`) is the one it was built under; any ORM write to
+``capacity`` or ``capacity_text`` replaces the stamp in the same transaction, so every process
 sees a change at its next request. Cached trees are shared: callers must not change them.
 """
 
 from __future__ import annotations
 
-import itertools
-import secrets
 import threading
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from functools import cached_property
+from typing import Iterable
 
 import sqlalchemy as sa
 from flask import g, has_request_context
-from sqlalchemy.orm import ORMExecuteState, Session
 
 from capx.extensions import db
 from capx.language import current_language_chain
-from capx.models import CacheStamp, Capacity, CapacityText, utcnow
+from capx.models import Capacity, CapacityText
+from capx.services import stamps
 
 
 def fold(text: str) -> str:
@@ -76,6 +74,10 @@ class CapacityTree:
     def get(self, capacity_id: int) -> CapacityNode | None:
         return self.nodes.get(capacity_id)
 
+    def pick(self, capacity_ids: Iterable[int]) -> list[CapacityNode]:
+        """The capacities with these ids, in this order (unknown ids are skipped)."""
+        return [node for node in map(self.nodes.get, capacity_ids) if node is not None]
+
     def name(self, capacity_id: int) -> str:
         node = self.nodes.get(capacity_id)
         return node.name if node else ""
@@ -117,6 +119,11 @@ class CapacityTree:
 
         walk(self.roots)
         return out
+
+    @cached_property
+    def order(self) -> dict[int, int]:
+        """Each capacity's position in directory order (:meth:`ordered`), for sorting chips."""
+        return {node.id: i for i, node in enumerate(self.ordered())}
 
     def search(self, query: str, limit: int | None = None) -> list[CapacityNode]:
         """Capacities whose name or description contains the query, ignoring case and accents.
@@ -185,18 +192,17 @@ def load_tree(lang_chain: list[str] | None = None) -> CapacityTree:
 
 # -- the per-process cache and its stamp ----------------------------------------------------------
 
-#: The name of the stamp that changes with the capacity tables.
-TREE_STAMP = "capacities"
+#: The name of the stamp that changes with the capacity tables (see capx.services.stamps).
+TREE_STAMP = stamps.CAPACITIES
 #: Trees kept per process (one per engine and language chain); beyond this the cache starts over.
 _MAX_CACHED_TREES = 64
 _cache_lock = threading.Lock()
 _cached_trees: dict[tuple[str, tuple[str, ...]], tuple[str, CapacityTree]] = {}
-_STAMPED_TABLES = frozenset({Capacity.__table__.name, CapacityText.__table__.name})
 
 
 def tree_stamp() -> str | None:
-    """The current stamp of the capacity tables (one primary-key query), or None if unset."""
-    return db.session.scalar(sa.select(CacheStamp.stamp).where(CacheStamp.name == TREE_STAMP))
+    """The current stamp of the capacity tables, or None if unset."""
+    return stamps.stamp(TREE_STAMP)
 
 
 def cached_tree(lang_chain: list[str] | None = None) -> CapacityTree:
@@ -227,33 +233,7 @@ def forget_cached_trees() -> None:
 
 def bump_tree_stamp(connection: sa.Connection) -> None:
     """Give the capacity tables a new random stamp, in the caller's transaction."""
-    table = CacheStamp.__table__
-    values = {"stamp": secrets.token_hex(16), "updated_at": utcnow()}
-    result = connection.execute(sa.update(table).where(table.c.name == TREE_STAMP).values(**values))
-    if result.rowcount == 0:
-        connection.execute(sa.insert(table).values(name=TREE_STAMP, **values))
-
-
-def _stamp_connection(session: Session) -> sa.Connection:
-    return session.connection(bind_arguments={"mapper": sa.inspect(CacheStamp)})
-
-
-@sa.event.listens_for(Session, "after_flush")
-def _stamp_after_flush(session: Session, _context: Any) -> None:
-    """A flush that wrote capacities or their texts changes the stamp (same transaction)."""
-    if any(isinstance(obj, (Capacity, CapacityText))
-           for obj in itertools.chain(session.new, session.dirty, session.deleted)):
-        bump_tree_stamp(_stamp_connection(session))
-
-
-@sa.event.listens_for(Session, "do_orm_execute")
-def _stamp_bulk_statements(state: ORMExecuteState) -> None:
-    """Bulk INSERT/UPDATE/DELETE statements on the capacity tables change the stamp too."""
-    if not (state.is_insert or state.is_update or state.is_delete):
-        return
-    table = getattr(state.statement, "table", None)
-    if getattr(table, "name", None) in _STAMPED_TABLES:
-        bump_tree_stamp(_stamp_connection(state.session))
+    stamps.bump(connection, TREE_STAMP)
 
 
 def capacity_tree() -> CapacityTree:

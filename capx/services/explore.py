@@ -24,7 +24,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -36,8 +35,6 @@ from capx.models import (
     CAPACITY_KINDS,
     KNOWN,
     WANTED,
-    Avatar,
-    Language,
     Organization,
     OrganizationCapacity,
     OrganizationManager,
@@ -51,14 +48,15 @@ from capx.models import (
     ProfileTerritory,
     SavedOrganization,
     SavedProfile,
-    Territory,
     User,
 )
 from capx.models.people import fold_for_search
 from capx.services.capacities import CapacityNode, CapacityTree, capacity_tree
+from capx.services.grouped import POSITION, concat, unpack
 from capx.services.media import commons_file_url
 from capx.services.pagination import Page, make_page
-from capx.services.reference import language_name, territory_name
+from capx.services.reference_data import LanguageRef, TerritoryRef, reference_data
+from capx.services.statistics import filter_value_counts
 
 #: Exchange types as users name them (query string values), and the capacity kind each means.
 EXCHANGE_KINDS: dict[str, str] = {"learner": WANTED, "sharer": AVAILABLE, "proficient": KNOWN}
@@ -84,91 +82,48 @@ NAME_MAX = 100
 VALUES_MAX = 50
 
 
-# -- reference lookups (only the rows a request needs) ------------------------------------------
+# -- reference lookups (from the in-memory snapshot, no query) -----------------------------------
 
-@dataclass(frozen=True)
-class TerritoryRef:
-    """The attributes of a territory that naming it needs (duck-types Territory for territory_name)."""
-
-    id: int
-    code: str
-    parent_id: int | None
-    iso2: str | None
-    name: str
+def territory_label(ref: TerritoryRef) -> str:
+    """A territory's name in the interface language (regions by message, countries by CLDR)."""
+    return reference_data().territory_label(ref.id)
 
 
-@dataclass(frozen=True)
-class LanguageRef:
-    """The attributes of a language that naming it needs (duck-types Language for language_name)."""
-
-    id: int
-    code: str
-    english_name: str
-    direction: str
+def language_label(ref: LanguageRef) -> str:
+    """A language's name in the interface language (CLDR), else its English name."""
+    return reference_data().language_label(ref.id)
 
 
-def territory_label(ref: TerritoryRef, lang: str) -> str:
-    """A territory's name in ``lang`` (regions by message, countries by CLDR)."""
-    return territory_name(ref, lang)  # type: ignore[arg-type]
-
-
-@lru_cache(maxsize=4096)
-def _language_label(code: str, english_name: str, lang: str) -> str:
-    # CLDR display names are fixed data: worth remembering across requests (Babel is slow-ish).
-    return language_name(LanguageRef(0, code, english_name, "ltr"), lang)  # type: ignore[arg-type]
-
-
-def language_label(ref: LanguageRef, lang: str) -> str:
-    """A language's name in ``lang`` (CLDR), else its English name."""
-    return _language_label(ref.code, ref.english_name, lang)
-
-
-def _split_values(values: Iterable[str]) -> tuple[list[str], list[int]]:
-    codes = [v for v in values if not v.isdigit()]
-    ids = [int(v) for v in values if v.isdigit()]
-    return codes, ids
-
-
-def resolve_territories(values: Sequence[str]) -> tuple[list[TerritoryRef], set[int]]:
-    """The chosen territories (by code, or by id as the picker submits) and the ids a filter on them matches.
-
-    A region matches itself and every country in it; a country only itself. One query.
-    """
-    if not values:
-        return [], set()
-    codes, ids = _split_values(values)
-    chosen = sa.or_(Territory.code.in_(codes), Territory.id.in_(ids))
-    rows = db.session.execute(
-        sa.select(Territory.id, Territory.code, Territory.parent_id, Territory.iso2, Territory.name)
-        .where(sa.or_(chosen, Territory.parent_id.in_(sa.select(Territory.id).where(chosen))))).all()
-    by_code = {row.code: TerritoryRef(*row) for row in rows}
-    by_id = {ref.id: ref for ref in by_code.values()}
-    picked: list[TerritoryRef] = []
-    for value in values:
-        ref = by_id.get(int(value)) if value.isdigit() else by_code.get(value)
-        if ref is not None and ref not in picked and (ref.code in codes or ref.id in ids):
-            picked.append(ref)
-    picked_ids = {ref.id for ref in picked}
-    match = picked_ids | {ref.id for ref in by_id.values() if ref.parent_id in picked_ids}
-    return picked, match
-
-
-def resolve_languages(values: Sequence[str]) -> list[LanguageRef]:
-    """The chosen languages (by code, or by id as the picker submits), in order. One query."""
-    if not values:
-        return []
-    codes, ids = _split_values(values)
-    rows = db.session.execute(
-        sa.select(Language.id, Language.code, Language.english_name, Language.direction)
-        .where(sa.or_(Language.code.in_(codes), Language.id.in_(ids)))).all()
-    by_code = {row.code: LanguageRef(*row) for row in rows}
-    by_id = {ref.id: ref for ref in by_code.values()}
-    picked: list[LanguageRef] = []
+def _resolve(values: Sequence[str], by_id: Mapping[int, Any], by_code: Mapping[str, Any]) -> list[Any]:
+    picked: list[Any] = []
     for value in values:
         ref = by_id.get(int(value)) if value.isdigit() else by_code.get(value)
         if ref is not None and ref not in picked:
             picked.append(ref)
     return picked
+
+
+def resolve_territories(values: Sequence[str]) -> tuple[list[TerritoryRef], set[int]]:
+    """The chosen territories (by code, or by id as the picker submits) and the ids a filter on them matches.
+
+    A region matches itself and every country in it; a country only itself.
+    """
+    if not values:
+        return [], set()
+    ref = reference_data()
+    picked = _resolve(values, ref.territories, ref.territory_codes)
+    match = {t.id for t in picked}
+    for t in picked:
+        match.update(ref.countries.get(t.id, ()))
+    return picked, match
+
+
+def resolve_languages(values: Sequence[str]) -> list[LanguageRef]:
+    """The chosen languages (by code, or by id as the picker submits), in order."""
+    if not values:
+        return []
+    ref = reference_data()
+    return _resolve(values, ref.languages, ref.language_codes)
 
 
 def resolve_organizations(ids: Sequence[int]) -> list[tuple[int, str, str]]:
@@ -257,7 +212,6 @@ class _Filters:
         """Chips for the filters both lists have: name, capacities, exchange types, territories."""
         from capx.language import msg_text
 
-        lang = current_language()
         chips: list[Chip] = []
         if self.name:
             chips.append(Chip("name", self.name, msg_text("explore-chip-name", self.name)))
@@ -267,7 +221,7 @@ class _Filters:
                 chips.append(Chip("capacity", str(capacity_id), node.name,
                                   node.name_lang if node.name_lang != tree.lang else None))
         chips += [Chip("exchange", e, msg_text(f"explore-exchange-{e}")) for e in self.exchange]
-        chips += [Chip("territory", t.code, territory_label(t, lang)) for t in self.territories]
+        chips += [Chip("territory", t.code, territory_label(t)) for t in self.territories]
         return chips
 
     def _without(self, key: str, value: str | None) -> Any:
@@ -341,7 +295,7 @@ class ProfileFilters(_Filters):
         lang = current_language()
         chips = self._shared_chips(tree)
         chips += [Chip("affiliation", str(a[0]), a[1], a[2] if a[2] != lang else None) for a in self.affiliations]
-        chips += [Chip("language", lg.code, language_label(lg, lang)) for lg in self.languages]
+        chips += [Chip("language", lg.code, language_label(lg)) for lg in self.languages]
         if self.include_incomplete:
             chips.append(Chip("include_incomplete", "1", msg_text("explore-filter-include-incomplete")))
         return chips
@@ -452,36 +406,58 @@ def _unindexed(column: Any) -> Any:
     return column + 0
 
 
-def _link_filters(filters: ProfileFilters, tree: CapacityTree) -> list[tuple[Any, list[Any], list[Any]]]:
-    """Filters on specific values: (link table's profile_id, conditions for an index range, for a probe)."""
-    out: list[tuple[Any, list[Any], list[Any]]] = []
+@dataclass(frozen=True)
+class _LinkFilter:
+    """A filter on specific values: the link table's profile_id, its conditions for an index
+    range and for a probe, and the keys under which :class:`FilterValueCounts` counts its rows."""
+
+    column: Any
+    where: list[Any]
+    probe: list[Any]
+    counted_in: str  # the FilterValueCounts attribute
+    keys: list[Any]
+
+
+def _link_filters(filters: ProfileFilters, tree: CapacityTree) -> list[_LinkFilter]:
+    """The filters on specific values (capacities, territories, languages, affiliations)."""
+    out: list[_LinkFilter] = []
     if filters.capacities:
-        kinds = ProfileCapacity.kind.in_(_kinds(filters.exchange))
+        kind_values = _kinds(filters.exchange)
+        kinds = ProfileCapacity.kind.in_(kind_values)
         ids = sorted(tree.descendants(filters.capacities))
-        out.append((ProfileCapacity.profile_id, [kinds, ProfileCapacity.capacity_id.in_(ids)],
-                    [kinds, _unindexed(ProfileCapacity.capacity_id).in_(ids)]))
+        out.append(_LinkFilter(ProfileCapacity.profile_id, [kinds, ProfileCapacity.capacity_id.in_(ids)],
+                               [kinds, _unindexed(ProfileCapacity.capacity_id).in_(ids)],
+                               "capacities", [(i, k) for i in ids for k in kind_values]))
     if filters.territories:
         ids = sorted(filters.territory_match)
-        out.append((ProfileTerritory.profile_id, [ProfileTerritory.territory_id.in_(ids)],
-                    [_unindexed(ProfileTerritory.territory_id).in_(ids)]))
+        out.append(_LinkFilter(ProfileTerritory.profile_id, [ProfileTerritory.territory_id.in_(ids)],
+                               [_unindexed(ProfileTerritory.territory_id).in_(ids)], "territories", ids))
     if filters.languages:
         ids = sorted(lang.id for lang in filters.languages)
         proficient = ProfileLanguage.proficiency > 0
-        out.append((ProfileLanguage.profile_id, [ProfileLanguage.language_id.in_(ids), proficient],
-                    [_unindexed(ProfileLanguage.language_id).in_(ids), proficient]))
+        out.append(_LinkFilter(ProfileLanguage.profile_id, [ProfileLanguage.language_id.in_(ids), proficient],
+                               [_unindexed(ProfileLanguage.language_id).in_(ids), proficient], "languages", ids))
     if filters.affiliations:
         ids = [a[0] for a in filters.affiliations]
-        out.append((ProfileAffiliation.profile_id, [ProfileAffiliation.organization_id.in_(ids)],
-                    [_unindexed(ProfileAffiliation.organization_id).in_(ids)]))
+        out.append(_LinkFilter(ProfileAffiliation.profile_id, [ProfileAffiliation.organization_id.in_(ids)],
+                               [_unindexed(ProfileAffiliation.organization_id).in_(ids)], "affiliations", ids))
     return out
 
 
-def _estimates(links: list[tuple[Any, list[Any], list[Any]]]) -> tuple[list[int], int]:
-    """How many link rows each filter matches, counted up to ESTIMATE_CAP + 1 from its index, and
-    the highest profile id (an upper bound of the number of profiles): one query."""
+def _estimates(links: list[_LinkFilter]) -> tuple[list[int], int]:
+    """How many link rows each filter matches, and about how many profiles there are.
+
+    From the statistics job's counts per value when there are any (no query: they are cached per
+    process); else counted from each filter's index up to ESTIMATE_CAP + 1, with the highest
+    profile id as the number of profiles (one query).
+    """
+    stored = filter_value_counts()
+    if stored is not None:
+        return ([sum(getattr(stored, link.counted_in).get(key, 0) for key in link.keys) for link in links],
+                stored.profiles)
     counts = [sa.select(sa.func.count()).select_from(
-                  sa.select(column).where(*where).limit(ESTIMATE_CAP + 1).subquery()).scalar_subquery()
-              for column, where, _probe in links]
+                  sa.select(link.column).where(*link.where).limit(ESTIMATE_CAP + 1).subquery()).scalar_subquery()
+              for link in links]
     *estimates, total = db.session.execute(
         sa.select(*counts, sa.select(sa.func.max(Profile.id)).scalar_subquery())).one()
     return [int(e) for e in estimates], int(total or 0)
@@ -527,11 +503,11 @@ def profile_conditions(filters: ProfileFilters, tree: CapacityTree,
         estimates, profiles = _estimates(links)
         chosen = choose_driver(estimates, profiles, wanted)
         for i in sorted(range(len(links)), key=lambda i: estimates[i]):
-            column, where, probe = links[i]
+            link = links[i]
             if i == chosen:
-                driver = (column, where)
+                driver = (link.column, link.where)
             else:
-                probes.append((column, probe))
+                probes.append((link.column, link.probe))
     if not filters.capacities:
         # Broad, so probed last: "has a capacity (of the chosen exchange type)".
         if filters.exchange:
@@ -633,54 +609,61 @@ def _image(file_name: str | None) -> str | None:
 
 
 def _sort_capacities(groups: Iterable[dict[str, list[CapacityNode]]], tree: CapacityTree) -> None:
-    order = {node.id: i for i, node in enumerate(tree.ordered())}
+    order = tree.order
     for group in groups:
         for nodes in group.values():
             nodes.sort(key=lambda n: order.get(n.id, 0))
 
 
-def profile_cards(rows: Sequence[Any], tree: CapacityTree, viewer: User | None) -> list[ProfileCard]:
-    """Cards for rows of ``_CARD_COLUMNS``: one query per relation (and one for saved marks)."""
-    if not rows:
-        return []
-    lang = current_language()
-    cards: dict[int, ProfileCard] = {}
-    for row in rows:
-        photo = row.wikidata_photo if row.show_wikidata_photo else None
-        cards[row.profile_id] = ProfileCard(row.user_id, row.username, _image(photo or row.avatar_file))
-    ids = list(cards)
-    for profile_id, capacity_id, kind in db.session.execute(
-            sa.select(ProfileCapacity.profile_id, ProfileCapacity.capacity_id, ProfileCapacity.kind)
-            .where(ProfileCapacity.profile_id.in_(ids))):
-        node = tree.get(capacity_id)
-        if node is not None:
-            cards[profile_id].capacities[kind].append(node)
-    _sort_capacities((c.capacities for c in cards.values()), tree)
-    for row in db.session.execute(
-            sa.select(ProfileLanguage.profile_id, Language.id, Language.code, Language.english_name, Language.direction)
-            .join(Language, Language.id == ProfileLanguage.language_id)
-            .where(ProfileLanguage.profile_id.in_(ids))
-            .order_by(ProfileLanguage.profile_id, ProfileLanguage.position)):
-        ref = LanguageRef(row.id, row.code, row.english_name, row.direction)
-        cards[row.profile_id].languages.append((language_label(ref, lang), ref.code, ref.direction))
-    for row in db.session.execute(
-            sa.select(ProfileTerritory.profile_id, Territory.id, Territory.code, Territory.parent_id, Territory.iso2,
-                      Territory.name)
-            .join(Territory, Territory.id == ProfileTerritory.territory_id)
-            .where(ProfileTerritory.profile_id.in_(ids))
-            .order_by(ProfileTerritory.profile_id, ProfileTerritory.position)):
-        cards[row.profile_id].territories.append(
-            territory_label(TerritoryRef(row.id, row.code, row.parent_id, row.iso2, row.name), lang))
+#: Capacity kinds packed into a card's capacity list (code * POSITION + capacity id).
+_KIND_CODES = {kind: code for code, kind in enumerate(CAPACITY_KINDS)}
+
+
+def _card_query(viewer: User | None) -> sa.Select[Any]:
+    """Everything a person's card shows, one row per profile: the relations as packed id lists
+    (named from the capacity tree and the reference snapshot), and the viewer's saved mark."""
+    saved: Any = sa.false()
     if viewer is not None:
-        saved = set(db.session.scalars(sa.select(SavedProfile.saved_user_id).where(
-            SavedProfile.owner_id == viewer.id, SavedProfile.saved_user_id.in_([c.user_id for c in cards.values()]))))
-        for card in cards.values():
-            card.saved = card.user_id in saved
-    return [cards[row.profile_id] for row in rows]
+        saved = sa.exists().where(SavedProfile.owner_id == viewer.id, SavedProfile.saved_user_id == Profile.user_id)
+    return (sa.select(Profile.id, Profile.user_id, User.username, Profile.avatar_id, Profile.show_wikidata_photo,
+                      Profile.wikidata_photo,
+                      concat(sa.case(_KIND_CODES, value=ProfileCapacity.kind) * POSITION + ProfileCapacity.capacity_id,
+                             ProfileCapacity.profile_id == Profile.id).label("capacities"),
+                      concat(ProfileLanguage.position * POSITION + ProfileLanguage.language_id,
+                              ProfileLanguage.profile_id == Profile.id).label("languages"),
+                      concat(ProfileTerritory.position * POSITION + ProfileTerritory.territory_id,
+                              ProfileTerritory.profile_id == Profile.id).label("territories"),
+                      saved.label("saved"))
+            .join(User, User.id == Profile.user_id))
 
 
-_CARD_COLUMNS = (Profile.id.label("profile_id"), Profile.user_id, User.username, Avatar.file_name.label("avatar_file"),
-                 Profile.show_wikidata_photo, Profile.wikidata_photo)
+def profile_cards(profile_ids: Sequence[int], tree: CapacityTree, viewer: User | None) -> list[ProfileCard]:
+    """The cards of these profiles, in this order (ids without a profile are skipped): one query.
+
+    ``viewer`` set: each card says whether the viewer saved that person."""
+    if not profile_ids:
+        return []
+    ref = reference_data()
+    order = tree.order
+    cards: dict[int, ProfileCard] = {}
+    for row in db.session.execute(_card_query(viewer).where(Profile.id.in_(list(profile_ids)))):
+        photo = row.wikidata_photo if row.show_wikidata_photo else None
+        card = ProfileCard(row.user_id, row.username, _image(photo or ref.avatars.get(row.avatar_id or 0)),
+                           saved=bool(row.saved))
+        for packed in unpack(row.capacities):
+            node = tree.get(packed % POSITION)
+            if node is not None:
+                card.capacities[CAPACITY_KINDS[packed // POSITION]].append(node)
+        for nodes in card.capacities.values():
+            nodes.sort(key=lambda n: order.get(n.id, 0))
+        for packed in unpack(row.languages):
+            language = ref.languages.get(packed % POSITION)
+            if language is not None:
+                card.languages.append((ref.language_label(language.id), language.code, language.direction))
+        card.territories = [ref.territory_label(packed % POSITION) for packed in unpack(row.territories)
+                            if packed % POSITION in ref.territories]
+        cards[row.id] = card
+    return [cards[i] for i in profile_ids if i in cards]
 
 
 def search_profiles(filters: ProfileFilters, viewer: User | None, per_page: int = PER_PAGE) -> Results:
@@ -688,9 +671,8 @@ def search_profiles(filters: ProfileFilters, viewer: User | None, per_page: int 
 
     One query reads the ids of the first matches in order, up to the count's cap (at most a few
     thousand integers): their number is the count and the page is a slice of them, so the
-    filters are evaluated once. Then the page's cards: one query for the card columns, one per
-    relation (capacities, languages, territories) and one for the viewer's saved marks. The
-    number of queries is the same whatever the page size or data size.
+    filters are evaluated once. Then one query reads the page's cards. The number of queries is
+    the same whatever the page size or data size.
     """
     tree = capacity_tree()
     cap = max(COUNT_CAP, filters.page * per_page + 4 * per_page)
@@ -709,15 +691,7 @@ def search_profiles(filters: ProfileFilters, viewer: User | None, per_page: int 
     count = min(len(ids), cap)
     page = make_page(filters.page, per_page, count)
     page_ids = ids[page.offset:page.offset + per_page]
-    rows: list[Any] = []
-    if page_ids:
-        by_id = {row.profile_id: row for row in db.session.execute(
-            sa.select(*_CARD_COLUMNS)
-            .join(User, User.id == Profile.user_id)
-            .outerjoin(Avatar, Avatar.id == Profile.avatar_id)
-            .where(Profile.id.in_(page_ids)))}
-        rows = [by_id[i] for i in page_ids if i in by_id]
-    return Results(profile_cards(rows, tree, viewer), page, count, capped)
+    return Results(profile_cards(page_ids, tree, viewer), page, count, capped)
 
 
 # -- saved lists ---------------------------------------------------------------------------------
@@ -735,18 +709,17 @@ def saved_profiles(owner: User, number: int, per_page: int = PER_PAGE) -> Result
         .join(Profile, Profile.user_id == User.id)
         .where(*conditions)) or 0
     page = make_page(number, per_page, count)
-    rows: list[Any] = []
+    page_ids: list[int] = []
     if count:
-        rows = list(db.session.execute(
-            sa.select(*_CARD_COLUMNS)
+        page_ids = list(db.session.scalars(
+            sa.select(Profile.id)
             .select_from(SavedProfile)
             .join(User, User.id == SavedProfile.saved_user_id)
             .join(Profile, Profile.user_id == User.id)
-            .outerjoin(Avatar, Avatar.id == Profile.avatar_id)
             .where(*conditions)
             .order_by(SavedProfile.created_at.desc(), SavedProfile.saved_user_id.desc())
             .limit(per_page).offset(page.offset)))
-    cards = profile_cards(rows, tree, None)
+    cards = profile_cards(page_ids, tree, None)
     for card in cards:
         card.saved = True
     return Results(cards, page, count, False)
@@ -806,7 +779,6 @@ def organization_cards(rows: Sequence[Any], tree: CapacityTree, viewer: User | N
     if not rows:
         return []
     chain = current_language_chain()
-    lang = current_language()
     ids = [row.id for row in rows]
     names: dict[int, dict[str, str]] = {}
     for org_id, name_lang, name in db.session.execute(
@@ -826,14 +798,13 @@ def organization_cards(rows: Sequence[Any], tree: CapacityTree, viewer: User | N
         if node is not None:
             cards[org_id].capacities[kind].append(node)
     _sort_capacities((c.capacities for c in cards.values()), tree)
-    for row in db.session.execute(
-            sa.select(OrganizationTerritory.organization_id, Territory.id, Territory.code, Territory.parent_id,
-                      Territory.iso2, Territory.name)
-            .join(Territory, Territory.id == OrganizationTerritory.territory_id)
+    ref = reference_data()
+    for org_id, territory_id in db.session.execute(
+            sa.select(OrganizationTerritory.organization_id, OrganizationTerritory.territory_id)
             .where(OrganizationTerritory.organization_id.in_(ids))
-            .order_by(OrganizationTerritory.organization_id, Territory.id)):
-        cards[row.organization_id].territories.append(
-            territory_label(TerritoryRef(row.id, row.code, row.parent_id, row.iso2, row.name), lang))
+            .order_by(OrganizationTerritory.organization_id, OrganizationTerritory.territory_id)):
+        if territory_id in ref.territories:
+            cards[org_id].territories.append(ref.territory_label(territory_id))
     if viewer is not None:
         saved = set(db.session.scalars(sa.select(SavedOrganization.organization_id).where(
             SavedOrganization.owner_id == viewer.id, SavedOrganization.organization_id.in_(ids))))

@@ -5,8 +5,10 @@ Every row is computed by one aggregate query (matches counted with GROUP BY over
 capacity and language tables), ranked by the number of matches; ties are broken by a per-day
 pseudo-random permutation of candidate ids, computed in SQL from a seed of (day, viewer): the
 order is stable all day for one viewer, differs between viewers, and changes the next day.
-The cards' details are then loaded for the few ids shown with one ``IN (...)`` query per kind,
-never one query per candidate.
+When the viewer's capacities or languages are so common that ranking every holder would read
+more than a few thousand rows, a person row ranks today's slice of the candidates instead
+(:func:`todays_slice`). The cards' details are then loaded for the few ids shown in one query
+(their matching capacities or languages as id lists), never one query per candidate.
 """
 
 from __future__ import annotations
@@ -14,19 +16,20 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
-import threading
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 
 from capx.extensions import db
-from capx.language import current_language, current_language_chain
-from capx.models import (AVAILABLE, KNOWN, WANTED, Capacity, Event, EventCapacity, Language, Organization,
+from capx.language import current_language_chain
+from capx.models import (AVAILABLE, KNOWN, WANTED, Capacity, Event, EventCapacity, Organization,
                          OrganizationCapacity, OrganizationManager, OrganizationName, Profile, ProfileCapacity,
                          ProfileLanguage, ProfileTerritory, SavedOrganization, SavedProfile, Statistic, User, utcnow)
-from capx.services.reference import language_name
+from capx.services.grouped import POSITION, concat, unpack
+from capx.services.reference_data import reference_data
+from capx.services.statistics import filter_value_counts
+from capx.services.timed_cache import TimedCache
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,8 @@ def profile_gaps(me: ViewerProfile) -> list[str]:
 ROW_SIZE = 12
 #: A prime above any id we will see; the tie-break is (id * mult + add) mod this, a permutation.
 _TIE_MODULUS = 2_147_483_647
+#: A person row ranks about this many link rows at most (see todays_slice).
+RANKED_ROWS_MAX = 2500
 #: Popular capacities change slowly: counted at most this often per process.
 POPULAR_TTL_SECONDS = 600
 
@@ -197,13 +202,44 @@ def excluded_profile_ids(viewer: User, profile_id: int) -> set[int]:
     return {int(pid) for pid in db.session.scalars(sa.union(saved, locked))} | {profile_id}
 
 
-def _ranked_profiles(viewer: User, excluded: set[int], matches: Any, source_profile: Any, where: Any,
-                     day: dt.date) -> list[tuple[int, int]]:
+def todays_slice(column: Any, viewer_id: int, day: dt.date, rows: int, max_profile_id: int) -> Any | None:
+    """Candidates of today's slice of profile ids, when ranking all would read more than
+    :data:`RANKED_ROWS_MAX` link rows (``rows``, from the statistics); else None (rank everyone).
+
+    The slice is a run of consecutive ids, wrapping around, that holds about RANKED_ROWS_MAX of the
+    rows: counting matches within it is exact (every row of a candidate in it is read), its start
+    moves every day and differs between viewers, and profiles newer than the last statistics
+    refresh are always in it. Ranking reads every matching row, about a microsecond each, so a row
+    of popular capacities at 100,000 profiles (13,000 rows) took 15 ms and would take ten times that
+    at a million; the slice keeps each row's cost the same at any size.
+    """
+    if rows <= RANKED_ROWS_MAX or max_profile_id <= 0:
+        return None
+    width = max(1, max_profile_id * RANKED_ROWS_MAX // rows)
+    low = 1 + tie_seed(viewer_id, day)[0] % max_profile_id
+    high = low + width  # exclusive
+    if high <= max_profile_id + 1:
+        return sa.or_(column.between(low, high - 1), column > max_profile_id)
+    return sa.or_(column >= low, column < high - max_profile_id)
+
+
+def _ranked_profiles(viewer: User, excluded: set[int], source_profile: Any, where: Any,
+                     day: dt.date, rows: int | None) -> list[tuple[int, int]]:
     """(profile id, matches) of the best candidates: one GROUP BY query.
 
     The best ``ROW_SIZE`` that are not excluded are among the first ``ROW_SIZE + len(excluded)``
     of the unfiltered ranking, so that many are fetched and the excluded ones dropped here.
+    Nothing else is read here: collecting the matching ids in this pass (GROUP_CONCAT) doubled its
+    time, where the cards' query reads them for the few profiles shown. ``rows``: how many link
+    rows match (from the statistics, None if unknown), to rank only :func:`todays_slice` of them.
     """
+    matches = sa.func.count().label("matches")
+    counts = filter_value_counts()
+    in_slice = None
+    if rows is not None and counts is not None:
+        in_slice = todays_slice(source_profile, viewer.id, day, rows, counts.max_profile_id)
+    if in_slice is not None:
+        where = sa.and_(where, in_slice)
     query = (sa.select(source_profile, matches).where(where)
              .group_by(source_profile)
              .order_by(matches.desc(), _tie(source_profile, viewer.id, day))
@@ -220,68 +256,60 @@ def _people_by_capacity(viewer: User, excluded: set[int], kind: str, capacity_id
                         day: dt.date) -> list[tuple[int, int]]:
     if not capacity_ids:
         return []
-    return _ranked_profiles(viewer, excluded, sa.func.count().label("matches"), ProfileCapacity.profile_id,
+    counts = filter_value_counts()  # cached per process: no query
+    rows = sum(counts.capacities.get((c, kind), 0) for c in capacity_ids) if counts is not None else None
+    return _ranked_profiles(viewer, excluded, ProfileCapacity.profile_id,
                             sa.and_(ProfileCapacity.kind == kind, ProfileCapacity.capacity_id.in_(sorted(capacity_ids))),
-                            day)
+                            day, rows)
 
 
 def _people_by_language(viewer: User, excluded: set[int], language_ids: set[int], day: dt.date) -> list[tuple[int, int]]:
     if not language_ids:
         return []
-    return _ranked_profiles(viewer, excluded, sa.func.count().label("matches"), ProfileLanguage.profile_id,
-                            ProfileLanguage.language_id.in_(sorted(language_ids)), day)
+    counts = filter_value_counts()
+    rows = sum(counts.languages.get(lang, 0) for lang in language_ids) if counts is not None else None
+    return _ranked_profiles(viewer, excluded, ProfileLanguage.profile_id,
+                            ProfileLanguage.language_id.in_(sorted(language_ids)), day, rows)
 
 
 def _person_cards(ranked: dict[str, list[tuple[int, int]]], kind_of_row: dict[str, tuple[str, set[int]]],
-                  language_ids: set[int], language_names: dict[int, str]) -> dict[str, list[PersonCard]]:
-    """Cards for every ranked profile of every row: users, capacities and languages in 3 queries.
-
-    The names of the languages shown are added to ``language_names``."""
+                  language_ids: set[int]) -> dict[str, list[PersonCard]]:
+    """Cards for every ranked profile of every row, in one query: the user, and what matched (the
+    capacities of the row's kind among ``kind_of_row``'s ids, or the languages among
+    ``language_ids`` for the other rows), read as id lists of each profile's own row."""
     profile_ids = sorted({pid for rows in ranked.values() for pid, _ in rows})
     if not profile_ids:
         return {row: [] for row in ranked}
-    users = {pid: (uid, name) for pid, uid, name in db.session.execute(
-        sa.select(Profile.id, User.id, User.username).join(User, User.id == Profile.user_id)
-        .where(Profile.id.in_(profile_ids)))}
-    capacities: dict[tuple[int, str], list[int]] = {}
-    wanted_capacities = set().union(*(ids for _, ids in kind_of_row.values())) if kind_of_row else set()
-    if wanted_capacities:
-        for pid, cid, kind in db.session.execute(
-                sa.select(ProfileCapacity.profile_id, ProfileCapacity.capacity_id, ProfileCapacity.kind)
-                .where(ProfileCapacity.profile_id.in_(profile_ids), ProfileCapacity.capacity_id.in_(sorted(wanted_capacities)))
-                .order_by(ProfileCapacity.capacity_id)):
-            capacities.setdefault((pid, kind), []).append(cid)
-    languages: dict[int, list[int]] = {}
-    if language_ids:
-        lang = current_language()
-        for language in db.session.execute(
-                sa.select(ProfileLanguage.profile_id, Language.id, Language.code, Language.english_name)
-                .join(Language, Language.id == ProfileLanguage.language_id)
-                .where(ProfileLanguage.profile_id.in_(profile_ids), ProfileLanguage.language_id.in_(sorted(language_ids)))
-                .order_by(ProfileLanguage.position)):
-            languages.setdefault(language.profile_id, []).append(language.id)
-            if language.id not in language_names:
-                language_names[language.id] = language_name(language, lang)  # the row has what it reads
+    columns = [concat(sa.case((sa.and_(ProfileCapacity.kind == kind, ProfileCapacity.capacity_id.in_(sorted(ids or {0}))),
+                               ProfileCapacity.capacity_id)),
+                      ProfileCapacity.profile_id == Profile.id).label(row)
+               for row, (kind, ids) in kind_of_row.items()]
+    columns.append(concat(sa.case((ProfileLanguage.language_id.in_(sorted(language_ids or {0})),
+                                   ProfileLanguage.position * POSITION + ProfileLanguage.language_id)),
+                          ProfileLanguage.profile_id == Profile.id).label("languages"))
+    found = {row.id: row for row in db.session.execute(
+        sa.select(Profile.id, User.id.label("user_id"), User.username, *columns)
+        .join(User, User.id == Profile.user_id).where(Profile.id.in_(profile_ids)))}
     out: dict[str, list[PersonCard]] = {}
-    for row, rows in ranked.items():
+    for row_name, rows in ranked.items():
         cards = []
         for pid, matches in rows:
-            if pid not in users:
+            row = found.get(pid)
+            if row is None:
                 continue
-            uid, name = users[pid]
-            card = PersonCard(uid, name, matches)
-            if row in kind_of_row:
-                kind, ids = kind_of_row[row]
-                card.capacity_ids = [c for c in capacities.get((pid, kind), []) if c in ids]
+            card = PersonCard(row.user_id, row.username, matches)
+            if row_name in kind_of_row:
+                card.capacity_ids = unpack(getattr(row, row_name))
             else:
-                card.language_ids = languages.get(pid, [])
+                card.language_ids = [packed % POSITION for packed in unpack(row.languages)]  # profile's order
             cards.append(card)
-        out[row] = cards
+        out[row_name] = cards
     return out
 
 
 def _organizations(viewer: User, offer_ids: set[int], want_ids: set[int], day: dt.date) -> list[OrganizationCard]:
-    """Organizations with a manager that want what you offer or offer what you want."""
+    """Organizations with a manager that want what you offer or offer what you want (two queries:
+    the ranking, with the matching capacities of each, then the names)."""
     conditions = []
     if offer_ids:
         conditions.append(sa.and_(OrganizationCapacity.kind == WANTED, OrganizationCapacity.capacity_id.in_(sorted(offer_ids))))
@@ -293,51 +321,39 @@ def _organizations(viewer: User, offer_ids: set[int], want_ids: set[int], day: d
     managed = sa.select(OrganizationManager.organization_id).scalar_subquery()
     saved = sa.select(SavedOrganization.organization_id).where(SavedOrganization.owner_id == viewer.id).scalar_subquery()
     org = OrganizationCapacity.organization_id
-    ranked = [(int(o), int(n)) for o, n in db.session.execute(
-        sa.select(org, matches).where(sa.or_(*conditions), org.in_(managed), org.not_in(saved))
+
+    def of_kind(kind: str) -> Any:
+        return sa.func.group_concat(sa.case((OrganizationCapacity.kind == kind, OrganizationCapacity.capacity_id)))
+
+    ranked = [(int(o), int(n), unpack(wants), unpack(offers)) for o, n, wants, offers in db.session.execute(
+        sa.select(org, matches, of_kind(WANTED), of_kind(AVAILABLE))
+        .where(sa.or_(*conditions), org.in_(managed), org.not_in(saved))
         .group_by(org).order_by(matches.desc(), _tie(org, viewer.id, day)).limit(ROW_SIZE))]
     if not ranked:
         return []
-    ids = [o for o, _ in ranked]
     names: dict[int, dict[str, str]] = {}
     acronyms: dict[int, str | None] = {}
     for oid, acronym, lang, name in db.session.execute(
             sa.select(Organization.id, Organization.acronym, OrganizationName.lang, OrganizationName.name)
             .outerjoin(OrganizationName, OrganizationName.organization_id == Organization.id)
-            .where(Organization.id.in_(ids))):
+            .where(Organization.id.in_([o for o, *_ in ranked]))):
         acronyms[oid] = acronym
         if lang is not None:
             names.setdefault(oid, {})[lang] = name
-    rows: dict[int, list[tuple[int, str]]] = {}
-    for oid, cid, kind in db.session.execute(
-            sa.select(OrganizationCapacity.organization_id, OrganizationCapacity.capacity_id, OrganizationCapacity.kind)
-            .where(OrganizationCapacity.organization_id.in_(ids), sa.or_(*conditions))
-            .order_by(OrganizationCapacity.capacity_id)):
-        rows.setdefault(oid, []).append((cid, kind))
     chain = current_language_chain()
     cards = []
-    for oid, n in ranked:
+    for oid, n, wants, offers in ranked:
         by_lang = names.get(oid, {})
         label = next((by_lang[c] for c in chain if by_lang.get(c)), None) or next(iter(by_lang.values()), None) \
             or acronyms.get(oid) or str(oid)
-        card = OrganizationCard(oid, label, n)
-        for cid, kind in rows.get(oid, []):
-            (card.wants_ids if kind == WANTED else card.offers_ids).append(cid)
-        cards.append(card)
+        cards.append(OrganizationCard(oid, label, n, wants, offers))
     return cards
 
 
-_popular_lock = threading.Lock()
-_popular_cache: dict[str, Any] = {}
+_popular = TimedCache[list[tuple[int, int]]](POPULAR_TTL_SECONDS)
 
 
-def popular_capacities(limit: int = 60) -> list[tuple[int, int]]:
-    """(capacity id, number of profiles that know it), most known first; cached per process."""
-    engine_key = str(db.engine.url)
-    with _popular_lock:
-        cached = _popular_cache.get(engine_key)
-        if cached and cached[0] > time.monotonic():
-            return cached[1][:limit]
+def _count_popular() -> list[tuple[int, int]]:
     # The dashboard's statistics job already counts them (unlocked profiles only): reading its
     # rows is one index range, where counting live reads every "known" link row (about 4 seconds
     # at a million profiles). Counted live only before the job's first run.
@@ -350,15 +366,17 @@ def popular_capacities(limit: int = 60) -> list[tuple[int, int]]:
         rows = [(int(c), int(n)) for c, n in db.session.execute(
             sa.select(ProfileCapacity.capacity_id, holders).where(ProfileCapacity.kind == KNOWN)
             .group_by(ProfileCapacity.capacity_id).order_by(holders.desc(), ProfileCapacity.capacity_id).limit(200))]
-    with _popular_lock:
-        _popular_cache[engine_key] = (time.monotonic() + POPULAR_TTL_SECONDS, rows)
-    return rows[:limit]
+    return rows
+
+
+def popular_capacities(limit: int = 60) -> list[tuple[int, int]]:
+    """(capacity id, number of profiles that know it), most known first; cached per process."""
+    return _popular.get(_count_popular)[:limit]
 
 
 def forget_popular() -> None:
     """Drop the cached popularity (tests that build their own data)."""
-    with _popular_lock:
-        _popular_cache.clear()
+    _popular.clear()
 
 
 def _capacities_to_add(viewer: User, mine: set[int], day: dt.date) -> list[CapacityCard]:
@@ -369,26 +387,19 @@ def _capacities_to_add(viewer: User, mine: set[int], day: dt.date) -> list[Capac
 
 
 def _events(viewer: User, capacity_ids: set[int], now: dt.datetime, day: dt.date) -> list[EventCard]:
-    """Events not over yet about the viewer's known or wanted capacities: most matches, then soonest."""
+    """Events not over yet about the viewer's known or wanted capacities: most matches, then
+    soonest (one query, with the matching capacities of each)."""
     if not capacity_ids:
         return []
     matches = sa.func.count().label("matches")
     ranked = db.session.execute(
-        sa.select(Event.id, Event.title, Event.start_at, Event.format, matches)
+        sa.select(Event.id, Event.title, Event.start_at, Event.format, matches,
+                  sa.func.group_concat(EventCapacity.capacity_id))
         .join(EventCapacity, EventCapacity.event_id == Event.id)
         .where(EventCapacity.capacity_id.in_(sorted(capacity_ids)), Event.end_at >= now)
         .group_by(Event.id, Event.title, Event.start_at, Event.format)
         .order_by(matches.desc(), Event.start_at, _tie(Event.id, viewer.id, day)).limit(ROW_SIZE)).all()
-    if not ranked:
-        return []
-    ids = [r[0] for r in ranked]
-    caps: dict[int, list[int]] = {}
-    for eid, cid in db.session.execute(
-            sa.select(EventCapacity.event_id, EventCapacity.capacity_id)
-            .where(EventCapacity.event_id.in_(ids), EventCapacity.capacity_id.in_(sorted(capacity_ids)))
-            .order_by(EventCapacity.capacity_id)):
-        caps.setdefault(eid, []).append(cid)
-    return [EventCard(eid, title, start, fmt, int(n), caps.get(eid, [])) for eid, title, start, fmt, n in ranked]
+    return [EventCard(eid, title, start, fmt, int(n), unpack(caps)) for eid, title, start, fmt, n, caps in ranked]
 
 
 def suggestions(viewer: User, me: ViewerProfile | None = None, now: dt.datetime | None = None) -> Suggestions:
@@ -406,9 +417,10 @@ def suggestions(viewer: User, me: ViewerProfile | None = None, now: dt.datetime 
         "offer_what_you_want": _people_by_capacity(viewer, excluded, AVAILABLE, want_ids, day),
         "speak_your_languages": _people_by_language(viewer, excluded, language_ids, day),
     }
-    language_names: dict[int, str] = {}
     cards = _person_cards(ranked, {"want_what_you_offer": (WANTED, offer_ids),
-                                   "offer_what_you_want": (AVAILABLE, want_ids)}, language_ids, language_names)
+                                   "offer_what_you_want": (AVAILABLE, want_ids)}, language_ids)
+    ref = reference_data()
+    shown_languages = {lid for card in cards["speak_your_languages"] for lid in card.language_ids}
     return Suggestions(
         offer_ids=offer_ids, want_ids=want_ids, language_ids=language_ids,
         want_what_you_offer=cards["want_what_you_offer"],
@@ -417,5 +429,5 @@ def suggestions(viewer: User, me: ViewerProfile | None = None, now: dt.datetime 
         organizations=_organizations(viewer, offer_ids, want_ids, day),
         capacities=_capacities_to_add(viewer, known_ids | offer_ids | want_ids, day),
         events=_events(viewer, known_ids | want_ids, now, day),
-        language_names=language_names,
+        language_names={lid: ref.language_label(lid) for lid in shown_languages},
     )

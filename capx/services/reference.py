@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from babel import Locale
 
 from capx.extensions import db
-from capx.models import (Avatar, Capacity, CapacityText, Language, Organization, OrganizationName,
+from capx.models import (Avatar, CacheStamp, Capacity, CapacityText, Language, Organization, OrganizationName,
                          OrganizationType, Territory, WikimediaProject)
 from capx.translations import babel_locale
 
@@ -160,6 +160,9 @@ def load_reference(data_dir: Path = DATA_DIR, echo: Callable[[str], None] = prin
     created = load_thematic_categories()
     if created:
         summary.added["thematic categories"] = created
+    from capx.services import stamps
+
+    stamps.ensure(db.session.connection(bind_arguments={"mapper": sa.inspect(CacheStamp)}))
     db.session.commit()
     for kind in sorted(set(summary.added) | set(summary.changed)):
         echo(f"{kind}: {summary.added.get(kind, 0)} added, {summary.changed.get(kind, 0)} changed")

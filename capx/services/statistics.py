@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from flask import g, has_app_context
 
 from capx.extensions import db
+from capx.services.timed_cache import TimedCache
 from capx.models import (
     AVAILABLE,
     KNOWN,
@@ -31,6 +32,7 @@ from capx.models import (
     Language,
     MessageLog,
     Profile,
+    ProfileAffiliation,
     ProfileCapacity,
     ProfileLanguage,
     ProfileTerritory,
@@ -122,6 +124,16 @@ def compute_statistics(now: dt.datetime | None = None) -> list[dict[str, Any]]:
             .group_by(pr.c.region_id, pc.capacity_id)):
         add("capacity-users", n, region_id, cap_id, ALL)
 
+    add("profile-max-id", s.scalar(sa.select(sa.func.max(Profile.id))))
+    # Link rows per territory and per affiliation, all profiles: Explore estimates from them how
+    # many rows a filter reads (with capacity-users and language-users; see filter_value_counts).
+    for territory_id, n in s.execute(sa.select(ProfileTerritory.territory_id, sa.func.count())
+                                     .group_by(ProfileTerritory.territory_id)):
+        add("territory-links", n, None, territory_id)
+    for organization_id, n in s.execute(sa.select(ProfileAffiliation.organization_id, sa.func.count())
+                                        .group_by(ProfileAffiliation.organization_id)):
+        add("affiliation-links", n, None, organization_id)
+
     # Learners and sharers per root category (a user counts once per category).
     parents = dict(s.execute(sa.select(Capacity.id, Capacity.parent_id)).all())
 
@@ -152,6 +164,57 @@ def refresh_statistics(now: dt.datetime | None = None) -> int:
     if has_app_context():
         forget_figures()
     return len(rows)
+
+
+# -- counts per filter value, for Explore's query plans ---------------------------------------------
+
+@dataclass(frozen=True)
+class FilterValueCounts:
+    """How many link rows each filter value has, as of the last statistics refresh.
+
+    Explore compares them to choose which filter drives its query (``choose_driver``); being a
+    few minutes old changes no answer, only possibly the plan. Capacities and languages count the
+    rows of unlocked profiles (the dashboard's own figures), territories and affiliations all rows.
+    """
+
+    profiles: int
+    max_profile_id: int
+    capacities: dict[tuple[int, str], int]  # (capacity id, kind)
+    languages: dict[int, int]
+    territories: dict[int, int]
+    affiliations: dict[int, int]
+
+
+#: Read at most this often per process; the job refreshes the figures every 10 minutes.
+FILTER_COUNTS_TTL_SECONDS = 600
+_filter_counts = TimedCache[FilterValueCounts](FILTER_COUNTS_TTL_SECONDS)
+
+
+def _read_filter_value_counts() -> FilterValueCounts | None:
+    totals = {"users": 0, "profile-max-id": 0}
+    by_value: dict[str, dict[Any, int]] = {"capacity-users": {}, "language-users": {}, "territory-links": {},
+                                           "affiliation-links": {}}
+    for metric, item_id, kind, value in db.session.execute(
+            sa.select(Statistic.metric, Statistic.item_id, Statistic.kind, Statistic.value)
+            .where(Statistic.region_id.is_(None), Statistic.metric.in_((*totals, *by_value)))):
+        if metric in totals:
+            totals[metric] = int(value)
+        else:
+            by_value[metric][(int(item_id), kind) if metric == "capacity-users" else int(item_id)] = int(value)
+    if not totals["profile-max-id"]:
+        return None  # never refreshed (or by a version that did not count these)
+    return FilterValueCounts(totals["users"], totals["profile-max-id"], by_value["capacity-users"],
+                             by_value["language-users"], by_value["territory-links"], by_value["affiliation-links"])
+
+
+def filter_value_counts() -> FilterValueCounts | None:
+    """The stored counts per filter value (cached per process), or None before the job's first run."""
+    return _filter_counts.get(_read_filter_value_counts)
+
+
+def forget_filter_value_counts() -> None:
+    """Drop the cached counts (tests that build their own data)."""
+    _filter_counts.clear()
 
 
 # -- where the figures come from ------------------------------------------------------------------
