@@ -19,10 +19,10 @@ from capx.models.org_profiles import (MAX_DIFF_TAGS, MAX_DOCUMENTS, MAX_PROJECTS
 from capx.models.organizations import (Organization, OrganizationCapacity, OrganizationManager,
                                        OrganizationName, OrganizationTerritory, OrganizationType)
 from capx.models.people import (DEFAULT_PROFICIENCY, PROFICIENCY_LEVELS, OAuthToken, Profile,
-                                ProfileAffiliation, ProfileCapacity, ProfileLanguage, ProfileProject,
+                                ProfileAffiliation, ProfileCapacity, ProfileLanguage, ProfileNameGram, ProfileProject,
                                 ProfileTerritory, SavedOrganization, SavedProfile, User)
 from capx.models.reference import Avatar, Language, Territory, WikimediaProject
-from capx.models.statistics import Statistic
+from capx.models.statistics import NameGramCount, Statistic
 from capx.models.reports import REPORT_STATUSES, REPORT_TYPES, BugReport
 from capx.models.cache import CacheStamp
 
@@ -37,12 +37,12 @@ __all__ = [
     "MAX_DIFF_TAGS", "MAX_DOCUMENTS", "MAX_PROJECTS", "DiffPost", "DiffPostTag", "OrganizationDetails",
     "OrganizationDiffTag", "OrganizationDocument", "OrganizationProject",
     "DEFAULT_PROFICIENCY", "PROFICIENCY_LEVELS", "OAuthToken", "Profile", "ProfileAffiliation",
-    "ProfileCapacity", "ProfileLanguage", "ProfileProject", "ProfileTerritory", "SavedOrganization",
+    "ProfileCapacity", "ProfileLanguage", "ProfileNameGram", "ProfileProject", "ProfileTerritory", "SavedOrganization",
     "SavedProfile", "User",
     "Avatar", "Language", "Territory", "WikimediaProject",
     "UserBadge", "LETS_CONNECT_AGE_RANGES", "LETS_CONNECT_GENDERS", "LETS_CONNECT_ROLES", "LETS_CONNECT_TOPICS",
     "LetsConnectRegistration",
     "PROGRAM_FORMATS", "QUESTION_KINDS", "ROLES", "MentorshipApplication", "MentorshipProgram",
-    "MentorshipProgramCapacity", "MentorshipProgramLanguage", "MentorshipQuestion", "Statistic",
+    "MentorshipProgramCapacity", "MentorshipProgramLanguage", "MentorshipQuestion", "NameGramCount", "Statistic",
     "REPORT_STATUSES", "REPORT_TYPES", "BugReport", "CacheStamp",
 ]

@@ -1,4 +1,4 @@
-"""Pre-computed figures for the Data Analytics dashboard."""
+"""Pre-computed figures: for the Data Analytics dashboard, and the counts Explore plans its queries with."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from capx.extensions import db
-from capx.models.base import table_args, utcnow
+from capx.models.base import exact_string, table_args, utcnow
 
 
 class Statistic(db.Model):
@@ -30,3 +30,17 @@ class Statistic(db.Model):
     kind: Mapped[str | None] = mapped_column(sa.String(10))
     value: Mapped[int] = mapped_column(sa.Integer)
     computed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class NameGramCount(db.Model):
+    """How many profiles have a name gram (``ProfileNameGram``), as of the last statistics refresh.
+
+    Explore's name search drives its query from the search text's rarest gram; reading these few
+    rows by primary key tells which one that is without counting the grams' rows per request.
+    """
+
+    __tablename__ = "name_gram_count"
+    __table_args__ = table_args()
+
+    gram: Mapped[str] = mapped_column(exact_string(3), primary_key=True)
+    profiles: Mapped[int] = mapped_column(sa.Integer)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import time
+from urllib.parse import urlencode
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -32,6 +33,9 @@ def default_cases() -> list[tuple[str, str]]:
     codes = dict(db.session.execute(sa.select(Capacity.code, Capacity.id)).all())
     leaf = codes.get("social-media") or min(codes.values())
     root = codes.get("communication") or min(codes.values())
+    # A name that matches one person: the case a substring scan of every name would be slowest at.
+    someone = db.session.scalar(sa.select(User.username).where(User.central_id <= DEMO_CENTRAL_BASE)
+                                .order_by(User.central_id.desc()).offset(4999).limit(1)) or "nobody"
     return [
         ("a. explore, no filter", "/feed"),
         ("b. explore, one capacity as sharers", f"/feed?capacity={leaf}&exchange=sharer"),
@@ -41,6 +45,7 @@ def default_cases() -> list[tuple[str, str]]:
         ("f. home with suggestions", "/home"),
         ("g. data dashboard", "/data_analytics_dashboard"),
         ("h. data dashboard, region card", "/data_analytics_dashboard?region=LAC"),
+        ("i. explore, one person's full name", "/feed?" + urlencode({"name": someone})),
     ]
 
 

@@ -20,7 +20,7 @@ from capx.extensions import db
 from capx.models import (AVAILABLE, KNOWN, WANTED, Capacity, Language, Organization, OrganizationCapacity,
                          OrganizationManager, OrganizationTerritory, Profile, ProfileAffiliation, ProfileCapacity,
                          ProfileLanguage, ProfileProject, ProfileTerritory, Territory, User, WikimediaProject)
-from capx.models.people import profile_search_name
+from capx.models.people import fill_name_grams, profile_search_name
 
 #: Demo accounts live in their own range of (negative) central ids, apart from real and dev ones.
 DEMO_CENTRAL_BASE = -1_000_000_000
@@ -177,6 +177,8 @@ def _insert_batch(numbers: list[int], seed: int, ctx: dict[str, Any]) -> None:
         for n, r in rows.items()])
     profile_ids = dict(db.session.execute(
         sa.select(Profile.user_id, Profile.id).where(Profile.user_id.in_(list(user_ids.values())))).all())
+    # Bulk inserts bypass the session events that keep name grams current.
+    fill_name_grams(db.session.connection(), Profile.__table__.c.id.in_(list(profile_ids.values())))
     caps, langs, terrs, affs, projs = [], [], [], [], []
     for n, r in rows.items():
         pid = profile_ids[user_ids[DEMO_CENTRAL_BASE - n]]
@@ -286,6 +288,7 @@ def _copy_chunk(k: int, offset: int, first: int, last: int) -> None:
     profile_pairs = (sa.select(old_profile.id.label("old"), new_profile.id.label("new"))
                      .join(user_pairs, user_pairs.c.old_user == old_profile.user_id)
                      .join(new_profile, new_profile.user_id == user_pairs.c.new_user).subquery())
+    fill_name_grams(db.session.connection(), Profile.__table__.c.id.in_(sa.select(profile_pairs.c.new)))
     for model in (ProfileCapacity, ProfileLanguage, ProfileTerritory, ProfileAffiliation, ProfileProject):
         table = model.__table__
         others = [c for c in table.columns if c.name != "profile_id"]

@@ -50,13 +50,13 @@ from capx.models import (
     SavedProfile,
     User,
 )
-from capx.models.people import fold_for_search
+from capx.models.people import ProfileNameGram, fold_for_search, name_grams
 from capx.services.capacities import CapacityNode, CapacityTree, capacity_tree
 from capx.services.grouped import POSITION, concat, unpack
 from capx.services.media import commons_file_url
 from capx.services.pagination import Page, make_page
 from capx.services.reference_data import LanguageRef, TerritoryRef, reference_data
-from capx.services.statistics import filter_value_counts
+from capx.services.statistics import filter_value_counts, name_gram_counts
 
 #: Exchange types as users name them (query string values), and the capacity kind each means.
 EXCHANGE_KINDS: dict[str, str] = {"learner": WANTED, "sharer": AVAILABLE, "proficient": KNOWN}
@@ -409,13 +409,45 @@ def _unindexed(column: Any) -> Any:
 @dataclass(frozen=True)
 class _LinkFilter:
     """A filter on specific values: the link table's profile_id, its conditions for an index
-    range and for a probe, and the keys under which :class:`FilterValueCounts` counts its rows."""
+    range and for a probe (None: never probed, another condition checks it), and how many rows it
+    matches: known already (``estimate``), or the keys under which :class:`FilterValueCounts`
+    counts them (else counted live)."""
 
     column: Any
     where: list[Any]
-    probe: list[Any]
-    counted_in: str  # the FilterValueCounts attribute
-    keys: list[Any]
+    probe: list[Any] | None
+    counted_in: str = ""  # the FilterValueCounts attribute
+    keys: list[Any] = field(default_factory=list)
+    estimate: int | None = None
+
+
+def folded_name(text: str) -> str:
+    """A name search text as it is compared with ``Profile.search_name``: folded like the stored
+    column (case and accents ignored the same way on every database), whitespace runs made one
+    space (so a pasted newline cannot match across the two names)."""
+    return fold_for_search(" ".join(text.split()))
+
+
+def _name_filter(name: str) -> _LinkFilter | None:
+    """The name search as a filter on its rarest gram (see ProfileNameGram), or None when the text
+    is shorter than a gram. The grams' counts come from the statistics job (one primary-key
+    query; a gram it did not see counts as rare), or before its first run from the grams' rows,
+    each counted up to :data:`SELECTIVE` (past that: too common to drive, reported as
+    ESTIMATE_CAP + 1). Never probed: the substring test on ``search_name`` decides in every shape."""
+    grams = sorted(name_grams(folded_name(name)))
+    if not grams:
+        return None
+    if filter_value_counts() is not None:
+        stored = name_gram_counts(grams)
+        counts = [stored.get(gram, 0) for gram in grams]
+    else:
+        capped = [sa.select(sa.func.count()).select_from(
+                      sa.select(ProfileNameGram.profile_id).where(ProfileNameGram.gram == gram)
+                      .limit(SELECTIVE + 1).subquery()).scalar_subquery() for gram in grams]
+        counts = [n if n <= SELECTIVE else ESTIMATE_CAP + 1 for n in map(int, db.session.execute(sa.select(*capped)).one())]
+    rarest = min(range(len(grams)), key=lambda i: counts[i])
+    estimate = counts[rarest]
+    return _LinkFilter(ProfileNameGram.profile_id, [ProfileNameGram.gram == grams[rarest]], None, estimate=estimate)
 
 
 def _link_filters(filters: ProfileFilters, tree: CapacityTree) -> list[_LinkFilter]:
@@ -447,20 +479,25 @@ def _link_filters(filters: ProfileFilters, tree: CapacityTree) -> list[_LinkFilt
 def _estimates(links: list[_LinkFilter]) -> tuple[list[int], int]:
     """How many link rows each filter matches, and about how many profiles there are.
 
-    From the statistics job's counts per value when there are any (no query: they are cached per
-    process); else counted from each filter's index up to ESTIMATE_CAP + 1, with the highest
-    profile id as the number of profiles (one query).
+    From the statistics job's counts per value when there are any (cached per process); the
+    others, or all before the job's first run, counted from each filter's index up to
+    ESTIMATE_CAP + 1, with the highest profile id as the number of profiles (one query). Filters
+    that know their estimate already (the name) keep it.
     """
     stored = filter_value_counts()
     if stored is not None:
-        return ([sum(getattr(stored, link.counted_in).get(key, 0) for key in link.keys) for link in links],
+        return ([link.estimate if link.estimate is not None
+                 else sum(getattr(stored, link.counted_in).get(key, 0) for key in link.keys) for link in links],
                 stored.profiles)
+    live = [i for i, link in enumerate(links) if link.estimate is None]
     counts = [sa.select(sa.func.count()).select_from(
-                  sa.select(link.column).where(*link.where).limit(ESTIMATE_CAP + 1).subquery()).scalar_subquery()
-              for link in links]
-    *estimates, total = db.session.execute(
+                  sa.select(links[i].column).where(*links[i].where).limit(ESTIMATE_CAP + 1).subquery())
+              .scalar_subquery() for i in live]
+    *counted, total = db.session.execute(
         sa.select(*counts, sa.select(sa.func.max(Profile.id)).scalar_subquery())).one()
-    return [int(e) for e in estimates], int(total or 0)
+    found = dict(zip(live, counted, strict=True))
+    return ([link.estimate if link.estimate is not None else int(found[i]) for i, link in enumerate(links)],
+            int(total or 0))
 
 
 def choose_driver(estimates: Sequence[int], profiles: int, wanted: int) -> int | None:
@@ -499,6 +536,9 @@ def profile_conditions(filters: ProfileFilters, tree: CapacityTree,
     probes: list[tuple[Any, list[Any]]] = []
     driver: tuple[Any, list[Any]] | None = None
     links = _link_filters(filters, tree)
+    named = _name_filter(filters.name) if filters.name else None
+    if named is not None:
+        links.append(named)
     if links:
         estimates, profiles = _estimates(links)
         chosen = choose_driver(estimates, profiles, wanted)
@@ -506,7 +546,7 @@ def profile_conditions(filters: ProfileFilters, tree: CapacityTree,
             link = links[i]
             if i == chosen:
                 driver = (link.column, link.where)
-            else:
+            elif link.probe is not None:
                 probes.append((link.column, link.probe))
     if not filters.capacities:
         # Broad, so probed last: "has a capacity (of the chosen exchange type)".
@@ -522,9 +562,7 @@ def profile_conditions(filters: ProfileFilters, tree: CapacityTree,
     else:
         outer = [_probe(column == Profile.id, *probe) for column, probe in probes]
     if filters.name:
-        # Folded like the stored column (case and accents ignored the same way on every database);
-        # whitespace runs become one space, so a pasted newline cannot match across the two names.
-        name = Profile.search_name.contains(fold_for_search(" ".join(filters.name.split())), autoescape=True)
+        name = Profile.search_name.contains(folded_name(filters.name), autoescape=True)
         if outer:
             # Probe only the profiles whose name matches: databases attach a condition on profile
             # alone (the probes) to the profile table, before the join with user, and would run

@@ -31,10 +31,12 @@ from capx.models import (
     Capacity,
     Language,
     MessageLog,
+    NameGramCount,
     Profile,
     ProfileAffiliation,
     ProfileCapacity,
     ProfileLanguage,
+    ProfileNameGram,
     ProfileTerritory,
     Statistic,
     Territory,
@@ -160,6 +162,9 @@ def refresh_statistics(now: dt.datetime | None = None) -> int:
     db.session.execute(sa.delete(Statistic))
     if rows:
         db.session.execute(sa.insert(Statistic), rows)
+    db.session.execute(sa.delete(NameGramCount))
+    db.session.execute(sa.insert(NameGramCount).from_select(
+        ["gram", "profiles"], sa.select(ProfileNameGram.gram, sa.func.count()).group_by(ProfileNameGram.gram)))
     db.session.commit()
     if has_app_context():
         forget_figures()
@@ -205,6 +210,13 @@ def _read_filter_value_counts() -> FilterValueCounts | None:
         return None  # never refreshed (or by a version that did not count these)
     return FilterValueCounts(totals["users"], totals["profile-max-id"], by_value["capacity-users"],
                              by_value["language-users"], by_value["territory-links"], by_value["affiliation-links"])
+
+
+def name_gram_counts(grams: list[str]) -> dict[str, int]:
+    """How many profiles had each of these name grams at the last refresh (absent: none then).
+    One primary-key query; only meaningful once :func:`filter_value_counts` is not None."""
+    return {gram: int(n) for gram, n in db.session.execute(
+        sa.select(NameGramCount.gram, NameGramCount.profiles).where(NameGramCount.gram.in_(grams)))}
 
 
 def filter_value_counts() -> FilterValueCounts | None:
