@@ -1,4 +1,5 @@
-"""Labels for a few chosen items without loading every territory or organization (capx.services.choices).
+"""Labels for a few chosen items without loading every organization (capx.services.choices); territories
+and languages come from the reference snapshot.
 
 Pages that name one territory (an event, an organization) or a profile's few picks used to build
 and sort the full list; found by the load test (docs/performance.md).
@@ -43,13 +44,16 @@ def test_few_labels_equal_the_full_lists(app: Flask) -> None:
         assert choices.labels("territory", []) == []
 
 
-def test_a_list_already_built_in_the_request_is_used(app: Flask) -> None:
+def test_territory_and_language_lists_are_built_once_per_snapshot(app: Flask) -> None:
+    """Both lists come from the reference snapshot, named and sorted once per snapshot and language."""
     ids = _ids(app)
     with app.test_request_context("/"):
-        choices.territory_choices()
-        before = len(g.choices_cache)
+        territories = choices.territory_choices()
+        assert choices.territory_choices() is territories
         assert choices.labels("territory", [ids["BR"]])[0].label == "Brazil"
-        assert len(g.choices_cache) == before
+        assert choices.language_choices() is choices.language_choices()
+    with app.test_request_context("/?uselang=pt-br"):
+        assert choices.labels("territory", [ids["BR"]])[0].label == "Brasil"
 
 
 def test_capacity_choices_are_built_once_per_request_and_tree(app: Flask) -> None:

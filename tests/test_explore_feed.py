@@ -373,7 +373,10 @@ def test_name_search_ignores_accents_and_follows_renames_and_alt_accounts(app: A
 
 @pytest.mark.parametrize(("estimates", "profiles", "expected"), [
     ([2_500], 1_000_000, 0),                   # few rows: always drive
-    ([17_680], 1_000_000, None),               # one filter of 1.8 %: ~5,700 profiles walked beat 17,680 rows
+    ([17_680], 1_000_000, 0),                  # one filter of 1.8 %: 17,680 rows beat ~6,800 profiles walked
+    ([60_000], 1_000_000, None),               # one filter of 6 %: past the cap, walk (~2,000 profiles)
+    ([5_500], 100_000, 0),                     # 5.5 %: 5,500 rows beat ~1,840 profiles walked (x 3.5)
+    ([9_000], 100_000, None),                  # 9 %: ~1,350 profiles walked beat 9,000 rows
     ([17_680, 20_001, 20_001], 1_000_000, 0),  # three together: the walk would read over a million
     ([20_001, 20_001], 1_000_000, None),       # every filter broad: walk
     ([9_000, 4_000], 100_000, 1),              # the most selective one drives

@@ -14,10 +14,10 @@ import sqlalchemy as sa
 from flask import g, has_request_context
 
 from capx.extensions import db
-from capx.language import current_language, current_language_chain
-from capx.models import Language, Organization, OrganizationName, Territory
+from capx.language import current_language_chain
+from capx.models import Organization, OrganizationName
 from capx.services.capacities import capacity_tree, fold
-from capx.services.reference import language_name, territory_name
+from capx.services.reference_data import reference_data
 
 KINDS = ("capacity", "territory", "language", "organization")
 
@@ -41,16 +41,16 @@ def _cached(key: str, build: Callable[[], list[Choice]]) -> list[Choice]:
     return cache[key]
 
 
-def _cache_key(kind: str) -> str:
-    """The request cache key of the full territory, language or organization list (by interface language)."""
-    if kind == "organization":
-        return f"organization:{current_language_chain()[0]}"
-    return f"{kind}:{current_language()}"
+def _organization_cache_key() -> str:
+    """The request cache key of the full organization list (by interface language)."""
+    return f"organization:{current_language_chain()[0]}"
 
 
 def _listed(kind: str) -> bool:
-    """True when this request already built the full list of ``kind`` (so it costs nothing more)."""
-    return kind == "capacity" or not has_request_context() or _cache_key(kind) in g.get("choices_cache", {})
+    """True when the full list of ``kind`` costs nothing more: capacities, territories and languages
+    are in memory, organizations once this request built their list."""
+    return (kind != "organization" or not has_request_context()
+            or _organization_cache_key() in g.get("choices_cache", {}))
 
 
 def capacity_choices() -> list[Choice]:
@@ -67,51 +67,36 @@ def capacity_choices() -> list[Choice]:
     return hit[1]
 
 
-def _territory_rows(ids: Iterable[int] | None = None) -> list[Any]:
-    """Every territory, or only ``ids`` and their regions (the label of a country names its region).
-
-    Plain rows with the columns naming needs (territory_name duck-types them): building ORM
-    objects for all 250 territories was most of the cost of the list."""
-    query = sa.select(Territory.id, Territory.code, Territory.parent_id, Territory.iso2, Territory.name)
-    if ids is not None:
-        wanted = list(ids)
-        query = query.where(sa.or_(Territory.id.in_(wanted),
-                                   Territory.id.in_(sa.select(Territory.parent_id).where(Territory.id.in_(wanted)))))
-    return list(db.session.execute(query))
-
-
 def territory_choices() -> list[Choice]:
-    """Regions first (each followed by its countries), names in the interface language."""
-    lang = current_language()
+    """Regions first (each followed by its countries), names in the interface language.
+
+    Built once per reference snapshot and language (shared: callers must not change it)."""
+    ref = reference_data()
 
     def build() -> list[Choice]:
-        rows = _territory_rows()
-        names = {t.id: territory_name(t, lang) for t in rows}
-        countries: dict[int, list[Any]] = {}
-        for t in rows:
-            if t.parent_id is not None:
-                countries.setdefault(t.parent_id, []).append(t)
+        names = {t: ref.territory_label(t) for t in ref.territories}
         out = []
-        for region in sorted((t for t in rows if t.parent_id is None), key=lambda t: names[t.id]):
+        for region in sorted((t for t in ref.territories.values() if t.parent_id is None), key=lambda t: names[t.id]):
             region_label = names[region.id]
             out.append(Choice(region.id, region_label))
-            out.extend(Choice(c.id, names[c.id], region_label)
-                       for c in sorted(countries.get(region.id, []), key=lambda c: fold(names[c.id])))
+            out.extend(Choice(c, names[c], region_label)
+                       for c in sorted(ref.countries.get(region.id, []), key=lambda c: fold(names[c])))
         return out
 
-    return _cached(_cache_key("territory"), build)
+    return ref.derived("territory-choices", build)
 
 
 def language_choices() -> list[Choice]:
-    """Every language, by its name in the interface language, with its autonym as detail."""
-    lang = current_language()
+    """Every language, by its name in the interface language, with its autonym as detail.
+
+    Built once per reference snapshot and language (shared: callers must not change it)."""
+    ref = reference_data()
 
     def build() -> list[Choice]:
-        rows = db.session.execute(sa.select(Language.id, Language.code, Language.english_name, Language.autonym))
-        choices = [Choice(r.id, language_name(r, lang), r.autonym) for r in rows]  # rows duck-type Language
+        choices = [Choice(x.id, ref.language_label(x.id), x.autonym) for x in ref.languages.values()]
         return sorted(choices, key=lambda c: fold(c.label))
 
-    return _cached(_cache_key("language"), build)
+    return ref.derived("language-choices", build)
 
 
 def _organization_labels(ids: Iterable[int] | None = None) -> list[Choice]:
@@ -136,7 +121,7 @@ def _organization_labels(ids: Iterable[int] | None = None) -> list[Choice]:
 
 def organization_choices() -> list[Choice]:
     """Every organization by its name in the interface language (English fallback), acronym as detail."""
-    return _cached(_cache_key("organization"), lambda: sorted(_organization_labels(), key=lambda c: fold(c.label)))
+    return _cached(_organization_cache_key(), lambda: sorted(_organization_labels(), key=lambda c: fold(c.label)))
 
 
 _BUILDERS: dict[str, Callable[[], list[Choice]]] = {
@@ -171,20 +156,7 @@ def search(kind: str, query: str, limit: int = 20) -> list[Choice]:
     return (first + second)[:limit]
 
 
-def _few_labels(kind: str, ids: list[int]) -> list[Choice]:
-    """Territory or organization choices for just these ids (a page naming one or two of them
-    should not load and name all 250 territories or every organization)."""
-    if kind == "organization":
-        return _organization_labels(ids)
-    lang = current_language()
-    rows = _territory_rows(ids)
-    regions = {t.id: territory_name(t, lang) for t in rows if t.parent_id is None}
-    return [Choice(t.id, regions[t.id]) if t.parent_id is None
-            else Choice(t.id, territory_name(t, lang), regions.get(t.parent_id, ""))
-            for t in rows if t.id in ids]
-
-
-#: At most this many ids are labelled with a query of their own rather than from the full list.
+#: At most this many organizations are labelled with a query of their own rather than from the full list.
 FEW = 20
 
 
@@ -193,8 +165,9 @@ def labels(kind: str, ids: Iterable[int]) -> list[Choice]:
     ids = list(ids)
     if not ids:
         return []
-    if kind in ("territory", "organization") and len(ids) <= FEW and not _listed(kind):
-        by_id = {c.value: c for c in _few_labels(kind, ids)}
+    if kind == "organization" and len(ids) <= FEW and not _listed(kind):
+        # A page naming one or two organizations should not load and name every one.
+        by_id = {c.value: c for c in _organization_labels(ids)}
     else:
         by_id = {c.value: c for c in choices(kind)}
     return [by_id[i] for i in ids if i in by_id]
@@ -202,21 +175,24 @@ def labels(kind: str, ids: Iterable[int]) -> list[Choice]:
 
 #: Beyond this many ids (a forged form), validate against the full list rather than with a long IN (...).
 MANY = 200
-#: The column whose values are the valid ids of a kind (organizations: those with a name).
-_ID_COLUMNS = {"territory": Territory.id, "language": Language.id, "organization": OrganizationName.organization_id}
 
 
 def valid_ids(kind: str, ids: Iterable[int]) -> list[int]:
-    """The ids that exist, in order, without repeats (checked in the database unless this request
-    already has the full list: a form's few ids do not need every language named and sorted)."""
+    """The ids that exist, in order, without repeats (territories and languages from the reference
+    snapshot; organizations, those with a name, in the database unless this request has the list)."""
     ids = list(ids)
     if not ids:
         return []
     asked = {i for i in ids if 0 < i < 2**31}  # what an INT id column can hold
-    if _listed(kind) or len(asked) > MANY:
+    known: Any
+    if kind == "territory":
+        known = reference_data().territories
+    elif kind == "language":
+        known = reference_data().languages
+    elif kind == "capacity" or _listed(kind) or len(asked) > MANY:
         known = {c.value for c in choices(kind)}
     else:
-        column = _ID_COLUMNS[kind]
+        column = OrganizationName.organization_id
         known = set(db.session.scalars(sa.select(column).where(column.in_(asked)).distinct())) if asked else set()
     seen: list[int] = []
     for i in ids:

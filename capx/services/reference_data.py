@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any, Callable, TypeVar
 import sqlalchemy as sa
 from flask import g, has_request_context
 
@@ -22,6 +23,9 @@ from capx.language import current_language
 from capx.models import Avatar, Language, Territory
 from capx.services import stamps
 from capx.services.reference import language_name, territory_name
+
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,7 @@ class LanguageRef:
     code: str
     english_name: str
     direction: str
+    autonym: str = ""
 
 
 @dataclass
@@ -56,6 +61,7 @@ class ReferenceData:
     language_codes: dict[str, LanguageRef] = field(init=False)
     countries: dict[int, list[int]] = field(init=False)  # region id -> its countries' ids
     _labels: dict[tuple[str, str], dict[int, str]] = field(init=False, default_factory=dict)
+    _derived: dict[tuple[str, str], Any] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.territory_codes = {t.code: t for t in self.territories.values()}
@@ -64,6 +70,14 @@ class ReferenceData:
         for t in self.territories.values():
             if t.parent_id is not None:
                 self.countries.setdefault(t.parent_id, []).append(t.id)
+
+    def derived(self, what: str, build: Callable[[], T]) -> T:
+        """``build()`` once per snapshot and interface language (e.g. the sorted territory choices)."""
+        key = (what, current_language())
+        if key not in self._derived:
+            # Two threads may build the same value at once; both results are equal.
+            self._derived[key] = build()
+        return self._derived[key]  # type: ignore[no-any-return]
 
     def _labels_in(self, what: str) -> dict[int, str]:
         # Filled on demand: a page names a few dozen of the 250 territories and 400 languages.
@@ -99,7 +113,7 @@ def load_reference_data() -> ReferenceData:
     territories = {row.id: TerritoryRef(*row) for row in db.session.execute(
         sa.select(Territory.id, Territory.code, Territory.parent_id, Territory.iso2, Territory.name))}
     languages = {row.id: LanguageRef(*row) for row in db.session.execute(
-        sa.select(Language.id, Language.code, Language.english_name, Language.direction))}
+        sa.select(Language.id, Language.code, Language.english_name, Language.direction, Language.autonym))}
     avatars = {row.id: row.file_name for row in db.session.execute(sa.select(Avatar.id, Avatar.file_name))}
     return ReferenceData(territories, languages, avatars)
 
