@@ -100,7 +100,7 @@ class Catalog:
 
     def lookup(self, key: str, lang: str) -> str | None:
         """The message text in ``lang`` or its fallbacks, ending with English."""
-        for code in fallback_chain(lang):
+        for code in _fallback_chain(lang):
             text = self.messages.get(code, {}).get(key)
             if text:
                 return text
@@ -120,6 +120,12 @@ def catalog() -> Catalog:
 
 def fallback_chain(lang: str) -> list[str]:
     """``lang`` followed by its fallbacks and English, without repeats: pt-br → pt → en."""
+    return list(_fallback_chain(lang))
+
+
+@lru_cache(maxsize=512)
+def _fallback_chain(lang: str) -> tuple[str, ...]:
+    # Every message lookup walks the chain: a page formats a hundred messages.
     chain: list[str] = []
 
     def add(code: str) -> None:
@@ -132,7 +138,7 @@ def fallback_chain(lang: str) -> list[str]:
     if "-" in lang:
         add(lang.split("-", 1)[0])
     add(SOURCE_LANGUAGE)
-    return chain
+    return tuple(chain)
 
 
 @lru_cache(maxsize=512)
