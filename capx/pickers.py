@@ -42,15 +42,45 @@ class PickerState:
     selected: list[Choice]
     query: str = ""
     candidates: list[Choice] = field(default_factory=list)
+    #: The text of this box's last search step, carried in the form (see :func:`searching`).
+    last_search: str = ""
 
     @property
     def selected_ids(self) -> list[int]:
         return [c.value for c in self.selected]
 
+    def read_search(self, data: Mapping[str, str], limit: int = 30) -> None:
+        """Take the search text from submitted ``data`` and, on this picker's search step, the
+        candidates (chosen items left out)."""
+        self.query = (data.get(f"{self.name}_q") or "").strip()[:100]
+        self.last_search = (data.get(f"{self.name}_q_searched") or "")[:100]
+        if searching(data) == self.name and self.query:
+            self.last_search = self.query
+            chosen = {c.value for c in self.selected}
+            self.candidates = [c for c in choices_service.search(self.kind, self.query, limit=limit)
+                               if c.value not in chosen]
+
+
+#: The value of the hidden first button of a form with pickers (macro ``enter_key``): Enter in a
+#: text field "presses" a form's first submit button, so it tells that Enter was pressed.
+ENTER = "_enter"
+
 
 def searching(data: Mapping[str, str]) -> str | None:
-    """The picker whose Search button was pressed (no-JavaScript search step), or None."""
-    return data.get("picker_search") or None
+    """The picker whose Search button was pressed (no-JavaScript search step), or None.
+
+    After Enter (see ENTER), the picker whose search box holds new text: without JavaScript, Enter
+    in a picker's box should search it, not submit the form and lose the text. A box keeps the
+    text of its last search (``<name>_q_searched`` says which), so the box whose text differs from
+    it is the one just typed into; failing that, the first box with text. Enter with every box
+    empty submits the form as its main button would."""
+    pressed = data.get("picker_search") or None
+    if pressed != ENTER:
+        return pressed
+    typed = [key[:-2] for key in list(data.keys())
+             if key.endswith("_q") and (data.get(key) or "").strip() and data.get(f"{key[:-2]}__present")]
+    new = [name for name in typed if (data.get(f"{name}_q") or "").strip() != (data.get(f"{name}_q_searched") or "")]
+    return (new or typed or [None])[0]
 
 
 def picker_state(name: str, kind: str, data: MultiDict[str, str] | None, initial_ids: list[int] | None = None,
@@ -62,8 +92,5 @@ def picker_state(name: str, kind: str, data: MultiDict[str, str] | None, initial
         ids = list(initial_ids or [])
     state = PickerState(name, kind, choices_service.labels(kind, ids))
     if data is not None:
-        state.query = (data.get(f"{name}_q") or "").strip()
-        if searching(data) == name and state.query:
-            chosen = set(ids)
-            state.candidates = [c for c in choices_service.search(kind, state.query, limit=limit) if c.value not in chosen]
+        state.read_search(data, limit)
     return state

@@ -234,6 +234,19 @@ def test_chips_name_every_active_filter(app: Any, client: Any, people: dict[str,
         assert f"Remove filter: {label}" in html
 
 
+def test_enter_in_a_picker_box_searches_it(client: Any, people: dict[str, Any]) -> None:
+    """Without JavaScript, Enter in the territory box (the hidden first button) shows its
+    candidates instead of applying the filters and dropping the typed text."""
+    response = client.get("/feed?picker_search=_enter&name=&capacity__present=1&capacity_q="
+                          "&territory__present=1&territory_q=brazil")
+    assert response.status_code == 200
+    html = html_text(response)
+    assert 'name="territory" value="' in html.split('id="picker-territory"')[1].split("</fieldset>")[0]
+    # Enter with every box empty applies the filters (the canonical link, without the helper fields).
+    response = client.get("/feed?picker_search=_enter&name=ana&capacity__present=1&capacity_q=")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/feed?name=ana")
+
+
 def test_no_js_picker_search_step_shows_candidates(client: Any, people: dict[str, Any]) -> None:
     response = client.get("/feed?territory=LAC&picker_search=territory&territory_q=brazil")
     assert response.status_code == 200

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask, render_template_string
 from werkzeug.datastructures import MultiDict
 
 from capx.extensions import db
 from capx.models import Language, Territory
-from capx.pickers import int_list, picker_state, searching
+from capx.pickers import ENTER, int_list, picker_state, searching
 from capx.services.reference import load_reference
 
 MACRO = '{% from "macros/pickers.html" import picker %}{{ picker(state, "Territories") }}'
@@ -28,9 +29,40 @@ def test_int_list() -> None:
     assert int_list(["3", "x", "", "3", "7", "-1", "2.5"]) == [3, 7, -1]
 
 
-def test_searching() -> None:
-    assert searching({"picker_search": "territory"}) == "territory"
-    assert searching({}) is None
+@pytest.mark.parametrize(("data", "expected"), [
+    # a picker's own Search button
+    ([("picker_search", "territory")], "territory"),
+    ([], None),
+    # Enter (the hidden first button): the first picker with search text...
+    ([("picker_search", ENTER), ("capacity__present", "1"), ("capacity_q", " "), ("territory__present", "1"),
+      ("territory_q", "bra"), ("language__present", "1"), ("language_q", "port")], "territory"),
+    # ...whose text is new: a box keeps the text of its last search
+    ([("picker_search", ENTER), ("capacity__present", "1"), ("capacity_q", "communic"),
+      ("capacity_q_searched", "communic"), ("territory__present", "1"), ("territory_q", "latin")], "territory"),
+    ([("picker_search", ENTER), ("capacity__present", "1"), ("capacity_q", "communic"),
+      ("capacity_q_searched", "communic")], "capacity"),
+    # ...and none when every box is empty: the form is submitted as its main button would
+    ([("picker_search", ENTER), ("capacity__present", "1"), ("capacity_q", "")], None),
+    # a field ending in _q that is not a picker's box does not count
+    ([("picker_search", ENTER), ("other_q", "text")], None),
+])
+def test_searching(data: list[tuple[str, str]], expected: str | None) -> None:
+    assert searching(MultiDict(data)) == expected
+
+
+def test_every_form_with_pickers_starts_with_the_enter_key(app: Flask) -> None:
+    """Enter presses a form's first submit button: in every form with a picker it must be the
+    hidden enter_key button, or Enter in a search box would press another picker's Search or Save."""
+    import re
+    from pathlib import Path
+
+    templates = Path(app.root_path) / "templates"
+    for path in templates.rglob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        for form in re.findall(r"<form\b.*?</form>", text, flags=re.S):
+            if "picker(" in form:
+                first_button = re.search(r"<button|enter_key\(\)|filter_actions\(", form)
+                assert first_button and first_button.group(0) == "enter_key()", path.name
 
 
 def test_initial_selection(app: Flask) -> None:

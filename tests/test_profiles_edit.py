@@ -198,6 +198,21 @@ def test_picker_search_step_without_javascript(client, ana, app):
     assert profile_of(app, ana)["caps"] == [("known", communication)]
 
 
+def test_enter_in_a_search_box_searches_and_enter_elsewhere_saves(client, ana, app):
+    """Without JavaScript, Enter presses the form's hidden first button (picker_search=_enter)."""
+    response = client.post("/profile/edit", data={"bio": "kept text", "capacity_known__present": "1",
+                                                  "capacity_known_q": "communic", "capacity_wanted__present": "1",
+                                                  "capacity_wanted_q": "", "picker_search": "_enter"})
+    assert response.status_code == 200
+    communication = cap_id(app, "communication")
+    assert f'name="capacity_known" value="{communication}">' in html_text(response)  # the box that had text
+    assert profile_of(app, ana)["bio"] is None  # not saved
+    response = client.post("/profile/edit", data={"bio": "saved by Enter", "capacity_known__present": "1",
+                                                  "capacity_known_q": "", "picker_search": "_enter"})
+    assert response.status_code == 302
+    assert profile_of(app, ana)["bio"] == "saved by Enter"
+
+
 def test_language_search_step_then_proficiency_select_defaults_to_advanced(client, ana, app):
     pt = ids(app, Language, 1, Language.code == "pt")[0]
     page = html_text(client.post("/profile/edit", data={"language": str(pt), "language__present": "1",

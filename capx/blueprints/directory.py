@@ -13,7 +13,7 @@ from capx.access import current_user, login_required, safe_next, staff_required
 from capx.extensions import db
 from capx.language import current_language_chain, lazy_msg
 from capx.models import (SUGGESTION_PENDING, CapacitySuggestion, ThematicCategory)
-from capx.pickers import picker_state
+from capx.pickers import picker_state, searching
 from capx.services import directory as service
 from capx.services.capacities import capacity_tree
 
@@ -250,7 +250,7 @@ def edit_themes() -> str | Response:
         category = db.session.get(ThematicCategory, editing) if editing else None
         if category is None:
             abort(400)
-        if not request.form.get("picker_search"):
+        if not searching(request.form):
             service.set_theme_capacities(category, pickers[category.id].selected_ids)
             db.session.commit()
             flash("directory-themes-saved", "success")

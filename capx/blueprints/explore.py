@@ -16,7 +16,6 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 
 from capx.access import current_user, login_required
 from capx.pickers import PickerState, searching
-from capx.services import choices
 from capx.services import explore as service
 from capx.services.capacities import CapacityTree, capacity_tree
 from capx.services.choices import Choice
@@ -45,10 +44,7 @@ def _canonical_redirect(endpoint: str, params: list[tuple[str, str]]) -> Respons
 def _picker(name: str, kind: str, selected: list[Choice]) -> PickerState:
     """A filter picker with its chosen items; on the no-JS search step, the candidates too."""
     state = PickerState(name, kind, selected)
-    state.query = (request.args.get(f"{name}_q") or "").strip()[:100]
-    if searching(request.args) == name and state.query:
-        chosen = {c.value for c in selected}
-        state.candidates = [c for c in choices.search(kind, state.query, limit=30) if c.value not in chosen]
+    state.read_search(request.args)
     return state
 
 
