@@ -65,6 +65,19 @@ def msg(key: str, *params: Any) -> Markup:
     return translations.message(key, params, current_language(), strict=strict_messages())
 
 
+def msg_lang_attrs(key: str) -> Markup:
+    """`` lang="…" dir="…"`` for an element holding message ``key`` when its text comes from a
+    fallback language (an untranslated English paragraph on an Arabic page), else nothing: screen
+    readers then read it with the right voice, and it runs left to right."""
+    page = current_language()
+    if page == translations.KEYS_LANGUAGE:
+        return Markup("")
+    code = translations.catalog().language_of(key, page)
+    if code is None or code == page:
+        return Markup("")
+    return Markup(' lang="{}" dir="{}"').format(code, translations.text_direction(code))
+
+
 def msg_text(key: str, *params: Any) -> str:
     """The message as plain text (for HTTP headers, CSV, e-mail subjects, JSON)."""
     return translations.plain_text(msg(key, *params))

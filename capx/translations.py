@@ -100,10 +100,14 @@ class Catalog:
 
     def lookup(self, key: str, lang: str) -> str | None:
         """The message text in ``lang`` or its fallbacks, ending with English."""
+        code = self.language_of(key, lang)
+        return None if code is None else self.messages[code][key]
+
+    def language_of(self, key: str, lang: str) -> str | None:
+        """The language whose text :meth:`lookup` gives for ``key``: ``lang`` or a fallback."""
         for code in _fallback_chain(lang):
-            text = self.messages.get(code, {}).get(key)
-            if text:
-                return text
+            if self.messages.get(code, {}).get(key):
+                return code
         return None
 
 

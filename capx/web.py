@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 from capx import translations
 from capx.access import current_user, load_user
 from capx.extensions import db
-from capx.language import available_languages, current_language, msg, msg_text
+from capx.language import available_languages, current_language, msg, msg_lang_attrs, msg_text
 from capx.navigation import nav_links
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ def init_app(app: Flask) -> None:
         g.lang = None  # chosen lazily, after the user is known
 
     # Globals (not only context variables) so that macros imported without context can use them.
-    app.jinja_env.globals.update(msg=msg, msg_text=msg_text)
+    app.jinja_env.globals.update(msg=msg, msg_text=msg_text, msg_lang_attrs=msg_lang_attrs)
 
     @app.context_processor
     def template_globals() -> dict[str, Any]:
