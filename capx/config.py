@@ -113,7 +113,11 @@ def engine_options(url: str, tls: bool = False, read_timeout: int = 30, pooled: 
     if url.startswith("mysql"):
         # read_timeout bounds one statement's wait; jobs that aggregate every row (the dashboard's
         # statistics at a million profiles) raise it with CAPX_DATABASE_READ_TIMEOUT.
-        connect_args: dict[str, Any] = {"connect_timeout": 5, "read_timeout": read_timeout, "write_timeout": 30}
+        # The server stops the statement at the same limit (MariaDB's max_statement_time, in
+        # seconds): a client that gave up waiting otherwise leaves it running, holding its locks
+        # and a core, and a slow page retried by its visitors would pile them up.
+        connect_args: dict[str, Any] = {"connect_timeout": 5, "read_timeout": read_timeout, "write_timeout": 30,
+                                        "init_command": f"SET SESSION max_statement_time = {int(read_timeout)}"}
         if tls:
             # One context for the whole process, passed to every connection (TLS required).
             connect_args["ssl"] = ssl.create_default_context()

@@ -137,6 +137,26 @@ def test_mysql_connections_build_no_ssl_context(app, monkeypatch: pytest.MonkeyP
         assert built == []
 
 
+def test_mariadb_stops_a_statement_the_client_stopped_waiting_for(app) -> None:
+    """The read timeout is also the server's statement limit, so no abandoned query runs on."""
+    import sqlalchemy as sa
+
+    from capx.extensions import db
+
+    with app.app_context():
+        if db.engine.dialect.name not in ("mysql", "mariadb"):
+            pytest.skip("MariaDB only")
+        options = engine_options(db.engine.url.render_as_string(hide_password=False), read_timeout=1, pooled=False)
+        options["connect_args"]["read_timeout"] = 10  # the client waits longer: the server must stop it
+        engine = sa.create_engine(db.engine.url, **options)
+        with engine.connect() as connection:
+            assert float(connection.scalar(sa.text("SELECT @@max_statement_time"))) == 1
+            # A statement over the limit is stopped by the server, with an error, not left running.
+            with pytest.raises(sa.exc.OperationalError, match="max_statement_time"):
+                connection.scalar(sa.text("SELECT SLEEP(5)"))
+        engine.dispose()
+
+
 def test_lets_connect_store_keeps_no_idle_connection(tmp_path: Path) -> None:
     """Rarely used: a connection only while a request needs it, so each worker holds one (main)
     connection against the tool's budget, not two."""
