@@ -130,6 +130,14 @@ def test_replicate_copies_profiles_inside_the_database(app: Flask, monkeypatch: 
                 + sum(1 for row in before[key] if row[0] >= DEMO_CENTRAL_BASE - 10)
         profile = db.session.scalar(sa.select(Profile).join(User).where(User.central_id == DEMO_CENTRAL_BASE - 23))
         assert profile.search_name.endswith(" r1") and profile.updated_at is not None
+        # Every copy has exactly the grams of its own folded names (the Explore name search).
+        from capx.models import ProfileNameGram
+        from capx.models.people import name_grams
+        grams: dict[int, set[str]] = {}
+        for gram, profile_id in db.session.execute(sa.select(ProfileNameGram.gram, ProfileNameGram.profile_id)):
+            grams.setdefault(profile_id, set()).add(gram)
+        for profile_id, search_name in db.session.execute(sa.select(Profile.id, Profile.search_name)):
+            assert grams.get(profile_id, set()) == name_grams(search_name), search_name
         for model in (ProfileAffiliation, ProfileProject):  # every link table is copied
             total = db.session.scalar(sa.select(sa.func.count()).select_from(model))
             originals_rows = db.session.scalar(sa.select(sa.func.count()).select_from(model).join(

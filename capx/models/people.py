@@ -153,13 +153,15 @@ def name_grams(text: str) -> set[str]:
     return {part[i:i + GRAM] for part in text.split("\n") for i in range(len(part) - GRAM + 1)}
 
 
-def fill_name_grams(connection: sa.Connection, profiles: Any) -> None:
+def fill_name_grams(connection: sa.Connection, profiles: Any, new: bool = False) -> None:
     """Write the grams of the profiles matching ``profiles`` (a condition on ``profile``), after
-    deleting theirs: one DELETE and one INSERT ... SELECT, the grams cut by the database itself
-    (SUBSTR over a run of positions), so a bulk write of a million profiles needs no Python loop."""
+    deleting theirs unless they are ``new`` (none yet): one DELETE and one INSERT ... SELECT, the
+    grams cut by the database itself (SUBSTR over a run of positions), so a bulk write of a million
+    profiles needs no Python loop."""
     gram_table, profile = ProfileNameGram.__table__, Profile.__table__
-    chosen = sa.select(profile.c.id).where(profiles)
-    connection.execute(gram_table.delete().where(gram_table.c.profile_id.in_(chosen)))
+    if not new:
+        chosen = sa.select(profile.c.id).where(profiles)
+        connection.execute(gram_table.delete().where(gram_table.c.profile_id.in_(chosen)))
     positions = sa.select(sa.literal(1).label("i")).cte("positions", recursive=True)
     positions = positions.union_all(sa.select(positions.c.i + 1).where(positions.c.i < SEARCH_NAME_LENGTH - GRAM + 1))
     gram = sa.func.substr(profile.c.search_name, positions.c.i, GRAM)

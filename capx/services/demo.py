@@ -178,7 +178,7 @@ def _insert_batch(numbers: list[int], seed: int, ctx: dict[str, Any]) -> None:
     profile_ids = dict(db.session.execute(
         sa.select(Profile.user_id, Profile.id).where(Profile.user_id.in_(list(user_ids.values())))).all())
     # Bulk inserts bypass the session events that keep name grams current.
-    fill_name_grams(db.session.connection(), Profile.__table__.c.id.in_(list(profile_ids.values())))
+    fill_name_grams(db.session.connection(), Profile.__table__.c.id.in_(list(profile_ids.values())), new=True)
     caps, langs, terrs, affs, projs = [], [], [], [], []
     for n, r in rows.items():
         pid = profile_ids[user_ids[DEMO_CENTRAL_BASE - n]]
@@ -278,6 +278,9 @@ def _copy_chunk(k: int, offset: int, first: int, last: int) -> None:
         old_user.is_locked, old_user.session_generation, old_user.created_at).where(copied)))
     user_pairs = (sa.select(old_user.id.label("old_user"), new_user.id.label("new_user"))
                   .join(new_user, new_user.central_id == old_user.central_id - offset).where(copied).subquery())
+    # The copies get the ids after the highest one: a range, which MariaDB reads far better than
+    # the join below as an IN subquery (that DELETE + INSERT took over 30 s per chunk).
+    copies_after = db.session.scalar(sa.select(sa.func.coalesce(sa.func.max(Profile.id), 0)))
     profile_columns = ["user_id", "bio", "bio_language_id", "avatar_id", "show_wikidata_photo",
                        "show_wikidata_item", "updated_at", "search_name"]
     db.session.execute(sa.insert(Profile).from_select(profile_columns, sa.select(
@@ -288,7 +291,7 @@ def _copy_chunk(k: int, offset: int, first: int, last: int) -> None:
     profile_pairs = (sa.select(old_profile.id.label("old"), new_profile.id.label("new"))
                      .join(user_pairs, user_pairs.c.old_user == old_profile.user_id)
                      .join(new_profile, new_profile.user_id == user_pairs.c.new_user).subquery())
-    fill_name_grams(db.session.connection(), Profile.__table__.c.id.in_(sa.select(profile_pairs.c.new)))
+    fill_name_grams(db.session.connection(), Profile.__table__.c.id > copies_after, new=True)
     for model in (ProfileCapacity, ProfileLanguage, ProfileTerritory, ProfileAffiliation, ProfileProject):
         table = model.__table__
         others = [c for c in table.columns if c.name != "profile_id"]
