@@ -399,6 +399,21 @@ def test_choose_driver_weighs_reading_the_filter_against_walking(estimates: list
     assert service.choose_driver(estimates, profiles, 101) == expected
 
 
+@pytest.mark.parametrize(("estimate", "kept", "profiles", "expected"), [
+    (4_493, None, 100_000, None),       # "silva": ~2,250 index entries walked beat 4,493 gram rows
+    (2_909, None, 100_000, None),       # "lena": under SELECTIVE, and still the walk is cheaper
+    (2_000, None, 100_000, 0),          # rare enough: drive
+    (45_000, None, 1_000_000, None),    # past the cap: walk
+    (2_909, 132, 100_000, 0),           # "lena costa": both words together keep ~130 profiles: drive
+    (29_000, 1_300, 1_000_000, None),   # the same at a million: past the cap, walk
+])
+def test_a_name_alone_is_walked_unless_rare(estimate: int, kept: int | None, profiles: int,
+                                            expected: int | None) -> None:
+    """The name is checked in the walk index's entry, so walking costs less than driving its grams."""
+    assert service.choose_driver([estimate], profiles, 101, service.NAME_WALK_COST,
+                                 None if kept is None else [kept]) == expected
+
+
 def test_estimates_come_from_the_statistics_without_a_query(app: Any, client: Any, people: dict[str, Any]) -> None:
     """Once the job has counted, a filter's estimate is the sum of its values' stored counts (the
     region's countries, the capacity's descendants in the chosen kinds), and no counting query runs."""

@@ -155,3 +155,22 @@ def test_with_statistics_the_rarest_gram_comes_from_the_stored_counts(app: Any, 
         sa.event.remove(engine, "before_cursor_execute", record)
     assert not any("count(*)" in s.lower() for s in statements)
     assert sum("FROM name_gram_count" in s for s in statements) == 2
+
+
+def test_a_names_words_count_as_independent_for_the_walk(app: Any, crowd: None) -> None:
+    """Two common words together keep far fewer profiles than the rarest gram says: the walk's
+    share multiplies each word's own share, the driven rows stay the rarest gram's."""
+    from capx.services.statistics import filter_value_counts, forget_filter_value_counts, refresh_statistics
+
+    with app.app_context():
+        refresh_statistics()
+        db.session.commit()
+    forget_filter_value_counts()
+    with app.test_request_context():
+        profiles = filter_value_counts().profiles
+        both = service._name_filter("Maria Silva")
+        one = service._name_filter("silva")
+    assert both.estimate == 12 and one.estimate == 12  # "sil": the twelve Maria Silvas
+    assert both.kept == int(13 / profiles * 12 / profiles * profiles) < 12  # "mar" 13 × "sil" 12
+    assert one.kept == 12
+    forget_filter_value_counts()
