@@ -10,6 +10,7 @@ marks itself ``@pytest.mark.mutates_reference`` and the reference data is reload
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -314,3 +315,20 @@ def login(app: Flask) -> Callable[[FlaskClient, Any], None]:
 def html_text(response: Any) -> str:
     """A response body as text (helper for assertions)."""
     return response.get_data(as_text=True)
+
+
+@contextlib.contextmanager
+def statements_run(app: Flask) -> Iterator[list[str]]:
+    """The SQL statements the app's database engine runs inside the ``with`` block."""
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from capx.extensions import db
 from capx.models import CacheStamp, Capacity, CapacityText
 from capx.services import capacities
+from tests.conftest import statements_run
 
 
 def _first_capacity_id() -> int:
@@ -104,17 +105,7 @@ def test_pages_use_the_cache(app, client, login, make_user):
         db.session.remove()
     login(client, make_user("Cache Reader"))
     client.get("/home")
-    statements: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
+    with statements_run(app) as statements:
         assert client.get("/home").status_code == 200
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
     assert any("cache_stamp" in s for s in statements)
     assert not any("FROM capacity_text" in s for s in statements)

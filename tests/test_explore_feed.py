@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from flask import request
 
 from capx.extensions import db
 from capx.services import explore as service
-from tests.conftest import html_text
+from tests.conftest import html_text, statements_run
 from tests.explore_helpers import card_names, ids, organization, person
 
 
@@ -428,16 +427,6 @@ def test_estimates_come_from_the_statistics_without_a_query(app: Any, client: An
     # Portuguese, any level (the dashboard's figure): Ana, Bruno, Dayo, Eun.
     assert estimates == [2, 5, 4]
     assert profiles == 6  # unlocked users: the five unlocked people and the viewer
-    statements: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
+    with statements_run(app) as statements:
         assert names(client, url) == ["Ana Souza", "Dayo Okafor"]
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
     assert not any("count(*)" in s.lower() for s in statements)

@@ -14,7 +14,7 @@ from capx.extensions import db
 from capx.models import Profile, ProfileNameGram, User
 from capx.models.people import name_grams
 from capx.services import explore as service
-from tests.conftest import html_text
+from tests.conftest import html_text, statements_run
 from tests.explore_helpers import card_names, person
 
 
@@ -111,18 +111,8 @@ def test_name_search_finds_the_same_people_in_both_shapes(app: Any, client: Any,
 
 
 def test_a_rare_name_drives_from_its_rarest_gram(app: Any, client: Any, crowd: None) -> None:
-    statements: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
+    with statements_run(app) as statements:
         assert card_names(html_text(client.get("/feed?name=zygmunt"))) == ["Zygmunt Quorx"]
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
     ids_query = next(s for s in statements if "ORDER BY profile.updated_at DESC" in s)
     assert "profile_name_gram" in ids_query
 
@@ -140,19 +130,9 @@ def test_with_statistics_the_rarest_gram_comes_from_the_stored_counts(app: Any, 
     forget_filter_value_counts()
     assert counts == {"quo": 3, "mar": 13}  # the three Quorx names; twelve Marias and Maria Quorxson
     person(app, make_user, "Newer Vwxyz", known=["budgeting"], minutes=60)
-    statements: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
+    with statements_run(app) as statements:
         assert card_names(html_text(client.get("/feed?name=vwxyz"))) == ["Newer Vwxyz"]
         assert card_names(html_text(client.get("/feed?name=quorx"))) == ["Maria Quorxson", "Zygmunt Quorx"]
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
     assert not any("count(*)" in s.lower() for s in statements)
     assert sum("FROM name_gram_count" in s for s in statements) == 2
 

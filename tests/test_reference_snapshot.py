@@ -14,6 +14,7 @@ from capx.extensions import db
 from capx.models import CacheStamp, Language, Territory
 from capx.services import reference_data as snapshot
 from capx.services import stamps
+from tests.conftest import statements_run
 
 
 @pytest.fixture()
@@ -112,17 +113,7 @@ def test_a_page_reads_every_stamp_with_one_query_and_no_reference_table(
         db.session.remove()
     login(client, make_user("Snapshot Reader"))
     assert client.get("/feed?territory=LAC&language=pt-br").status_code == 200  # fills the caches
-    statements: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
+    with statements_run(app) as statements:
         assert client.get("/feed?territory=LAC&language=pt-br").status_code == 200
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
     assert sum("FROM cache_stamp" in s for s in statements) == 1
     assert not any(f"FROM {table}" in s for s in statements for table in ("territory", "language", "avatar"))
