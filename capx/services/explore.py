@@ -532,9 +532,9 @@ def choose_driver(estimates: Sequence[int], profiles: int, wanted: int, walk_cos
     Driving reads every row the most selective filter matches; walking the date index reads about
     ``wanted`` divided by the share of profiles every filter keeps (``kept``, by default the
     estimates; filters taken as independent) before the page is full, and each walked profile
-    costs ``walk_cost`` driven rows. With probes to run
-    (:data:`WALK_COST`), a filter of at most :data:`SELECTIVE` rows always drives; when even the most
-    selective one matches more than :data:`ESTIMATE_CAP` rows, the walk does.
+    costs ``walk_cost`` driven rows. With probes to run (:data:`WALK_COST`), a filter of at most
+    :data:`SELECTIVE` rows always drives; when even the most selective one matches more than
+    :data:`ESTIMATE_CAP` rows, the walk does.
     """
     best = min(range(len(estimates)), key=lambda i: estimates[i])
     if estimates[best] <= SELECTIVE and walk_cost >= WALK_COST:
@@ -569,7 +569,8 @@ def profile_conditions(filters: ProfileFilters, tree: CapacityTree,
         links.append(named)
     if links:
         estimates, profiles = _estimates(links)
-        chosen = choose_driver(estimates, profiles, wanted, NAME_WALK_COST if links == [named] else WALK_COST,
+        name_alone = named is not None and len(links) == 1
+        chosen = choose_driver(estimates, profiles, wanted, NAME_WALK_COST if name_alone else WALK_COST,
                                [e if link.kept is None else link.kept for e, link in zip(estimates, links, strict=True)])
         for i in sorted(range(len(links)), key=lambda i: estimates[i]):
             link = links[i]
