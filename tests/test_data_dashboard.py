@@ -30,7 +30,7 @@ from capx.models import (
     utcnow,
 )
 from capx.services import statistics as stats
-from tests.conftest import html_text
+from tests.conftest import html_text, statements_run
 
 
 def _ids(model: Any, column: Any, values: list[str]) -> dict[str, int]:
@@ -236,15 +236,8 @@ def test_queries_do_not_grow_with_the_data(app, client, login, world, make_user)
     login(client, world["ana"])
 
     def count(url: str) -> int:
-        statements: list[str] = []
-        with app.app_context():
-            engine = db.engine
-        listener = lambda *args: statements.append(args[2])
-        sa.event.listen(engine, "before_cursor_execute", listener)
-        try:
+        with statements_run(app) as statements:
             assert client.get(url).status_code == 200
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", listener)
         return len(statements)
 
     url = "/data_analytics_dashboard?region=LAC&tab=capacities"

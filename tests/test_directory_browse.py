@@ -11,7 +11,7 @@ from capx.extensions import db
 from capx.models import (Capacity, CapacityText, Organization, OrganizationCapacity, OrganizationManager,
                          OrganizationName,
                          ProfileCapacity, User)
-from tests.conftest import html_text
+from tests.conftest import html_text, statements_run
 
 
 def capacity_id(app, code: str) -> int:
@@ -20,18 +20,8 @@ def capacity_id(app, code: str) -> int:
 
 
 def count_queries(app, func):
-    statements: list[str] = []
-
-    def listener(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", listener)
-    try:
+    with statements_run(app) as statements:
         result = func()
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", listener)
     return result, len(statements)
 
 

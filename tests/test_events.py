@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from capx.extensions import db
 from capx.models import Event, EventCapacity, Territory, utcnow
-from tests.conftest import html_text
+from tests.conftest import html_text, statements_run
 from tests.orgs_helpers import capacity_ids, make_event, make_org
 
 
@@ -303,18 +303,8 @@ def test_pagination_and_bounded_queries(app: Any, client: Any, setup: dict) -> N
     assert titles(client.get("/events?page=99")) == titles(third)
     assert 'href="/events?page=2"' in html_text(first)
 
-    statements: list[str] = []
-
-    def listener(*args: Any) -> None:
-        statements.append(args[2])
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", listener)
-    try:
+    with statements_run(app) as statements:
         client.get("/events?page=2")
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", listener)
     assert len(statements) <= 15, statements
 
 

@@ -2,31 +2,14 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from capx.extensions import db
 from capx.models import SavedProfile
+from tests.conftest import statements_run
 from tests.explore_helpers import ids, organization, person
-
-
-@contextmanager
-def counting(app: Any) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def before(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
 
 
 def populate(app: Any, make_user: Any, start: int, count: int, org: int) -> None:
@@ -39,7 +22,7 @@ def populate(app: Any, make_user: Any, start: int, count: int, org: int) -> None
 def queries_for(app: Any, client: Any, url: str, per_page: int, monkeypatch: Any) -> int:
     monkeypatch.setitem(app.config, "CAPX_EXPLORE_PER_PAGE", per_page)
     client.get(url)  # warm any per-process caches
-    with counting(app) as statements:
+    with statements_run(app) as statements:
         response = client.get(url)
     assert response.status_code == 200, url
     return len(statements)
