@@ -20,6 +20,9 @@ from capx.models import MentorshipApplication, MentorshipProgram, MentorshipQues
 from tests.conftest import html_text
 from tests.mentorship_helpers import make_key_pair, make_org, make_program, question_ids, today
 
+# A question's input, by its name attribute: a bare "q1" can also occur inside a CSRF token.
+QUESTION_FIELD = re.compile(r'name="q\d+"')
+
 
 @pytest.fixture(scope="module")
 def keys() -> tuple[Any, str, bytes]:
@@ -77,6 +80,7 @@ def test_apply_download_and_decrypt_round_trip(app, client, login, setup, keys, 
     login(client, setup["applicant"])
     page = client.get(f"/mentorship/{setup['program']}/apply/mentee")
     assert page.status_code == 200 and "Why do you want to join?" in html_text(page)
+    assert QUESTION_FIELD.search(html_text(page))
     response = _post(client, f"/mentorship/{setup['program']}/apply/mentee", _answers(app, setup["program"]))
     assert response.status_code == 302, html_text(response)
 
@@ -163,9 +167,8 @@ def test_applying_outside_the_window_is_refused_on_the_server(app, client, login
                                end=today() + dt.timedelta(days=end_offset))
     login(client, user)
     page = client.get(f"/mentorship/{program}/apply/mentee")
-    # No question fields: matched by their name attribute, since a bare "q1" can occur in a CSRF token.
     assert "Registration for this program is not open" in html_text(page)
-    assert not re.search(r'name="q\d+"', html_text(page))
+    assert not QUESTION_FIELD.search(html_text(page))
     response = _post(client, f"/mentorship/{program}/apply/mentee", _answers(app, program))
     assert response.status_code == 409
     assert _count_applications(app) == 0
