@@ -77,9 +77,10 @@ def searching(data: Mapping[str, str]) -> str | None:
     pressed = data.get("picker_search") or None
     if pressed != ENTER:
         return pressed
-    typed = [key[:-2] for key in list(data.keys())
-             if key.endswith("_q") and (data.get(key) or "").strip() and data.get(f"{key[:-2]}__present")]
-    new = [name for name in typed if (data.get(f"{name}_q") or "").strip() != (data.get(f"{name}_q_searched") or "")]
+    boxes = {key.removesuffix("_q"): (data.get(key) or "").strip() for key in data
+             if key.endswith("_q") and data.get(f"{key.removesuffix('_q')}__present")}
+    typed = [name for name, text in boxes.items() if text]
+    new = [name for name in typed if boxes[name] != (data.get(f"{name}_q_searched") or "")]
     return (new or typed or [None])[0]
 
 

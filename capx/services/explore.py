@@ -446,7 +446,8 @@ def _name_filter(name: str) -> _LinkFilter | None:
     query; a gram it did not see counts as rare), or before its first run from the grams' rows,
     each counted up to :data:`SELECTIVE` (past that: too common to drive, reported as
     ESTIMATE_CAP + 1). Never probed: the substring test on ``search_name`` decides in every shape."""
-    grams = sorted(name_grams(folded_name(name)))
+    folded = folded_name(name)
+    grams = sorted(name_grams(folded))
     if not grams:
         return None
     stats = filter_value_counts()
@@ -466,7 +467,7 @@ def _name_filter(name: str) -> _LinkFilter | None:
         # gram; taken as independent, each word keeps the share of its own rarest gram.
         count_of = dict(zip(grams, counts, strict=True))
         share = 1.0
-        for word in folded_name(name).split(" "):
+        for word in folded.split(" "):
             word_grams = name_grams(word)
             if word_grams:
                 share *= min(count_of[gram] for gram in word_grams) / stats.profiles
