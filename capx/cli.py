@@ -113,20 +113,21 @@ def badges_command() -> None:
 @click.argument("username")
 @click.argument("badge")
 def grant_badge_command(username: str, badge: str) -> None:
-    """Grant a badge by hand (it is never taken away by the daily recomputation)."""
+    """Grant a badge by hand (BADGE: a code or a badge id); the daily recomputation never takes it away."""
     import sqlalchemy as sa
 
     from capx.extensions import db
     from capx.forms import normalize_username
     from capx.models import User
-    from capx.services.badges import BADGE_CODES, grant
+    from capx.services.badges import BUILT_IN_CODES, find_badge, grant
 
-    if badge not in BADGE_CODES:
-        raise click.ClickException(f"unknown badge {badge!r}; one of: {', '.join(BADGE_CODES)}")
+    found = find_badge(badge)
+    if found is None:
+        raise click.ClickException(f"unknown badge {badge!r}; a badge id or one of: {', '.join(sorted(BUILT_IN_CODES))}")
     user = db.session.scalar(sa.select(User).where(User.username == normalize_username(username)))
     if user is None:
         raise click.ClickException(f"no user named {username!r}")
-    grant(user, badge)
+    grant(user, found)
     db.session.commit()
     click.echo(f"{user.username}: badge {badge} granted")
 

@@ -33,7 +33,7 @@ FIXTURES = TESTS / "fixtures"
 
 #: Loaded once per run; emptied only after tests marked mutates_reference.
 REFERENCE_TABLES = {"capacity", "capacity_text", "territory", "language", "wikimedia_project", "avatar",
-                    "organization_type"}
+                    "organization_type", "badge"}
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -186,6 +186,13 @@ def _empty_tables(app: Flask, include_reference: bool) -> None:
                     conn.execute(sa.text("SET FOREIGN_KEY_CHECKS=0"))
                 for table in tables:
                     conn.execute(table.delete())
+                if not include_reference and "badge" in db.metadatas[bind_key].tables:
+                    # CapX's own badges are reference data; badges a test created are not.
+                    from capx.services.badges import BUILT_IN_CODES
+
+                    badge = db.metadatas[bind_key].tables["badge"]
+                    conn.execute(badge.delete().where(sa.or_(badge.c.code.is_(None),
+                                                             badge.c.code.not_in(sorted(BUILT_IN_CODES)))))
                 if mysql:
                     conn.execute(sa.text("SET FOREIGN_KEY_CHECKS=1"))
 

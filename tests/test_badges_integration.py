@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from capx.extensions import db
-from capx.models import Organization, OrganizationName, User, UserBadge
+from capx.models import Badge, Organization, OrganizationName, User, UserBadge
 
 
 def test_becoming_a_manager_earns_the_badge_at_once(app, make_user):
@@ -19,6 +19,6 @@ def test_becoming_a_manager_earns_the_badge_at_once(app, make_user):
         db.session.add(OrganizationName(organization_id=org.id, lang="en", name="Test org"))
         organizations.add_manager(org, db.session.get(User, user.id))
         db.session.commit()
-        badge = db.session.scalar(sa.select(UserBadge).where(UserBadge.user_id == user.id,
-                                                             UserBadge.badge == "organization-manager"))
-        assert badge is not None and badge.earned_at is not None
+        badge = db.session.scalar(sa.select(UserBadge).join(Badge).where(UserBadge.user_id == user.id,
+                                                                         Badge.code == "organization-manager"))
+        assert badge is not None and badge.earned and badge.issued_at is not None

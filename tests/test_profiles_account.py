@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from capx.extensions import db
 from capx.models import (
+    Badge,
     Capacity,
     Event,
     Language,
@@ -34,6 +35,11 @@ from capx.models import (
     utcnow,
 )
 from tests.conftest import html_text
+
+
+def badge_id(code: str) -> int:
+    """The id of one of CapX's own badges (inside an app context)."""
+    return db.session.scalar(sa.select(Badge.id).where(Badge.code == code))
 
 
 def fill_everything(app, user, other):
@@ -68,7 +74,8 @@ def fill_everything(app, user, other):
             MessageLog(sender_id=other.id, recipient_username=user.username, recipient_id=None, method="talk",
                        status="failed"),
             OAuthToken(user_id=user.id, provider="meta", token_encrypted=b"secret"),
-            UserBadge(user_id=user.id, badge="messenger", progress=1, granted_by_hand=True, earned_at=utcnow()),
+            UserBadge(user_id=user.id, badge_id=badge_id("messenger"), progress=100, granted_by_hand=True,
+                      issued_at=utcnow()),
             OrganizationManager(organization_id=org.id, user_id=user.id),
             LetsConnectRegistration(user_id=user.id, username=user.username, email="ana@example.org",
                                     role="board-member", topics="education"),
@@ -175,7 +182,8 @@ def test_export_contains_everything_stored(client, make_user, login, app):
     assert len(profile["projects"]) == 1
     assert data["saved_profiles"] == ["Bruno Exemplo"] and len(data["saved_organizations"]) == 1
     assert len(data["messages_sent"]) == 1 and len(data["messages_received"]) == 1
-    assert data["badges"][0]["badge"] == "messenger" and data["badges"][0]["granted_by_hand"] is True
+    assert data["badges"][0]["code"] == "messenger" and data["badges"][0]["granted_by_hand"] is True
+    assert data["badges"][0]["earned"] is True
     assert data["lets_connect_registration"]["email"] == "ana@example.org"
     assert "bruno@example.org" not in response.get_data(as_text=True)
     assert len(data["organizations_managed"]) == 1

@@ -370,10 +370,10 @@ def badges() -> Any:
     """Every badge with one's progress; choose which earned badges show on the profile."""
     me = _me()
     if request.method == "POST":
-        codes = [c for c in request.form.getlist("display") if c in badge_service.BADGE_CODES]
+        badge_ids = [int(v) for v in request.form.getlist("display") if v.isdigit()]
         badge_service.recompute_user(me)  # store what the page showed as earned
         db.session.flush()
-        badge_service.set_displayed(me, codes)
+        badge_service.set_displayed(me, badge_ids)
         db.session.commit()
         flash("badges-saved", "success")
         return redirect(url_for("profiles.badges"))

@@ -1,12 +1,13 @@
 """All models, imported here so Alembic and the app see the whole schema."""
 
-from capx.models.badges import UserBadge
+from capx.models.badges import BADGE_KINDS, BADGE_SOURCES, EARNED, EXTERNAL, INTERNAL, PARTNER, Badge, UserBadge
 from capx.models.base import AVAILABLE, CAPACITY_KINDS, KNOWN, WANTED, utcnow
 from capx.models.capacities import Capacity, CapacityText
 from capx.models.directory import (SUGGESTION_APPROVED, SUGGESTION_PENDING, SUGGESTION_REJECTED,
                                    SUGGESTION_STATUSES, CapacitySuggestion, ThematicCategory,
                                    ThematicCategoryCapacity)
 from capx.models.events import EVENT_FORMATS, Event, EventCapacity
+from capx.models.imports import ImportedRow
 from capx.models.lets_connect import (LETS_CONNECT_AGE_RANGES, LETS_CONNECT_GENDERS, LETS_CONNECT_ROLES,
                                        LETS_CONNECT_TOPICS, LetsConnectRegistration)
 from capx.models.mentorship import (PROGRAM_FORMATS, QUESTION_KINDS, ROLES, MentorshipApplication,
@@ -17,8 +18,8 @@ from capx.models.org_profiles import (MAX_DIFF_TAGS, MAX_DOCUMENTS, MAX_PROJECTS
                                       OrganizationDetails, OrganizationDiffTag, OrganizationDocument,
                                       OrganizationProject)
 from capx.models.organizations import (Organization, OrganizationCapacity, OrganizationManager,
-                                       OrganizationName, OrganizationTerritory, OrganizationType)
-from capx.models.people import (DEFAULT_PROFICIENCY, PROFICIENCY_LEVELS, OAuthToken, Profile,
+                                       OrganizationName, OrganizationTerritory, OrganizationType, PartnerMember)
+from capx.models.people import (DEFAULT_PROFICIENCY, PROFICIENCY_LEVELS, KeptProfileData, OAuthToken, Profile,
                                 ProfileAffiliation, ProfileCapacity, ProfileLanguage, ProfileNameGram, ProfileProject,
                                 ProfileTerritory, SavedOrganization, SavedProfile, User)
 from capx.models.reference import Avatar, Language, Territory, WikimediaProject
@@ -33,7 +34,8 @@ __all__ = [
     "CapacitySuggestion", "ThematicCategory", "ThematicCategoryCapacity",
     "EVENT_FORMATS", "Event", "EventCapacity", "MESSAGE_METHODS", "MESSAGE_STATUSES", "MessageLog",
     "Organization", "OrganizationCapacity", "OrganizationManager", "OrganizationName",
-    "OrganizationTerritory", "OrganizationType",
+    "OrganizationTerritory", "OrganizationType", "PartnerMember", "ImportedRow", "KeptProfileData",
+    "BADGE_KINDS", "BADGE_SOURCES", "EARNED", "EXTERNAL", "INTERNAL", "PARTNER", "Badge",
     "MAX_DIFF_TAGS", "MAX_DOCUMENTS", "MAX_PROJECTS", "DiffPost", "DiffPostTag", "OrganizationDetails",
     "OrganizationDiffTag", "OrganizationDocument", "OrganizationProject",
     "DEFAULT_PROFICIENCY", "PROFICIENCY_LEVELS", "OAuthToken", "Profile", "ProfileAffiliation",

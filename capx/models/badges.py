@@ -1,29 +1,86 @@
-"""Badges a user earned (or is working towards). The badge rules live in capx.services.badges."""
+"""Badges and who holds them: one model for CapX's own badges, external ones and partners' badges.
+
+``Badge.kind`` says where a badge comes from:
+
+- ``internal``: earned on CapX by a rule. ``code`` names it (built-in badges are translated by
+  the messages ``badge-<code>-name`` / ``-description``); ``rule`` is the measure the badges job
+  computes per person (see ``capx.services.badges.MEASURES``) and ``threshold`` the value that
+  earns it.
+- ``external``: issued elsewhere; ``source`` is ``wikilearn`` or ``letsconnect`` and the holder's
+  row keeps the issuer's assertion URL and date.
+- ``partner``: given by a partner organization (``organization_id``) to people it chooses.
+
+Badge ids are stable: they are published (the Commons export) and the ids of the previous
+platform are kept when its data is imported.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from capx.extensions import db
 from capx.models.base import table_args, utcnow
 
+INTERNAL, EXTERNAL, PARTNER = "internal", "external", "partner"
+BADGE_KINDS = (INTERNAL, EXTERNAL, PARTNER)
+#: Issuers of external badges.
+BADGE_SOURCES = ("wikilearn", "letsconnect")
+#: A badge counts as earned at this progress.
+EARNED = 100
+
+
+class Badge(db.Model):
+    """A badge anyone may hold: its kind, what it is called and shows, and how it is earned."""
+
+    __tablename__ = "badge"
+    __table_args__ = table_args(sa.Index("ix_badge_kind", "kind", "position"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.Enum(*BADGE_KINDS, name="badge_kind", native_enum=False, length=10,
+                                              create_constraint=True))
+    # Internal badges only (NULL otherwise): unique, so a built-in badge is found by its code.
+    code: Mapped[str | None] = mapped_column(sa.String(60), unique=True)
+    # The name and description as the issuer wrote them (built-in badges show their messages).
+    name: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    # A Commons file name, or the issuer's image URL for external badges.
+    image: Mapped[str | None] = mapped_column(sa.String(500))
+    source: Mapped[str | None] = mapped_column(sa.String(20))
+    organization_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organization.id", ondelete="CASCADE"),
+                                                        index=True)
+    rule: Mapped[str | None] = mapped_column(sa.String(40))
+    threshold: Mapped[int | None] = mapped_column(sa.Integer)
+    position: Mapped[int] = mapped_column(sa.Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    organization: Mapped["Organization | None"] = relationship()  # noqa: F821 (organizations module)
+
 
 class UserBadge(db.Model):
-    """One badge for one user: progress towards it, when it was earned, and whether it shows.
+    """One person's badge: progress towards it (0-100, earned at 100), whether it shows on the
+    profile, and for issued badges the assertion URL and date.
 
     ``granted_by_hand`` marks a badge staff gave: the recomputation never takes it away.
+    ``issued_at`` is when it was earned or issued (unknown for some imported badges).
     """
 
     __tablename__ = "user_badge"
-    __table_args__ = table_args(sa.Index("ix_user_badge_badge", "badge", "earned_at"))
+    __table_args__ = table_args(sa.Index("ix_user_badge_badge", "badge_id", "progress"))
 
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
-    badge: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
-    progress: Mapped[int] = mapped_column(sa.Integer, default=0)
-    earned_at: Mapped[dt.datetime | None] = mapped_column()
+    badge_id: Mapped[int] = mapped_column(sa.ForeignKey("badge.id", ondelete="CASCADE"), primary_key=True)
+    progress: Mapped[int] = mapped_column(sa.SmallInteger, default=0)
+    shown: Mapped[bool] = mapped_column(sa.Boolean, default=True)
+    assertion_url: Mapped[str | None] = mapped_column(sa.String(500))
+    issued_at: Mapped[dt.datetime | None] = mapped_column()
     granted_by_hand: Mapped[bool] = mapped_column(sa.Boolean, default=False)
-    displayed: Mapped[bool] = mapped_column(sa.Boolean, default=True)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    badge: Mapped[Badge] = relationship()
+
+    @property
+    def earned(self) -> bool:
+        return (self.progress or 0) >= EARNED

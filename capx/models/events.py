@@ -35,6 +35,9 @@ class Event(db.Model):
     territory_id: Mapped[int | None] = mapped_column(sa.ForeignKey("territory.id"), index=True)
     description: Mapped[str | None] = mapped_column(sa.Text)
     image_file: Mapped[str | None] = mapped_column(sa.String(255))  # Commons file name
+    wikidata_qid: Mapped[str | None] = mapped_column(sa.String(20))
+    # "node/123", "way/123" or "relation/123": the place on OpenStreetMap.
+    openstreetmap_id: Mapped[str | None] = mapped_column(sa.String(40))
     # 1..4 when featured on the organization's profile (its order there), else None.
     featured_position: Mapped[int | None] = mapped_column(sa.SmallInteger)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))

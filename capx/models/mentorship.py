@@ -101,6 +101,8 @@ class MentorshipQuestion(db.Model):
     help: Mapped[str | None] = mapped_column(sa.Text)
     required: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     options: Mapped[list[str] | None] = mapped_column(sa.JSON)
+    # The field name on the previous platform's form: its encrypted answers are keyed by it.
+    field_name: Mapped[str | None] = mapped_column(sa.String(100))
 
 
 class MentorshipApplication(db.Model):
@@ -109,11 +111,17 @@ class MentorshipApplication(db.Model):
     ``wrapped_key`` is a fresh AES-256 key encrypted with RSA-OAEP-SHA256 for the program's
     public key (``key_fingerprint``); ``ciphertext`` is the AES-GCM encryption of the answers
     (JSON) under ``nonce``.
+
+    Applications imported from the previous platform also keep its envelope verbatim
+    (``legacy_envelope``, version 1: no associated data, answers keyed by field name) with the
+    old key's id and fingerprint. That platform let a person answer a form more than once:
+    ``attempt`` numbers those answers (CapX's own applications are always attempt 0, so the
+    unique key still allows one per program, person and role).
     """
 
     __tablename__ = "mentorship_application"
     __table_args__ = table_args(
-        sa.UniqueConstraint("program_id", "applicant_id", "role", name="uq_mentorship_application_once"),
+        sa.UniqueConstraint("program_id", "applicant_id", "role", "attempt", name="uq_mentorship_application_once"),
         sa.Index("ix_mentorship_application_applicant", "applicant_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -125,6 +133,10 @@ class MentorshipApplication(db.Model):
     wrapped_key: Mapped[bytes] = mapped_column(sa.LargeBinary)
     nonce: Mapped[bytes] = mapped_column(sa.LargeBinary)
     ciphertext: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    attempt: Mapped[int] = mapped_column(sa.SmallInteger, default=0, server_default="0")
+    legacy_envelope: Mapped[str | None] = mapped_column(sa.Text)
+    legacy_key_id: Mapped[int | None] = mapped_column(sa.Integer)
+    legacy_key_fingerprint: Mapped[str | None] = mapped_column(sa.String(12))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     program: Mapped[MentorshipProgram] = relationship()

@@ -47,6 +47,7 @@ class OrganizationProject(db.Model):
     name: Mapped[str] = mapped_column(sa.String(200))
     image_file: Mapped[str | None] = mapped_column(sa.String(255))  # Commons file name
     url: Mapped[str | None] = mapped_column(sa.String(500))
+    description: Mapped[str | None] = mapped_column(sa.Text)
 
 
 class OrganizationDocument(db.Model):

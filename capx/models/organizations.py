@@ -38,6 +38,9 @@ class Organization(db.Model):
     type_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organization_type.id"))
     acronym: Mapped[str | None] = mapped_column(sa.String(40), index=True)
     logo_file: Mapped[str | None] = mapped_column(sa.String(255))  # Commons file name
+    # A partner runs mentorship programs and gives partner badges; its members (PartnerMember)
+    # act for it.
+    is_partner: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
     # Optimistic concurrency: two managers editing at once must not silently overwrite.
     version: Mapped[int] = mapped_column(sa.Integer, default=1, nullable=False)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -118,3 +121,15 @@ class OrganizationTerritory(db.Model):
     territory_id: Mapped[int] = mapped_column(sa.ForeignKey("territory.id"), primary_key=True)
 
     territory: Mapped[Territory] = relationship()
+
+
+class PartnerMember(db.Model):
+    """A person who acts for a partner organization (its programs' applications, its badges)."""
+
+    __tablename__ = "partner_member"
+    __table_args__ = table_args(sa.Index("ix_partner_member_user", "user_id"))
+
+    organization_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id", ondelete="CASCADE"),
+                                                 primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -51,7 +51,9 @@ class User(db.Model):
     __table_args__ = table_args()
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    central_id: Mapped[int] = mapped_column(sa.BigInteger, unique=True)
+    # NULL only for accounts imported from the previous platform whose central id could not be
+    # found: they are locked and never matched at login (login matches central ids only).
+    central_id: Mapped[int | None] = mapped_column(sa.BigInteger, unique=True)
     username: Mapped[str] = mapped_column(exact_string(255), unique=True)
     registered_at: Mapped[dt.datetime | None] = mapped_column()
     is_staff: Mapped[bool] = mapped_column(sa.Boolean, default=False)
@@ -168,6 +170,29 @@ def fill_name_grams(connection: sa.Connection, profiles: Any, new: bool = False)
     connection.execute(gram_table.insert().from_select(["gram", "profile_id"], sa.select(gram, profile.c.id).distinct()
         .join(positions, positions.c.i <= sa.func.char_length(profile.c.search_name) - GRAM + 1)
         .where(profiles, gram.not_like("%\n%"))))
+
+
+class KeptProfileData(db.Model):
+    """What a profile had on the previous platform that CapX does not show: kept for its owner.
+
+    The owner sees it on the edit page and in the data export; nobody else sees it. ``contact``
+    and ``social`` are lists of ``{"display_name", "value"}``; ``territories`` the names of
+    territories CapX cannot place in a Wikimedia region; ``lets_connect`` the Let's Connect
+    confirmations (``{"confirmation", "at"}``).
+    """
+
+    __tablename__ = "kept_profile_data"
+    __table_args__ = table_args()
+
+    profile_id: Mapped[int] = mapped_column(sa.ForeignKey("profile.id", ondelete="CASCADE"), primary_key=True)
+    display_name: Mapped[str | None] = mapped_column(sa.String(255))
+    pronoun: Mapped[str | None] = mapped_column(sa.String(20))
+    team: Mapped[str | None] = mapped_column(sa.String(255))
+    contact: Mapped[list[dict[str, str]] | None] = mapped_column(sa.JSON)
+    social: Mapped[list[dict[str, str]] | None] = mapped_column(sa.JSON)
+    territories: Mapped[list[str] | None] = mapped_column(sa.JSON)
+    lets_connect: Mapped[list[dict[str, str]] | None] = mapped_column(sa.JSON)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class ProfileCapacity(db.Model):

@@ -22,6 +22,8 @@ from capx.models import (
     KNOWN,
     WANTED,
     Avatar,
+    Badge,
+    KeptProfileData,
     Language,
     MessageLog,
     OAuthToken,
@@ -213,8 +215,9 @@ def export_user(user: User) -> dict[str, Any]:
     managed = db.session.scalars(sa.select(OrganizationManager.organization_id)
                                  .where(OrganizationManager.user_id == user.id)).all()
     tokens = db.session.scalars(sa.select(OAuthToken.provider).where(OAuthToken.user_id == user.id)).all()
-    badges = db.session.scalars(sa.select(UserBadge).where(UserBadge.user_id == user.id)
-                                .order_by(UserBadge.badge)).all()
+    badges = db.session.execute(sa.select(UserBadge, Badge).join(Badge, Badge.id == UserBadge.badge_id)
+                                .where(UserBadge.user_id == user.id).order_by(UserBadge.badge_id)).all()
+    kept = db.session.get(KeptProfileData, profile.id) if profile.id else None
     registration = lets_connect.get_registration(user)
 
     def message(row: MessageLog) -> dict[str, Any]:
@@ -253,12 +256,29 @@ def export_user(user: User) -> dict[str, Any]:
         "saved_organizations": sorted(saved_orgs),
         "messages_sent": [message(m) for m in sent],
         "messages_received": [message(m) for m in received],
-        "badges": [{"badge": b.badge, "progress": b.progress, "earned_at": _iso(b.earned_at),
-                    "granted_by_hand": b.granted_by_hand, "displayed": b.displayed} for b in badges],
+        "badges": [{"badge_id": badge.id, "code": badge.code, "name": badge.name, "kind": badge.kind,
+                    "progress": row.progress, "earned": row.earned, "issued_at": _iso(row.issued_at),
+                    "assertion_url": row.assertion_url, "granted_by_hand": row.granted_by_hand, "shown": row.shown}
+                   for row, badge in badges],
+        "kept_from_previous_platform": kept_export(kept),
         "lets_connect_registration": lets_connect.registration_export(registration),
     }
     data.update(_other_features_export(user))
     return data
+
+
+def kept_export(kept: KeptProfileData | None) -> dict[str, Any] | None:
+    """What the previous platform's profile had that CapX does not show (None when nothing)."""
+    if kept is None:
+        return None
+    return {"display_name": kept.display_name, "pronoun": kept.pronoun, "team": kept.team,
+            "contact": kept.contact or [], "social": kept.social or [], "territories": kept.territories or [],
+            "lets_connect_confirmations": kept.lets_connect or []}
+
+
+def kept_profile_data(profile: Profile) -> KeptProfileData | None:
+    """The owner's kept fields from the previous platform, if any (for the edit page)."""
+    return db.session.get(KeptProfileData, profile.id) if profile.id else None
 
 
 def _other_features_export(user: User) -> dict[str, Any]:
@@ -268,7 +288,7 @@ def _other_features_export(user: User) -> dict[str, Any]:
     not cover is exported as plain column values, so a feature merged later is never forgotten.
     """
     covered = {"user", "profile", "oauth_token", "saved_profile", "saved_organization", "message_log",
-               "organization_manager", "user_badge", "event"}
+               "organization_manager", "user_badge", "event", "kept_profile_data"}
     out: dict[str, Any] = {}
     for table in db.metadatas[None].sorted_tables:
         if table.name in covered:

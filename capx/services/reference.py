@@ -155,6 +155,13 @@ def load_reference(data_dir: Path = DATA_DIR, echo: Callable[[str], None] = prin
     load_simple(summary, "avatars", Avatar, "position",
                 ({"position": r["position"], "file_name": r["file"]} for r in read_data("avatars.json", data_dir)))
     load_organizations(summary, data_dir)
+    from capx.services.badges import load_built_in_badges
+
+    badges_added, badges_changed = load_built_in_badges()
+    if badges_added:
+        summary.added["badges"] = badges_added
+    if badges_changed:
+        summary.changed["badges"] = badges_changed
     from capx.services.directory import load_thematic_categories
 
     created = load_thematic_categories()
