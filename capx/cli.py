@@ -7,6 +7,8 @@ same configuration and database.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
+from typing import Any
 
 import click
 from flask import Flask
@@ -230,6 +232,78 @@ def mentorship_decrypt_command(key_file, passphrase_env, output, download) -> No
         click.echo(f"skipped: {error}", err=True)
     if errors:
         sys.exit(1)
+
+
+@capx_cli.command("import-current")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Do everything, report, and change nothing (one rolled-back transaction).")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the report as JSON to this file.")
+@click.option("--skill-map", type=click.File("r", encoding="utf-8"), default=None,
+              help="Old skill id -> capacity code (the format of skill-qids.json); wins over Wikidata QIDs.")
+@click.option("--batch-size", default=1000, show_default=True, help="Rows written per transaction.")
+def import_current_command(file: Path, dry_run: bool, report_path: Path | None, skill_map: Any,
+                           batch_size: int) -> None:
+    """Import a capx-backend export (manage.py dumpdata --all --natural-foreign) into this database.
+
+    Run it on a database that holds only `db upgrade` and `load-reference`. A second run changes
+    nothing; after an interruption, run it again: it goes on from the last committed batch.
+    Exit status: 0 when every row is accounted for, 1 when a row is unexplained, 2 when the file is
+    malformed (nothing was written), 3 when the import stopped (run again to resume).
+    """
+    import json
+
+    from capx.clients.meta_wiki import meta_wiki_client
+    from capx.extensions import db
+    from capx.services.importer.runner import ImportFileError, ImportOptions, load_skill_map, run_import
+
+    options = ImportOptions(dry_run=dry_run, batch_size=max(1, batch_size))
+    if skill_map is not None:
+        try:
+            options.skill_map = load_skill_map(skill_map.read())
+        except ValueError as error:
+            raise click.ClickException(f"--skill-map: {error}") from None
+    commit = (lambda: None) if dry_run else db.session.commit
+    try:
+        report = run_import(file, options, commit, meta_wiki=meta_wiki_client(), echo=click.echo)
+    except ImportFileError as error:
+        db.session.rollback()
+        click.echo(f"error: {error}", err=True)
+        click.echo("nothing was imported", err=True)
+        sys.exit(2)
+    except Exception as error:  # noqa: BLE001 # any failure: the batch in progress is undone, the rest stays
+        db.session.rollback()
+        click.echo(f"the import stopped: {error.__class__.__name__}: {error}", err=True)
+        click.echo("committed batches are kept and recorded; run the same command again to go on", err=True)
+        sys.exit(3)
+    if dry_run:
+        db.session.rollback()
+    else:
+        _after_import()
+    for line in report.lines():
+        click.echo(line)
+    if report_path is not None:
+        report_path.write_text(json.dumps(report.as_json(), ensure_ascii=False, indent=1, default=str) + "\n",
+                               encoding="utf-8")
+        click.echo(f"report written to {report_path}")
+    if report.unexplained():
+        sys.exit(1)
+
+
+def _after_import() -> None:
+    """Badges, statistics and Explore's search data follow the imported rows; MariaDB's id counters
+    start above the ids the import moved."""
+    from capx.extensions import db
+    from capx.services.badges import recompute_all
+    from capx.services.importer.ids import KEPT_ID_TABLES, align_id_counters
+    from capx.services.statistics import refresh_statistics
+
+    click.echo("recomputing badges ...")
+    recompute_all(echo=click.echo)
+    click.echo("refreshing statistics and name search counts ...")
+    refresh_statistics()
+    with db.engine.connect() as connection:
+        align_id_counters(connection, KEPT_ID_TABLES)
 
 
 @capx_cli.command("refresh-statistics")

@@ -296,6 +296,25 @@ class MetaWikiClient:
             missing=False,
         )
 
+    def global_account_by_name(self, username: str) -> GlobalAccount | None:
+        """The global account with this name (meta=globaluserinfo by name), or None when there is
+        none (never created, renamed away, hidden, or not a valid name)."""
+        try:
+            data = self.api_get(action="query", meta="globaluserinfo", guiuser=username)
+        except MetaWikiError as exc:
+            if exc.code in ("baduser", "invaliduser"):
+                return None
+            raise
+        info = data.get("query", {}).get("globaluserinfo", {})
+        if info.get("missing") or not isinstance(info.get("id"), int):
+            return None
+        return GlobalAccount(
+            central_id=info["id"],
+            username=info.get("name"),
+            registered_at=parse_mediawiki_timestamp(info.get("registration")),
+            locked=bool(info.get("locked")),
+            missing=False,
+        )
 
     def user_info(self, username: str) -> WikiUser:
         """One account by name (``list=users``): its canonical name, or that it does not exist."""
