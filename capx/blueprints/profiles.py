@@ -297,7 +297,8 @@ def _render_edit(profile: Profile, values: dict[str, Any], errors: dict[str, lis
         avatars=service.avatars(), projects=service.projects(), language_choices=choices_service.choices("language"),
         bio_max=service.BIO_MAX, limits={"language": service.MAX_LANGUAGES, "territory": service.MAX_TERRITORIES,
                                           "affiliation": service.MAX_AFFILIATIONS},
-        commons_file_url=commons_file_url, registration=lc_service.get_registration(_me()), **extra), status
+        commons_file_url=commons_file_url, registration=lc_service.get_registration(_me()),
+        kept=service.kept_profile_data(profile), **extra), status
 
 
 @bp.route("/profile/edit", methods=["GET", "POST"])

@@ -11,7 +11,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from capx.extensions import db
-from capx.models import MentorshipApplication, MentorshipProgram, MentorshipQuestion, OrganizationManager, User, utcnow
+from capx.models import (MentorshipApplication, MentorshipProgram, MentorshipQuestion, Organization,
+                         OrganizationManager, PartnerMember, User, utcnow)
 from capx.services import mentorship_crypto
 
 OPEN, UPCOMING, CLOSED = "open", "upcoming", "closed"
@@ -61,15 +62,20 @@ def registration_status(program: MentorshipProgram, now: dt.datetime | None = No
 
 
 def managed_organization_ids(user: User | None) -> set[int]:
-    """Organizations ``user`` manages."""
+    """Organizations whose programs ``user`` runs: those they manage, and the partner organizations
+    they are a member of (partners run their mentorship programs)."""
     if user is None:
         return set()
-    return set(db.session.scalars(sa.select(OrganizationManager.organization_id)
-                                  .where(OrganizationManager.user_id == user.id)))
+    managed = set(db.session.scalars(sa.select(OrganizationManager.organization_id)
+                                     .where(OrganizationManager.user_id == user.id)))
+    return managed | set(db.session.scalars(
+        sa.select(PartnerMember.organization_id).join(Organization, Organization.id == PartnerMember.organization_id)
+        .where(PartnerMember.user_id == user.id, Organization.is_partner.is_(True))))
 
 
 def can_manage(user: User | None, program: MentorshipProgram) -> bool:
-    """Staff, and managers of the program's organization, manage a program."""
+    """Staff, managers of the program's organization and members of a partner organization manage
+    its programs."""
     if user is None:
         return False
     return user.is_staff or program.organization_id in managed_organization_ids(user)
@@ -238,14 +244,29 @@ def my_applications(user: User) -> list[MentorshipApplication]:
         .where(MentorshipApplication.applicant_id == user.id).order_by(MentorshipApplication.created_at.desc())))
 
 
+def _export_record(application: MentorshipApplication, username: str) -> dict[str, Any]:
+    submitted = application.created_at.isoformat(timespec="seconds") + "Z"
+    if application.legacy_envelope is not None:
+        return mentorship_crypto.legacy_export_record(
+            application.id, application.program_id, application.role, submitted, username,
+            application.key_fingerprint, application.legacy_envelope, application.legacy_key_id,
+            application.legacy_key_fingerprint)
+    return mentorship_crypto.export_record(
+        application.id, application.program_id, application.role, submitted,
+        mentorship_crypto.Envelope(application.key_fingerprint, application.wrapped_key, application.nonce,
+                                   application.ciphertext))
+
+
 def export_applications(program: MentorshipProgram) -> dict[str, Any]:
-    """The download for a program's managers: every application, still encrypted."""
-    rows = db.session.scalars(sa.select(MentorshipApplication)
+    """The download for a program's managers: every application, still encrypted, and the
+    program's questions (imported applications name their answers by the questions' field names)."""
+    rows = db.session.execute(sa.select(MentorshipApplication, User.username)
+                              .join(User, User.id == MentorshipApplication.applicant_id)
                               .where(MentorshipApplication.program_id == program.id)
                               .order_by(MentorshipApplication.id))
-    records = (mentorship_crypto.export_record(
-        a.id, a.program_id, a.role, a.created_at.isoformat(timespec="seconds") + "Z",
-        mentorship_crypto.Envelope(a.key_fingerprint, a.wrapped_key, a.nonce, a.ciphertext)) for a in rows)
+    records = (_export_record(application, username) for application, username in rows)
+    questions = [{"id": q.id, "role": q.role, "label": q.label, "field_name": q.field_name}
+                 for q in program.questions]
     return mentorship_crypto.download_document(
         {"id": program.id, "name": program.name, "key_fingerprint": program.key_fingerprint,
-         "exported_at": utcnow().isoformat(timespec="seconds") + "Z"}, records)
+         "exported_at": utcnow().isoformat(timespec="seconds") + "Z", "questions": questions}, records)

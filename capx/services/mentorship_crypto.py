@@ -6,7 +6,9 @@ pairs they already have; the server only ever holds the public half, so it canno
 stores. The additional authenticated data binds a ciphertext to its program, role and key, so a
 row copied onto another program or role fails to decrypt instead of being misread.
 
-This module is also what ``flask capx mentorship-decrypt`` uses on the partner's machine.
+Applications imported from the previous platform keep its envelope (version 1: the same hybrid
+scheme without associated data, answers keyed by form field name); :func:`decrypt_record` reads
+both kinds. This module is also what ``flask capx mentorship-decrypt`` uses on the partner's machine.
 """
 
 from __future__ import annotations
@@ -121,6 +123,61 @@ def export_record(application_id: int, program_id: int, role: str, submitted_at:
             "nonce": _b64(envelope.nonce), "ciphertext": _b64(envelope.ciphertext)}
 
 
+#: The previous platform's envelope (capx-backend's portal): version 1, no associated data, the
+#: answers keyed by form field name. Imported applications keep it verbatim.
+LEGACY_ALGORITHM = "RSA-OAEP-SHA256+AES-256-GCM"
+
+
+def legacy_export_record(application_id: int, program_id: int, role: str, submitted_at: str, username: str,
+                         key_fingerprint: str, envelope: str, old_key_id: int | None,
+                         old_key_fingerprint: str | None) -> dict[str, Any]:
+    """An imported application in the download file: the old envelope as it was stored, with the
+    key it was encrypted for (CapX's fingerprint, and the old platform's key id and fingerprint).
+    The old answers do not hold the applicant's name, so it is given here."""
+    return {"id": application_id, "program_id": program_id, "role": role, "submitted_at": submitted_at,
+            "username": username, "key_fingerprint": key_fingerprint, "envelope": envelope,
+            "envelope_version": 1, "old_key_id": old_key_id, "old_key_fingerprint": old_key_fingerprint}
+
+
+def decrypt_legacy_envelope(private_key: rsa.RSAPrivateKey, envelope_text: str) -> dict[str, Any]:
+    """The answers (field name -> value) in a version-1 envelope of the previous platform.
+    Raises :class:`DecryptError`."""
+    try:
+        envelope = json.loads(envelope_text)
+        if not isinstance(envelope, dict) or envelope.get("version") != 1 \
+                or envelope.get("algorithm", LEGACY_ALGORITHM) != LEGACY_ALGORITHM:
+            raise DecryptError("not a version-1 envelope")
+        data_key = private_key.decrypt(base64.b64decode(envelope["key"]), _oaep())
+        plaintext = AESGCM(data_key).decrypt(base64.b64decode(envelope["nonce"]),
+                                             base64.b64decode(envelope["ciphertext"]), None)
+        answers = json.loads(plaintext.decode("utf-8"))
+    except DecryptError:
+        raise
+    except (InvalidTag, ValueError, KeyError, TypeError) as error:
+        raise DecryptError(f"cannot be decrypted ({error.__class__.__name__})") from None
+    if not isinstance(answers, dict):
+        raise DecryptError("the answers are not an object")
+    return answers
+
+
+def _legacy_payload(private_key: rsa.RSAPrivateKey, record: dict[str, Any],
+                    questions: list[dict[str, Any]]) -> dict[str, Any]:
+    """An imported application decrypted into the shape of CapX's own payloads: the old field
+    names become the program's questions (same columns as applications made on CapX)."""
+    try:
+        answers = decrypt_legacy_envelope(private_key, str(record.get("envelope")))
+    except DecryptError as error:
+        raise DecryptError(f"application {record.get('id')}: {error}") from None
+    role = str(record.get("role"))
+    by_name = {q.get("field_name"): q for q in questions if q.get("role") == role and q.get("field_name")}
+    out = []
+    for name, value in answers.items():
+        question = by_name.get(name)
+        out.append({"question_id": question["id"] if question else f"field:{name}",
+                    "label": question["label"] if question else name, "value": value})
+    return {"role": role, "username": record.get("username"), "answers": out}
+
+
 def load_private_key(pem: bytes, password: bytes | None = None) -> rsa.RSAPrivateKey:
     """The partner's private key (on their machine). Raises ValueError/TypeError when unusable."""
     key = serialization.load_pem_private_key(pem, password=password)
@@ -129,12 +186,17 @@ def load_private_key(pem: bytes, password: bytes | None = None) -> rsa.RSAPrivat
     return key
 
 
-def decrypt_record(private_key: rsa.RSAPrivateKey, record: dict[str, Any]) -> dict[str, Any]:
-    """The payload of one downloaded application. Raises :class:`DecryptError`."""
+def decrypt_record(private_key: rsa.RSAPrivateKey, record: dict[str, Any],
+                   questions: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The payload of one downloaded application: CapX's own envelope, or an imported version-1
+    envelope (``questions``, the download's program questions, name its answers).
+    Raises :class:`DecryptError`."""
     key_fp = fingerprint(private_key.public_key())
     if record.get("key_fingerprint") != key_fp:
         raise DecryptError(f"application {record.get('id')}: encrypted for key {record.get('key_fingerprint')}, "
                            f"not for this key ({key_fp})")
+    if "envelope" in record:
+        return _legacy_payload(private_key, record, questions or [])
     try:
         data_key = private_key.decrypt(base64.b64decode(record["wrapped_key"]), _oaep())
         plaintext = AESGCM(data_key).decrypt(
@@ -164,9 +226,10 @@ def applications_csv(private_key: rsa.RSAPrivateKey, download: dict[str, Any]) -
     rows: list[dict[str, Any]] = []
     columns: list[tuple[str, str]] = []  # (question key, heading)
     errors: list[str] = []
+    questions = (download.get("program") or {}).get("questions") or []
     for record in download.get("applications", []):
         try:
-            payload = decrypt_record(private_key, record)
+            payload = decrypt_record(private_key, record, questions)
         except DecryptError as error:
             errors.append(str(error))
             continue
@@ -176,7 +239,8 @@ def applications_csv(private_key: rsa.RSAPrivateKey, download: dict[str, Any]) -
             if column[0] not in {c[0] for c in columns}:
                 columns.append(column)
             cells[column[0]] = answer_text(answer.get("value"))
-        rows.append({"id": record.get("id"), "program": payload.get("program"), "role": payload.get("role"),
+        rows.append({"id": record.get("id"), "program": payload.get("program") or (download.get("program") or {}).get("name"),
+                     "role": payload.get("role"),
                      "submitted_at": record.get("submitted_at"), "username": payload.get("username"),
                      "cells": cells})
     out = io.StringIO()
