@@ -70,3 +70,25 @@ def table_counts(app: Flask) -> dict[str, int]:
                   for t in db.metadatas[None].sorted_tables}
         db.session.remove()
     return counts
+
+
+def account_rows(pk: int, username: str, uid: str | None = None, active: bool = True, staff: bool = False,
+                 **profile: Any) -> list[dict[str, Any]]:
+    """An account of the previous platform: its user, profile and (with ``uid``) social-auth row,
+    shaped like the sample's first account."""
+    rows = sample_rows()
+    user = copy.deepcopy(next(r for r in rows if r["model"] == "users.customuser"))
+    user.update(pk=pk)
+    user["fields"].update(username=username, is_active=active, is_staff=staff, is_superuser=False)
+    prof = copy.deepcopy(next(r for r in rows if r["model"] == "users.profile"))
+    prof.update(pk=pk)
+    prof["fields"].update({"user": [username], "display_name": username, "avatar": None, "about_language": None,
+                           "territory": [], "affiliation": [], "wikimedia_project": [], "skills_known": [],
+                           "skills_available": [], "skills_wanted": [], **profile})
+    out = [user, prof]
+    if uid is not None:
+        social = copy.deepcopy(next(r for r in rows if r["model"] == "social_django.usersocialauth"))
+        social.update(pk=pk)
+        social["fields"].update(user=[username], uid=uid)
+        out.append(social)
+    return out

@@ -28,11 +28,14 @@ class LoginRefused(Exception):
 def _free_username(username: str, central_id: int) -> None:
     """Another stored account holds this name (it was renamed away): give it a placeholder.
 
-    The daily sync will put that account's new name back; meanwhile the unique key holds.
+    The daily sync will put that account's new name back; meanwhile the unique key holds. An
+    imported account Meta-Wiki could not identify (no central id) is never taken for the person
+    logging in with its name: it too gives the name up.
     """
-    other = db.session.scalar(sa.select(User).where(User.username == username, User.central_id != central_id))
+    other = db.session.scalar(sa.select(User).where(
+        User.username == username, sa.or_(User.central_id != central_id, User.central_id.is_(None))))
     if other is not None:
-        other.username = f"{username} (renamed {other.central_id})"
+        other.username = f"{username} (renamed {other.central_id or f'account {other.id}'})"
         db.session.flush()
 
 

@@ -15,12 +15,12 @@ RESPONSE_MODELS = ("portal.partnermentorshipformmentorresponse", "portal.partner
 FORM_MODELS = ("portal.partnermentorshipformmentor", "portal.partnermentorshipformmentee")
 
 
-def describe_badge(pk: int, fields: dict[str, Any]) -> dict[str, Any]:
+def describe_badge(pk: int, fields: dict[str, Any], label: str | None = None) -> dict[str, Any]:
     """What an old badge is in CapX's terms: kind, rule and threshold, source, organization.
     Raises :class:`ImportFileError` for a ``logic`` that does not fit its type (checked by the scan)."""
     logic = fields["logic"] if isinstance(fields["logic"], dict) else {}
     kind = fields["type"]
-    label = f"users.badge pk {pk}"
+    label = label or f"users.badge pk {pk}"
     if kind == INTERNAL:
         target, value = logic.get("target"), logic.get("value")
         if target not in ("complete_profile", "sent_messages", "received_messages", "updated_profile", "is_manager",
@@ -64,7 +64,7 @@ def check_form_fields(label: str, fields: Any) -> None:
 def check_content(label: str, model: str, pk: int, fields: dict[str, Any]) -> None:
     """Refuse a row whose content cannot be imported as it is (raises :class:`ImportFileError`)."""
     if model == "users.badge":
-        describe_badge(pk, fields)
+        describe_badge(pk, fields, label)
     elif model in FORM_MODELS:
         check_form_fields(label, fields["json"])
     elif model in RESPONSE_MODELS:

@@ -62,10 +62,10 @@ def read_rows(path: Path) -> Iterator[Row]:
                     raise ImportFileError(f"{row_label(position, obj['model'], pk)}: the primary key is not an integer")
                 last = (obj["model"], pk)
                 yield Row(position, obj["model"], pk, obj["fields"])
-        except ijson.IncompleteJSONError as exc:
-            after = f"after {row_label(position, *last)}" if position else "before the first row"
-            raise ImportFileError(f"{path}: the file ends in the middle of a row, {after} "
-                                  f"(truncated export?): {exc}") from None
         except ijson.JSONError as exc:
             after = f"after {row_label(position, *last)}" if position else "before the first row"
-            raise ImportFileError(f"{path}: invalid JSON {after}: {exc}") from None
+            # yajl reports a file that stops early as "premature EOF" (ijson's Python parser as incomplete).
+            if "premature EOF" in str(exc) or "Incomplete" in str(exc):
+                raise ImportFileError(f"{path}: the file ends in the middle of a row, {after} "
+                                      "(a truncated export?)") from None
+            raise ImportFileError(f"{path}: invalid JSON {after}: {str(exc).strip()}") from None
