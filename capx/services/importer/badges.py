@@ -98,10 +98,15 @@ def write_user_badges(ctx: ImportContext, batch: list[Row]) -> None:
     model = "users.userbadge"
     done = recorded(model, [r.pk for r in batch])
     ctx.report.count(model, PREVIOUSLY, len(done))
-    kinds = dict(db.session.execute(sa.select(Badge.id, Badge.kind)).all())
+    if not ctx.badge_kinds:
+        ctx.badge_kinds.update(db.session.execute(sa.select(Badge.id, Badge.kind)).all())
+    kinds = ctx.badge_kinds
     keys = {(ctx.users[r.fields["user"][0]], ctx.badges[r.fields["badge"]]) for r in batch if r.pk not in done}
+    # Badges people already hold in CapX: only merged people can have any (one query either way).
+    merged = {ctx.users[r.fields["user"][0]] for r in batch if r.fields["user"][0] in ctx.merged_users}
     existing = {(b.user_id, b.badge_id): b for b in db.session.scalars(
-        sa.select(UserBadge).where(sa.tuple_(UserBadge.user_id, UserBadge.badge_id).in_(list(keys))))} if keys else {}
+        sa.select(UserBadge).where(UserBadge.user_id.in_(list(merged))))
+        if (b.user_id, b.badge_id) in keys} if merged else {}
     values, records = [], []
     pending: dict[tuple[int, int], dict[str, Any]] = {}
     for row in batch:

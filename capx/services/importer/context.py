@@ -45,6 +45,8 @@ class ImportContext:
     #: username -> CapX user id / profile id
     users: dict[str, int] = field(default_factory=dict)
     profiles: dict[str, int] = field(default_factory=dict)
+    #: old username -> the name the CapX account got, when CapX already had that name for another
+    capx_names: dict[str, str] = field(default_factory=dict)
     #: usernames of people who were already in CapX (their values win)
     merged_users: set[str] = field(default_factory=set)
     merged_organizations: set[int] = field(default_factory=set)
@@ -56,6 +58,7 @@ class ImportContext:
     programs: dict[tuple[str, int, int | None], int] = field(default_factory=dict)
     key_fingerprints: dict[int, tuple[str, str]] = field(default_factory=dict)
     allocators: dict[str, IdAllocator] = field(default_factory=dict)
+    badge_kinds: dict[int, str] = field(default_factory=dict)
     #: old ids whose CapX row was matched (and now carries the old id)
     capacity_matches: set[int] = field(default_factory=set)
     organization_matches: set[int] = field(default_factory=set)

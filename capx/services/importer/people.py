@@ -13,7 +13,8 @@ import sqlalchemy as sa
 from capx.extensions import db
 from capx.models import (AVAILABLE, KNOWN, WANTED, KeptProfileData, Profile, ProfileAffiliation, ProfileCapacity,
                          ProfileLanguage, ProfileProject, ProfileTerritory, SavedOrganization, SavedProfile)
-from capx.models.people import fill_name_grams, profile_search_name
+from capx.models.people import profile_search_name
+from capx.services.importer.accounts import write_name_grams
 from capx.services.importer.context import ImportContext
 from capx.services.importer.mapping import kept_display_name, labelled_values, proficiency, pronoun, wikidata_qid
 from capx.services.importer.reader import Row
@@ -68,7 +69,8 @@ def write_profiles(ctx: ImportContext, batch: list[Row]) -> None:
     if updates:
         columns = {k: sa.bindparam(k) for k in updates[0] if k != "b_id"}
         db.session.execute(_profile.update().where(_profile.c.id == sa.bindparam("b_id")).values(columns), updates)
-        fill_name_grams(db.session.connection(), _profile.c.id.in_([u["b_id"] for u in updates]))
+        # The accounts step wrote the grams of the user name; an alternative account adds some.
+        write_name_grams([(u["b_id"], u["search_name"]) for u in updates if u["alt_account"]])
     for model_class, values in ((ProfileCapacity, capacities), (ProfileTerritory, territories),
                                 (ProfileAffiliation, affiliations), (ProfileProject, projects),
                                 (KeptProfileData, kept)):
@@ -93,7 +95,7 @@ def _profile_values(ctx: ImportContext, row: Row, username: str) -> dict[str, An
         # The old flag said the profile was filled from Let's Connect, at its last save at the latest.
         "lets_connect_imported_at": updated if f["automated_lets_connect"] else None,
         "updated_at": updated,
-        "search_name": profile_search_name(username, alt),
+        "search_name": profile_search_name(ctx.capx_names.get(username, username), alt),
     }
 
 

@@ -24,6 +24,9 @@ REASONS: dict[str, str] = {
 }
 
 IMPORTED, MERGED, SKIPPED, PREVIOUSLY = "imported", "merged", "skipped", "previously"
+#: Notes kept in full per kind and model; more are counted (a 20,000-account export can have
+#: thousands of the same note).
+NOTES_KEPT = 1000
 OUTCOMES = (IMPORTED, MERGED, SKIPPED, PREVIOUSLY)
 
 
@@ -85,6 +88,7 @@ class ImportReport:
     counts: dict[str, ModelCount] = field(default_factory=dict)
     skips: list[Skip] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
+    note_counts: dict[tuple[str, str], int] = field(default_factory=dict)
     finished: bool = False
 
     def model(self, name: str) -> ModelCount:
@@ -113,8 +117,12 @@ class ImportReport:
         self.skips.append(Skip(model, old_id, reason, field_name, keep))
 
     def note(self, kind: str, model: str, old_id: int | None, detail: str) -> None:
+        """Something to read; beyond :data:`NOTES_KEPT` of one kind and model only counted (memory)."""
         assert kind in NOTE_KINDS, kind  # nosec B101 # a programming error, caught by the tests
-        self.notes.append(Note(kind, model, old_id, detail))
+        key = (kind, model)
+        self.note_counts[key] = self.note_counts.get(key, 0) + 1
+        if self.note_counts[key] <= NOTES_KEPT:
+            self.notes.append(Note(kind, model, old_id, detail))
 
     def unexplained(self) -> dict[str, int]:
         """Models with rows read but not accounted for, and how many."""
@@ -138,6 +146,7 @@ class ImportReport:
             "skips": [asdict(s) for s in self.skips],
             "skip_reasons": REASONS,
             "notes": [asdict(n) for n in self.notes],
+            "note_counts": [{"kind": k, "model": m, "count": n} for (k, m), n in sorted(self.note_counts.items())],
         }
 
     def lines(self) -> list[str]:
@@ -151,7 +160,10 @@ class ImportReport:
         by_reason = Counter((s.reason, "field" if s.field else "row") for s in self.skips)
         for (reason, what), n in sorted(by_reason.items()):
             out.append(f"skipped {n} {what}{'s' if n != 1 else ''}: {reason} ({REASONS[reason]})")
-        for kind, n in sorted(Counter(n.kind for n in self.notes).items()):
+        by_kind: Counter[str] = Counter()
+        for (kind, _model), n in self.note_counts.items():
+            by_kind[kind] += n
+        for kind, n in sorted(by_kind.items()):
             out.append(f"note: {n} × {kind} ({NOTE_KINDS[kind]})")
         unexplained = self.unexplained()
         if unexplained:

@@ -9,6 +9,7 @@ reference check.
 from __future__ import annotations
 
 import datetime as dt
+from array import array
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from typing import Any
 from capx.services.importer.checks import RESPONSE_MODELS, check_content
 from capx.services.importer.errors import ImportFileError
 from capx.services.importer.reader import Row, read_rows
-from capx.services.importer.schema import KNOWN_MODELS, USER, check_row, parse_datetime, references
+from capx.services.importer.schema import KNOWN_MODELS, REFERENCED_MODELS, USER, check_row, parse_datetime, references
 
 #: Tables kept whole in memory: they are small, and rows elsewhere in the file refer to them.
 SMALL_MODELS = frozenset({
@@ -60,6 +61,9 @@ class ExportIndex:
     #: users.profile pk -> username
     profile_users: dict[int, str] = field(default_factory=dict)
     pks: dict[str, set[int]] = field(default_factory=dict)
+    #: primary keys of models nothing refers to (repeats checked at the end of the scan)
+    other_pks: dict[str, "array[int]"] = field(default_factory=dict)
+    max_pks: dict[str, int] = field(default_factory=dict)
     #: role -> the (form, key) pairs mentorship responses were encrypted with
     response_keys: dict[str, set[tuple[int, int | None]]] = field(default_factory=dict)
 
@@ -69,6 +73,8 @@ class ExportIndex:
 
     def max_pk(self, model: str) -> int:
         """The highest primary key of a model in the export (0 when it has none)."""
+        if model in self.max_pks:
+            return self.max_pks[model]
         return max(self.pks.get(model) or {0})
 
 
@@ -87,6 +93,13 @@ def scan(path: Path, progress: Callable[[int], None] | None = None) -> ExportInd
                 pending[(target, key)] = (row.label, field_name)
         if progress is not None and row.position % 50_000 == 0:
             progress(row.position)
+    for model, keys in index.other_pks.items():
+        ordered = sorted(keys)
+        repeated = next((a for a, b in zip(ordered, ordered[1:]) if a == b), None)
+        if repeated is not None:
+            raise ImportFileError(f"{model} pk {repeated}: a second row with the same primary key")
+        index.max_pks[model] = ordered[-1]
+    index.other_pks.clear()  # checked: the memory goes back before the writing starts
     for (target, key), (label, field_name) in pending.items():
         known = key in usernames if target == USER else key in index.pks.get(target, ())
         if not known:
@@ -108,10 +121,15 @@ def _check(row: Row, index: ExportIndex, usernames: set[str], profile_of_user: d
         raise ImportFileError(f"{row.label}: unknown model {row.model!r} (not part of capx-backend 2.2.27's export)")
     check_row(row.position, row.model, row.pk, row.fields)
     check_content(row.label, row.model, row.pk, row.fields)
-    pks = index.pks.setdefault(row.model, set())
-    if row.pk in pks:
-        raise ImportFileError(f"{row.label}: a second row with the same primary key")
-    pks.add(row.pk)
+    if row.model in REFERENCED_MODELS:
+        pks = index.pks.setdefault(row.model, set())
+        if row.pk in pks:
+            raise ImportFileError(f"{row.label}: a second row with the same primary key")
+        pks.add(row.pk)
+    else:
+        # Nothing refers to these rows (messages, user badges...: most of the file): a compact list
+        # of their keys, checked for repeats at the end, instead of a set.
+        index.other_pks.setdefault(row.model, array("q")).append(row.pk)
     if row.model == USER:
         username = row.fields["username"]
         if username in usernames:

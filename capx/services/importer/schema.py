@@ -14,7 +14,7 @@ holding a username); ``fk:<model>`` a primary key of that model; ``m2m:<model>``
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from capx.services.importer.errors import ImportFileError, row_label
@@ -144,77 +144,114 @@ def _type_error(position: int, model: str, pk: Any, field: str, expected: str, v
     return ImportFileError(f"{row_label(position, model, pk)}: field {field!r} should be {expected}, found {shown}")
 
 
-def _check_value(kind: str, value: Any) -> str | None:
-    """None when ``value`` fits ``kind``, else what was expected."""
-    nullable = kind.endswith("?") or kind.startswith(("fk?:",))
+Checker = Callable[[Any], "str | None"]
+
+
+def _is_datetime(value: Any) -> bool:
+    try:
+        parse_datetime(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _is_date(value: Any) -> bool:
+    try:
+        dt.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _checker(kind: str) -> Checker:
+    """A function telling what a value of ``kind`` should have been (None when it fits). Built once
+    per field: the scan calls these millions of times."""
+    nullable = kind.endswith("?") or kind.startswith("fk?:") or kind == "json"
     base = kind.rstrip("?")
-    if value is None:
-        return None if nullable or base == "json" else "a value (not null)"
+    test: Callable[[Any], bool]
     if base == "str":
-        return None if isinstance(value, str) else "a string"
-    if base == "int":
-        return None if isinstance(value, int) and not isinstance(value, bool) else "an integer"
-    if base == "bool":
-        return None if isinstance(value, bool) else "true or false"
-    if base in ("json",):
-        return None
-    if base == "list":
-        return None if isinstance(value, list) else "a list"
-    if base in ("dt", "date"):
-        if not isinstance(value, str):
-            return "a date" if base == "date" else "a date and time"
-        try:
-            if base == "date":
-                dt.date.fromisoformat(value)
-            else:
-                parse_datetime(value)
-        except ValueError:
-            return "an ISO 8601 date" if base == "date" else "an ISO 8601 date and time"
-        return None
-    if base == "user":
-        ok = isinstance(value, list) and len(value) == 1 and isinstance(value[0], str)
-        return None if ok else 'a username as ["name"]'
-    if base.startswith(("fk:", "fk?:")):
-        return None if isinstance(value, int) and not isinstance(value, bool) else "a primary key (integer)"
-    if base.startswith("m2m:"):
-        ok = isinstance(value, list) and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
-        return None if ok else "a list of primary keys"
-    if base.startswith("choice:"):
-        choices = base[len("choice:"):].split("|")
-        return None if value in choices else "one of " + ", ".join(repr(c) for c in choices)
-    raise AssertionError(f"unknown field kind {kind}")  # a mistake in FIELDS, not in the file
+        test, expected = (lambda v: isinstance(v, str)), "a string"
+    elif base == "int" or base.startswith(("fk:", "fk?:")):
+        test = lambda v: type(v) is int  # noqa: E731 # bool is not a number here
+        expected = "an integer" if base == "int" else "a primary key (integer)"
+    elif base == "bool":
+        test, expected = (lambda v: type(v) is bool), "true or false"
+    elif base == "json":
+        test, expected = (lambda v: True), ""
+    elif base == "list":
+        test, expected = (lambda v: isinstance(v, list)), "a list"
+    elif base == "dt":
+        test, expected = _is_datetime, "an ISO 8601 date and time"
+    elif base == "date":
+        test, expected = _is_date, "an ISO 8601 date"
+    elif base == "user":
+        test = lambda v: type(v) is list and len(v) == 1 and isinstance(v[0], str)  # noqa: E731
+        expected = 'a username as ["name"]'
+    elif base.startswith("m2m:"):
+        test = lambda v: type(v) is list and all(type(i) is int for i in v)  # noqa: E731
+        expected = "a list of primary keys"
+    elif base.startswith("choice:"):
+        choices = frozenset(base[len("choice:"):].split("|"))
+        test = lambda v: v in choices  # noqa: E731
+        expected = "one of " + ", ".join(repr(c) for c in base[len("choice:"):].split("|"))
+    else:
+        raise AssertionError(f"unknown field kind {kind}")  # a mistake in FIELDS, not in the file
+
+    def check(value: Any) -> str | None:
+        if value is None:
+            return None if nullable else "a value (not null)"
+        return None if test(value) else expected
+
+    return check
+
+
+#: Per model: its field names, and each field's checker.
+_CHECKERS: dict[str, tuple[frozenset[str], tuple[tuple[str, Checker], ...]]] = {
+    model: (frozenset(spec), tuple((name, _checker(kind)) for name, kind in spec.items()))
+    for model, spec in FIELDS.items()}
 
 
 def check_row(position: int, model: str, pk: Any, fields: dict[str, Any]) -> None:
     """Refuse a row whose fields do not match :data:`FIELDS` (skipped models only need an object)."""
-    spec = FIELDS.get(model)
-    if spec is None:
+    compiled = _CHECKERS.get(model)
+    if compiled is None:
         return
-    missing = sorted(set(spec) - set(fields))
-    if missing:
-        raise ImportFileError(f"{row_label(position, model, pk)}: missing field(s) {', '.join(missing)}")
-    unknown = sorted(set(fields) - set(spec))
-    if unknown:
+    names, checkers = compiled
+    if fields.keys() != names:
+        missing = sorted(names - set(fields))
+        if missing:
+            raise ImportFileError(f"{row_label(position, model, pk)}: missing field(s) {', '.join(missing)}")
+        unknown = sorted(set(fields) - names)
         raise ImportFileError(f"{row_label(position, model, pk)}: unknown field(s) {', '.join(unknown)} "
                               "(an export of another capx-backend version?)")
-    for field, kind in spec.items():
-        expected = _check_value(kind, fields[field])
+    for name, check in checkers:
+        expected = check(fields[name])
         if expected is not None:
-            raise _type_error(position, model, pk, field, expected, fields[field])
+            raise _type_error(position, model, pk, name, expected, fields[name])
+
+
+#: Per model: (field, shape, target model) of every reference; shape is "user", "fk" or "m2m".
+_REFERENCES: dict[str, tuple[tuple[str, str, str], ...]] = {
+    model: tuple((name, "user" if kind.rstrip("?") == "user" else kind.rstrip("?").split(":")[0].rstrip("?"),
+                  USER if kind.rstrip("?") == "user" else kind.split(":", 1)[1])
+                 for name, kind in spec.items()
+                 if kind.rstrip("?") == "user" or kind.startswith(("fk:", "fk?:", "m2m:")))
+    for model, spec in FIELDS.items()}
+
+#: Models some other row refers to (the scan keeps their primary keys for the check).
+REFERENCED_MODELS = frozenset(target for refs in _REFERENCES.values() for _n, _s, target in refs)
 
 
 def references(model: str, fields: dict[str, Any]) -> Iterator[tuple[str, str, Any]]:
     """Every reference of a row to another row: (field, target model, key). Users by username."""
-    for field, kind in FIELDS.get(model, {}).items():
-        value = fields.get(field)
+    for name, shape, target in _REFERENCES.get(model, ()):
+        value = fields.get(name)
         if value is None:
             continue
-        base = kind.rstrip("?")
-        if base == "user":
-            yield field, USER, value[0]
-        elif base.startswith(("fk:", "fk?:")):
-            yield field, base.split(":", 1)[1], value
-        elif base.startswith("m2m:"):
-            target = base.split(":", 1)[1]
+        if shape == "user":
+            yield name, target, value[0]
+        elif shape == "fk":
+            yield name, target, value
+        else:
             for key in value:
-                yield field, target, key
+                yield name, target, key
