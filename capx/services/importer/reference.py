@@ -79,7 +79,7 @@ def import_territories(ctx: ImportContext) -> None:
         if not old_regions:
             ctx.unplaced_territories[pk] = fields["territory_name"]
             if pk not in done:
-                ctx.report.skip(model, pk, "no-region")
+                ctx.report.skip(model, pk, "no-region", fields["territory_name"])
             continue
         if pk in done:
             continue

@@ -104,10 +104,10 @@ class ImportReport:
         """Account for ``n`` rows of ``model`` (one of OUTCOMES)."""
         setattr(self.model(model), outcome, getattr(self.model(model), outcome) + n)
 
-    def skip(self, model: str, old_id: int, reason: str) -> None:
-        """A whole row left out."""
+    def skip(self, model: str, old_id: int, reason: str, value: Any = None) -> None:
+        """A whole row left out (``value``: what it was, when that helps and is not secret)."""
         assert reason in REASONS, reason  # nosec B101 # a programming error, caught by the tests
-        self.skips.append(Skip(model, old_id, reason))
+        self.skips.append(Skip(model, old_id, reason, None, value))
         self.count(model, SKIPPED)
 
     def skip_field(self, model: str, old_id: int, field_name: str, reason: str, value: Any = None) -> None:
