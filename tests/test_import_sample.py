@@ -350,3 +350,13 @@ def test_badges_keep_working_after_the_import(app: Any, imported: dict[str, Any]
     assert "Wikidata Basics" in page and "api.badgr.io/public/assertions/" in page  # an external WikiLearn badge
     with app.app_context():
         assert db.session.get(UserBadge, (user.id, 10)).assertion_url.startswith("https://api.badgr.io/")
+
+
+def test_events_show_their_place_and_wikidata_item(app: Any, imported: dict[str, Any], client: Any,
+                                                   login: Any) -> None:
+    log_in_as(app, client, login, "Tiago Dubois")
+    page = html_text(client.get("/events/20"))  # in person, with an OpenStreetMap node and a Wikidata item
+    assert 'href="https://www.openstreetmap.org/node/8451675738"' in page
+    assert 'href="https://www.wikidata.org/wiki/Q937032684"' in page
+    page = html_text(client.get("/events/5"))  # no link of its own: no empty "open" button
+    assert "Go to the event&#39;s page" not in page and 'href=""' not in page
