@@ -276,7 +276,7 @@ def import_projects(ctx: ImportContext) -> None:
         db.session.flush()
         member_records.append((pk, org_id, False))
         ctx.report.count("projects.projectmember", IMPORTED)
-    for pk, (acc_pk, _f) in sorted(acceptance.items()):
+    for _member, (acc_pk, _f) in sorted(acceptance.items()):
         if acc_pk not in done["projects.projectmemberacceptance"]:
             acceptance_records.append((acc_pk, None, True))
             ctx.report.count("projects.projectmemberacceptance", MERGED)  # the decision, kept by the membership

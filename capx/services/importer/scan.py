@@ -95,7 +95,7 @@ def scan(path: Path, progress: Callable[[int], None] | None = None) -> ExportInd
             progress(row.position)
     for model, keys in index.other_pks.items():
         ordered = sorted(keys)
-        repeated = next((a for a, b in zip(ordered, ordered[1:]) if a == b), None)
+        repeated = next((a for a, b in zip(ordered, ordered[1:], strict=False) if a == b), None)
         if repeated is not None:
             raise ImportFileError(f"{model} pk {repeated}: a second row with the same primary key")
         index.max_pks[model] = ordered[-1]

@@ -35,9 +35,12 @@ SKIPPED_MODELS: dict[str, str] = {
     "bugs.attachment": "file-absent",
 }
 
+#: The type of a field that holds a secret (checked like any string, never imported).
+CREDENTIAL = "str"
+
 FIELDS: dict[str, dict[str, str]] = {
     "users.customuser": {
-        "password": "str", "last_login": "dt?", "is_superuser": "bool", "username": "str", "email": "str",
+        "password": CREDENTIAL, "last_login": "dt?", "is_superuser": "bool", "username": "str", "email": "str",
         "is_staff": "bool", "is_active": "bool", "date_joined": "dt", "user_groups": "json", "groups": "list",
         "user_permissions": "list"},
     "users.territory": {"territory_name": "str", "territory_acronym": "str?", "parent_territory": "m2m:users.territory"},
@@ -45,7 +48,7 @@ FIELDS: dict[str, dict[str, str]] = {
     "users.wikimediaproject": {"wikimedia_project_name": "str", "wikimedia_project_code": "str",
                                "wikimedia_project_picture": "str?"},
     "users.avatar": {"avatar_url": "str"},
-    "users.authextrainfo": {"token": "str", "extra": "str?", "created_at": "dt"},
+    "users.authextrainfo": {"token": CREDENTIAL, "extra": "str?", "created_at": "dt"},
     "users.datahash": {"data_type": "str", "hash_value": "str", "updated_at": "dt"},
     "users.profile": {
         "user": "user", "avatar": "fk?:users.avatar", "display_name": "str?",
@@ -118,10 +121,10 @@ FIELDS: dict[str, dict[str, str]] = {
         "partner": "fk:portal.partner", "form": "fk:portal.partnermentorshipformmentee", "user": "user",
         "data": "str", "encrypted_with_public_key_id_snapshot": "fk?:portal.partnermentorshippublickey",
         "encrypted_with_public_key_fingerprint": "str", "created_at": "dt"},
-    "translate.metabaseoauthtoken": {"user": "user", "access_token": "str", "access_secret": "str",
+    "translate.metabaseoauthtoken": {"user": "user", "access_token": CREDENTIAL, "access_secret": CREDENTIAL,
                                      "mb_username": "str?", "created_at": "dt", "updated_at": "dt"},
-    "translate.metabaseoauthrequest": {"user": "user", "state": "str", "request_token": "str",
-                                       "request_secret": "str", "created_at": "dt", "consumed": "bool"},
+    "translate.metabaseoauthrequest": {"user": "user", "state": "str", "request_token": CREDENTIAL,
+                                       "request_secret": CREDENTIAL, "created_at": "dt", "consumed": "bool"},
     "social_django.usersocialauth": {"user": "user", "provider": "str", "uid": "str", "extra_data": "json",
                                      "created": "dt", "modified": "dt"},
 }
