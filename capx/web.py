@@ -9,6 +9,7 @@ from flask import Flask, Response, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter, Map, ValidationError
 
 from capx import translations
 from capx.access import current_user, load_user
@@ -39,6 +40,29 @@ CONTENT_SECURITY_POLICY = "; ".join([
 DATABASE_DOWN = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError, sa_exc.DisconnectionError)
 
 
+#: The largest id a database column can hold: SQLite and MariaDB integers are signed 64-bit.
+LARGEST_ID = 2**63 - 1
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """``<int:...>`` for every route: a number no row can have does not match the route (404).
+
+    Werkzeug's own converter accepts any number of digits, and a number beyond 64 bits reached the
+    query, where the database driver refused it (``OverflowError`` on SQLite): a 500 instead of
+    "no such page". Refusing it here covers every route, present and future, at once.
+    """
+
+    def __init__(self, map: Map, fixed_digits: int = 0, min: int | None = None,  # noqa: A002 - werkzeug's names
+                 max: int | None = None, signed: bool = False) -> None:  # noqa: A002
+        largest = LARGEST_ID if max is None or max > LARGEST_ID else max
+        super().__init__(map, fixed_digits, min, largest, signed)
+
+    def to_python(self, value: str) -> Any:
+        if len(value.lstrip("-")) > len(str(LARGEST_ID)):
+            raise ValidationError()  # never turn a thousand digits into a number
+        return super().to_python(value)
+
+
 def current_theme() -> str:
     """The colour theme the visitor chose (a cookie), 'auto' follows the system."""
     theme = request.cookies.get(THEME_COOKIE, "auto")
@@ -46,7 +70,11 @@ def current_theme() -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Install request hooks, template globals, security headers and error pages."""
+    """Install the id converter, request hooks, template globals, security headers and error pages.
+
+    Called before the blueprints are registered: a rule takes its converter when it is added.
+    """
+    app.url_map.converters["int"] = DatabaseIdConverter
 
     @app.before_request
     def identify_visitor() -> None:
