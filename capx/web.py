@@ -15,7 +15,7 @@ from capx import translations
 from capx.access import current_user, load_user
 from capx.extensions import db
 from capx.language import available_languages, current_language, msg, msg_lang_attrs, msg_text
-from capx.navigation import nav_links
+from capx.navigation import PERSONAL_ITEMS, nav_links
 
 log = logging.getLogger(__name__)
 
@@ -93,9 +93,11 @@ def init_app(app: Flask) -> None:
             "msg_text": msg_text,
             "current_user": current_user(),
             "nav_links": nav_links(current_user() is not None),
+            "personal_links": nav_links(current_user() is not None, PERSONAL_ITEMS),
             "page_lang": lang if lang != translations.KEYS_LANGUAGE else "en",
             "page_dir": translations.text_direction(lang),
             "ui_lang": lang,
+            "ui_lang_autonym": translations.language_autonym(lang),
             "ui_languages": [(code, translations.language_autonym(code)) for code in available_languages()],
             "theme": current_theme(),
             "themes": THEMES,

@@ -6,7 +6,9 @@
  * Hooks are documented in docs/ui-components.md.
  *
  *   html.js                               -> hides .js-hide (CSS)
- *   details.site-nav__menu                -> open on tablet/desktop widths
+ *   details.site-nav__menu                -> open (a row of links) on desktop widths
+ *   details.header-menu, details.site-nav__menu -> Escape, a click elsewhere or
+ *                                            focus leaving closes the open one
  *   [data-copy-target] + [data-copy-status] -> copy to clipboard
  *   textarea[data-maxlength-counter]      -> live character counter
  *   form[data-confirm], button[data-confirm] -> confirm before submit
@@ -57,44 +59,98 @@
 	}
 
 	/* ------------------------------------------------------------------
-	 * Navigation: the menu is a <details> disclosure on phones. From the
-	 * tablet breakpoint the list is always shown (summary hidden by CSS),
-	 * which needs [open] because CSS cannot open a <details> everywhere.
+	 * Header. The main links are a <details> disclosure ("Menu") below the
+	 * desktop breakpoint; from it the list is always shown (summary hidden
+	 * by CSS), which needs [open] because CSS cannot open a <details>
+	 * everywhere. The settings and personal menus are <details> too: all of
+	 * them open and close without this script. It adds what a menu button
+	 * is expected to do: Escape closes the open one and puts focus back on
+	 * its toggle; a click elsewhere, or focus moving out of it, closes it;
+	 * opening one closes the others.
 	 * ------------------------------------------------------------------ */
+
+	/**
+	 * The desktop breakpoint as a media query list (the token in capx.css,
+	 * with its value as fallback), or null where matchMedia is missing.
+	 *
+	 * @return {MediaQueryList|null}
+	 */
+	function desktopQuery() {
+		if ( typeof window.matchMedia !== 'function' ) {
+			return null;
+		}
+		let breakpoint = getComputedStyle( root )
+			.getPropertyValue( '--min-width-breakpoint-desktop' ).trim();
+		if ( !/^\d+(\.\d+)?(px|em|rem)$/.test( breakpoint ) ) {
+			breakpoint = '1120px';
+		}
+		return window.matchMedia( `(min-width: ${ breakpoint })` );
+	}
+
 	function initNav() {
-		const menus = document.querySelectorAll( 'details.site-nav__menu' );
-		if ( !menus.length || typeof window.matchMedia !== 'function' ) {
+		const wide = desktopQuery();
+		const navMenus = Array.from( document.querySelectorAll( 'details.site-nav__menu' ) );
+		const menus = navMenus.concat( Array.from( document.querySelectorAll( 'details.header-menu' ) ) );
+		if ( !menus.length ) {
 			return;
 		}
-		// Single source of truth: the token in capx.css, with its value as fallback.
-		let breakpoint = getComputedStyle( root )
-			.getPropertyValue( '--min-width-breakpoint-tablet' ).trim();
-		if ( !/^\d+(\.\d+)?(px|em|rem)$/.test( breakpoint ) ) {
-			breakpoint = '640px';
-		}
-		const wide = window.matchMedia( `(min-width: ${ breakpoint })` );
-		const sync = () => {
-			menus.forEach( ( menu ) => {
-				menu.open = wide.matches;
-			} );
-		};
-		sync();
-		if ( typeof wide.addEventListener === 'function' ) {
-			wide.addEventListener( 'change', sync );
-		} else if ( typeof wide.addListener === 'function' ) {
-			wide.addListener( sync ); // Safari < 14
+		// The main links are a row, not a menu, on a desktop: never closed there.
+		const isRow = ( menu ) => !!wide && wide.matches && navMenus.indexOf( menu ) !== -1;
+
+		if ( wide ) {
+			const sync = () => {
+				navMenus.forEach( ( menu ) => {
+					menu.open = wide.matches;
+				} );
+			};
+			sync();
+			if ( typeof wide.addEventListener === 'function' ) {
+				wide.addEventListener( 'change', sync );
+			} else if ( typeof wide.addListener === 'function' ) {
+				wide.addListener( sync ); // Safari < 14
+			}
 		}
 
-		// Phones: Escape closes the open menu and returns focus to its toggle.
+		const close = ( menu, refocus ) => {
+			if ( !menu.open || isRow( menu ) ) {
+				return;
+			}
+			menu.open = false;
+			const summary = menu.querySelector( 'summary' );
+			if ( refocus && summary ) {
+				summary.focus();
+			}
+		};
+
 		menus.forEach( ( menu ) => {
 			menu.addEventListener( 'keydown', ( event ) => {
-				if ( event.key !== 'Escape' || wide.matches || !menu.open ) {
-					return;
+				if ( event.key === 'Escape' && menu.open && !isRow( menu ) ) {
+					event.preventDefault();
+					close( menu, true );
 				}
-				menu.open = false;
-				const summary = menu.querySelector( 'summary' );
-				if ( summary ) {
-					summary.focus();
+			} );
+			// Tabbing past the last entry (or back before the toggle) closes it.
+			menu.addEventListener( 'focusout', ( event ) => {
+				const next = event.relatedTarget;
+				if ( next instanceof Node && !menu.contains( next ) ) {
+					close( menu, false );
+				}
+			} );
+			menu.addEventListener( 'toggle', () => {
+				if ( menu.open && !isRow( menu ) ) {
+					menus.forEach( ( other ) => {
+						if ( other !== menu ) {
+							close( other, false );
+						}
+					} );
+				}
+			} );
+		} );
+
+		document.addEventListener( 'click', ( event ) => {
+			menus.forEach( ( menu ) => {
+				if ( menu.open && event.target instanceof Node && !menu.contains( event.target ) ) {
+					close( menu, false );
 				}
 			} );
 		} );
