@@ -149,6 +149,7 @@ def _render_form(org: Organization, edit: events_service.EventEdit, errors: dict
         event=event, version=version, loaded=org_service.encode_snapshot(loaded or {}), changes=changes,
         capacity_picker=picker_state("capacity", "capacity", form, edit.capacities),
         territory_options=territory_choices(), time_zones=events_service.time_zones(),
+        description_max=events_service.DESCRIPTION_MAX,
         formats=EVENT_FORMATS), status
 
 

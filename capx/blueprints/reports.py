@@ -8,10 +8,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired
 
 from capx.access import current_user, login_required, staff_required
 from capx.extensions import db
+from capx.forms import MaxCharacters
 from capx.language import lazy_msg
 from capx.models import REPORT_STATUSES, REPORT_TYPES
 from capx.models.reports import DESCRIPTION_MAX, REPLY_MAX, TITLE_MAX
@@ -24,10 +25,10 @@ bp = Blueprint("reports", __name__)
 class ReportForm(FlaskForm):
     title = StringField(lazy_msg("reports-field-title"), validators=[
         DataRequired(message=lazy_msg("form-error-required")),  # type: ignore[arg-type]
-        Length(max=TITLE_MAX, message=lazy_msg("form-error-too-long", TITLE_MAX))])  # type: ignore[arg-type]
+        MaxCharacters(TITLE_MAX)])
     description = TextAreaField(lazy_msg("reports-field-description"), validators=[
         DataRequired(message=lazy_msg("form-error-required")),  # type: ignore[arg-type]
-        Length(max=DESCRIPTION_MAX, message=lazy_msg("form-error-too-long", DESCRIPTION_MAX))])  # type: ignore[arg-type]
+        MaxCharacters(DESCRIPTION_MAX)])
     type = SelectField(lazy_msg("reports-field-type"),
                        choices=[SelectChoice(t, lazy_msg(f"reports-type-{t}")) for t in REPORT_TYPES])  # type: ignore[arg-type]
 
@@ -36,7 +37,7 @@ class TriageForm(FlaskForm):
     status = SelectField(lazy_msg("reports-field-status"),
                          choices=[SelectChoice(s, lazy_msg(f"reports-status-{s}")) for s in REPORT_STATUSES])  # type: ignore[arg-type]
     reply = TextAreaField(lazy_msg("reports-field-reply"), validators=[
-        Length(max=REPLY_MAX, message=lazy_msg("form-error-too-long", REPLY_MAX))])  # type: ignore[arg-type]
+        MaxCharacters(REPLY_MAX)])
 
 
 @bp.route("/report_bug", methods=["GET", "POST"])

@@ -188,7 +188,8 @@ def parse_event(data: MultiDict[str, str]) -> tuple[EventEdit, dict[str, list[La
 
     edit = EventEdit(title=text("title"), url=text("url"), start=text("start"), end=text("end"),
                      time_zone=text("time_zone") or "UTC", format=text("format"), location=text("location"),
-                     description=(data.get("description") or "").strip(), image=text("image"))
+                     # A line break is one character, as the form's counter shows it (browsers send CR LF).
+                     description=(data.get("description") or "").replace("\r\n", "\n").strip(), image=text("image"))
     if not edit.title:
         fail("title", lazy_msg("event-error-required"))
     elif len(edit.title) > TITLE_MAX:

@@ -39,6 +39,7 @@ from capx.models import (AVAILABLE, WANTED, Capacity, CapacityText, Event, Event
                          MentorshipProgramCapacity, MessageLog, Organization, OrganizationCapacity,
                          OrganizationManager, OrganizationName, Profile, ProfileCapacity, User)
 from capx.services.capacities import bump_tree_stamp
+from capx.services.profiles import BIO_MAX
 from tests.browser.conftest import ARTIFACTS, axe_collect, axe_start, format_violations, screenshot
 from tests.conftest import recorded
 
@@ -378,8 +379,16 @@ def walk(w: Walker, live_app: Any, long_organization: int) -> Iterator[str]:
     # Edit one's own profile and save: the change shows on the profile.
     w.go("/profile/edit")
     yield "profile-edit"
-    bio = f"Walking every page ({w.tag})."
+    # The mini bio at its limit, in characters beyond the Basic Multilingual Plane (two UTF-16 units
+    # each): nothing stops the typing, the counter says none are left, and the server takes it.
+    bio = f"Walking every page ({w.tag}). "
+    bio += "🧭" * (BIO_MAX - len(bio))
     page.fill("#bio", bio)
+    assert page.eval_on_selector("#bio", "el => Array.from(el.value).length") == BIO_MAX
+    counter = page.locator("#bio-counter")
+    page.wait_for_function("([el, text]) => el.textContent === text",
+                           arg=[counter.element_handle(), str(counter.get_attribute("data-template")).replace("$1", "0")])
+    assert "char-counter--over" not in (counter.get_attribute("class") or "")
     w.click(page.locator("button[name=save]").first)
     assert page_path(page.url) == "/profile", page.url
     assert page.locator(".cdx-message--success[role=status]").count() == 1
@@ -420,7 +429,11 @@ def walk(w: Walker, live_app: Any, long_organization: int) -> Iterator[str]:
     page.locator(".sent-log details summary").first.click()
     yield "message-sent"
 
+    # A bug report's description takes 1,000 characters: 600 emoji (1,200 UTF-16 units) all stay.
     w.go("/report_bug")
+    page.fill("#description", "🐛" * 600)
+    assert page.eval_on_selector("#description", "el => Array.from(el.value).length") == 600
+    page.wait_for_function("() => /^600 \\/ 1.000$/.test(document.querySelector('#description-counter').textContent)")
     yield "report-bug"
     w.go("/mentorship")
     yield "mentorship"
@@ -499,13 +512,15 @@ def test_full_walk(new_page: Any, live_app: Any, long_names: int, mocked_http: r
 
 
 def test_works_without_javascript(browser: Any, live_server: str) -> None:
-    """The header's language picker has a button for browsers without JavaScript (axe needs
-    JavaScript in the page; the same pages are checked with it in the walk)."""
+    """The header's language picker, in its Language and theme menu, has a button for browsers
+    without JavaScript (axe needs JavaScript in the page; the same pages are checked with it in the
+    walk)."""
     context = browser.new_context(base_url=live_server, java_script_enabled=False, viewport={"width": 360, "height": 740})
     context.set_default_timeout(15_000)
     page = context.new_page()
     try:
         page.goto("/")
+        page.click("details.header-menu--settings > summary")  # a <details>: opens without JavaScript
         page.select_option("#uselang-select", "pt-br")
         with page.expect_navigation():
             page.click(".lang-form button[type=submit]")

@@ -10,7 +10,7 @@
  *   details.header-menu, details.site-nav__menu -> Escape, a click elsewhere or
  *                                            focus leaving closes the open one
  *   [data-copy-target] + [data-copy-status] -> copy to clipboard
- *   textarea[data-maxlength-counter]      -> live character counter
+ *   textarea[data-maxlength-counter][data-max] -> live character counter
  *   form[data-confirm], button[data-confirm] -> confirm before submit
  *   select[data-autosubmit]               -> submit its form on change
  */
@@ -229,43 +229,78 @@
 	}
 
 	/* ------------------------------------------------------------------
-	 * Character counter. The counter element (aria-live="polite") shows
-	 * "length / max", or its translatable data-template with $1 = length
-	 * and $2 = max. Updates are debounced so screen readers hear the count
-	 * after a pause in typing, not after every key.
+	 * Character counter. A character is what the server counts: a Unicode
+	 * code point (Python's len), so an emoji is one, not the two UTF-16
+	 * units of String.length; a line break is one too (the server reads the
+	 * CR LF a browser sends as one). The limit is the field's data-max: the
+	 * fields have no maxlength, which browsers count in UTF-16 units and
+	 * which would stop typing short of a text the server accepts.
+	 *
+	 * The counter element (aria-live="polite") shows "length / max", or its
+	 * translatable data-template with $1 = the length (with data-count="left":
+	 * what is left) and $2 = the maximum. Past the limit it gets
+	 * .char-counter--over; the server refuses the text with its own message.
+	 * Updates are debounced so screen readers hear the count after a pause
+	 * in typing, not after every key.
 	 * ------------------------------------------------------------------ */
+
+	/**
+	 * The number of characters in a text, counted as the server counts them.
+	 *
+	 * @param {string} text
+	 * @return {number}
+	 */
+	function countCharacters( text ) {
+		// Array.from splits a string by code points; String.length counts UTF-16 units.
+		return Array.from( text.replace( /\r\n/g, '\n' ) ).length;
+	}
+
+	/**
+	 * Format a number for the page's language with Latin digits, as the
+	 * server's messages do.
+	 *
+	 * @param {number} number
+	 * @return {string}
+	 */
+	function formatNumber( number ) {
+		try {
+			return new Intl.NumberFormat( root.lang || undefined, { numberingSystem: 'latn' } ).format( number );
+		} catch ( e ) {
+			return String( number );
+		}
+	}
+
 	function initCharCounters() {
 		document.querySelectorAll( 'textarea[data-maxlength-counter]' ).forEach( ( field ) => {
 			const counter = findBySelector( field.getAttribute( 'data-maxlength-counter' ) );
 			if ( !counter ) {
 				return;
 			}
-			const max = parseInt(
-				field.getAttribute( 'maxlength' ) || field.getAttribute( 'data-max' ) || '', 10
-			);
+			const max = parseInt( field.getAttribute( 'data-max' ) || '', 10 );
 			const hasMax = Number.isFinite( max ) && max > 0;
+			const showLeft = hasMax && counter.getAttribute( 'data-count' ) === 'left';
 			const template = counter.getAttribute( 'data-template' );
 			let timer = 0;
 
 			const render = () => {
-				// .length counts UTF-16 code units, the same unit maxlength enforces.
-				const length = field.value.length;
+				const length = countCharacters( field.value );
+				const shown = formatNumber( showLeft ? max - length : length );
 				let text;
 				if ( template ) {
 					text = template
-						.replace( /\$1/g, String( length ) )
-						.replace( /\$2/g, hasMax ? String( max ) : '' );
+						.replace( /\$1/g, shown )
+						.replace( /\$2/g, hasMax ? formatNumber( max ) : '' );
 				} else {
-					text = hasMax ? `${ length } / ${ max }` : String( length );
+					text = hasMax ? `${ shown } / ${ formatNumber( max ) }` : shown;
 				}
 				if ( counter.textContent !== text ) {
 					counter.textContent = text;
 				}
-				// Only reachable with data-max (a soft limit): maxlength blocks typing.
 				counter.classList.toggle( 'char-counter--over', hasMax && length > max );
 			};
 
 			render();
+			counter.hidden = false;
 			field.addEventListener( 'input', () => {
 				window.clearTimeout( timer );
 				timer = window.setTimeout( render, 300 );
