@@ -14,6 +14,7 @@ from werkzeug.routing import IntegerConverter, Map, ValidationError
 from capx import translations
 from capx.access import current_user, load_user
 from capx.extensions import db
+from capx.models.base import LARGEST_ID
 from capx.language import available_languages, current_language, msg, msg_lang_attrs, msg_text
 from capx.navigation import PERSONAL_ITEMS, nav_links
 
@@ -38,10 +39,6 @@ CONTENT_SECURITY_POLICY = "; ".join([
 ])
 
 DATABASE_DOWN = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError, sa_exc.DisconnectionError)
-
-
-#: The largest id a database column can hold: SQLite and MariaDB integers are signed 64-bit.
-LARGEST_ID = 2**63 - 1
 
 
 class DatabaseIdConverter(IntegerConverter):

@@ -22,6 +22,7 @@ from capx.access import login_required
 from capx.extensions import db
 from capx.language import current_language, msg_text
 from capx.models import Language, Territory
+from capx.models.base import parse_id
 from capx.services import choices as choices_service
 from capx.services import region_map
 from capx.services import statistics as stats
@@ -87,10 +88,7 @@ def _options_html(kind: str, selected: int | None) -> Markup:
 
 
 def _int_arg(name: str) -> int | None:
-    try:
-        return int(request.args.get(name, ""))
-    except ValueError:
-        return None
+    return parse_id(request.args.get(name))
 
 
 def _params() -> dict[str, Any]:

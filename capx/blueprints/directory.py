@@ -14,6 +14,7 @@ from capx.extensions import db
 from capx.forms import MaxCharacters
 from capx.language import current_language_chain, lazy_msg
 from capx.models import (SUGGESTION_PENDING, CapacitySuggestion, ThematicCategory)
+from capx.models.base import parse_id
 from capx.pickers import picker_state, searching
 from capx.services import directory as service
 from capx.services.capacities import capacity_tree
@@ -30,10 +31,7 @@ def _parent_choices() -> list[tuple[str, str]]:
 
 
 def _int_or_none(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
+    return parse_id(value)
 
 
 class SuggestionForm(FlaskForm):

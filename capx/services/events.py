@@ -20,6 +20,7 @@ from werkzeug.datastructures import MultiDict
 from capx.extensions import db
 from capx.language import lazy_msg
 from capx.models import EVENT_FORMATS, Event, EventCapacity, Organization, Territory, User, utcnow
+from capx.models.base import parse_id
 from capx.pickers import int_list
 from capx.services import choices as choices_service
 from capx.services.capacities import capacity_tree
@@ -80,10 +81,7 @@ class EventFilters:
 
 
 def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
+    return parse_id(value)
 
 
 def _date(value: str | None) -> dt.date | None:

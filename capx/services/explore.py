@@ -50,6 +50,7 @@ from capx.models import (
     SavedProfile,
     User,
 )
+from capx.models.base import parse_id
 from capx.models.people import ProfileNameGram, fold_for_search, name_grams
 from capx.services.capacities import CapacityNode, CapacityTree, capacity_tree
 from capx.services.grouped import POSITION, concat, unpack
@@ -107,7 +108,8 @@ def language_label(ref: LanguageRef) -> str:
 def _resolve(values: Sequence[str], by_id: Mapping[int, Any], by_code: Mapping[str, Any]) -> list[Any]:
     picked: list[Any] = []
     for value in values:
-        ref = by_id.get(int(value)) if value.isdigit() else by_code.get(value)
+        number = parse_id(value)
+        ref = by_id.get(number) if number is not None else by_code.get(value)
         if ref is not None and ref not in picked:
             picked.append(ref)
     return picked

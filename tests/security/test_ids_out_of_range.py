@@ -88,3 +88,44 @@ def test_every_integer_route_answers_404(app: Flask, client: Any, make_user: Any
                 if status != 404:
                     problems.append(f"{method} {url[:90]}: {status}")
     assert not problems, "\n".join(problems)
+
+
+#: Ids that routes read from the query string or the form rather than the path: any number is
+#: "nothing chosen" or "not found", never a server error. (Path variables are covered above for
+#: every route; these are the ones that reach a query.)
+ID_PARAMETERS = [
+    ("GET", "/events?capacity={n}", None),
+    ("GET", "/events?territory={n}", None),
+    ("GET", "/events?organization={n}", None),
+    ("GET", "/events.ics?capacity={n}&organization={n}", None),
+    ("GET", "/feed?capacity={n}&organization={n}&territory={n}", None),
+    ("GET", "/organization_list?capacity={n}&territory={n}", None),
+    ("GET", "/data_analytics_dashboard?tab=languages&language={n}", None),
+    ("GET", "/data_analytics_dashboard?tab=capacities&capacity={n}", None),
+    ("POST", "/capacity/themes/edit", {"category": "{n}"}),
+    ("POST", "/translation?lang=pt-br", {"capacity_id": "{n}", "name": "Nome", "description": "", "lang": "pt-br"}),
+]
+
+
+@pytest.mark.parametrize("method, url, form", ID_PARAMETERS)
+def test_ids_in_query_strings_and_forms_never_fail(app: Flask, client: Any, make_user: Any, login: Any,
+                                                    remote_down: None, method: str, url: str,
+                                                    form: dict[str, str] | None) -> None:
+    login(client, make_user("Staff member", is_staff=True))
+    for number in (*OUT_OF_RANGE, *MISSING):
+        data = {key: value.format(n=number) for key, value in (form or {}).items()}
+        if method == "POST":
+            data["csrf_token"] = client.csrf_token()
+        response = client.open(url.format(n=number), method=method, data=data or None)
+        assert response.status_code < 500, f"{method} {url.format(n=number[:30])}: {response.status_code}"
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("12", 12), (" 12 ", 12), (12, 12), (str(2**63 - 1), 2**63 - 1),
+    (str(2**63), None), ("9" * 5000, None), ("0", None), ("-1", None), ("1e3", None), ("", None), (None, None),
+    ("١٢", None), ("１２", None),  # digits Python's int() would take, which no link writes
+])
+def test_parse_id(value: Any, expected: int | None) -> None:
+    from capx.models.base import parse_id
+
+    assert parse_id(value) == expected
