@@ -34,7 +34,7 @@ def seed_demo_command(profiles: int, seed: int, copy_: bool) -> None:
 
 
 def _seed(profiles: int, seed: int, copy_: bool) -> None:
-    from capx.services.demo import REPLICATION_BASE, replicate_demo, seed_demo
+    from capx.devtools.demo import REPLICATION_BASE, replicate_demo, seed_demo
 
     if not copy_ or profiles <= REPLICATION_BASE:
         seed_demo(profiles, seed, echo=click.echo)
@@ -55,7 +55,7 @@ def bench_command(profiles: int, requests_: int, seed: int, no_seed: bool) -> No
     """Seed demo profiles, then measure server time of Explore and the organization list (p50, p95)."""
     from flask import current_app
 
-    from capx.services.benchmark import run_benchmark
+    from capx.devtools.benchmark import run_benchmark
 
     if requests_ < 50:
         raise click.BadParameter("at least 50 requests per case", param_hint="--requests")
@@ -117,7 +117,7 @@ def grant_badge_command(username: str, badge: str) -> None:
     import sqlalchemy as sa
 
     from capx.extensions import db
-    from capx.forms import normalize_username
+    from capx.support.usernames import normalize_username
     from capx.models import User
     from capx.services.badges import BADGE_CODES, grant
 
@@ -139,7 +139,7 @@ def make_staff_command(username: str, remove: bool) -> None:
     import sqlalchemy as sa
 
     from capx.extensions import db
-    from capx.forms import normalize_username
+    from capx.support.usernames import normalize_username
     from capx.models import User
 
     user = db.session.scalar(sa.select(User).where(User.username == normalize_username(username)))
@@ -159,7 +159,7 @@ def org_manager_command(action: str, organization: str, username: str) -> None:
     import sqlalchemy as sa
 
     from capx.extensions import db
-    from capx.forms import normalize_username
+    from capx.support.usernames import normalize_username
     from capx.models import User
     from capx.services import organizations as org_service
 
@@ -253,7 +253,7 @@ def check_config_command() -> None:
     """Report what the deployment still lacks (no secret is printed); exit 1 if something is missing."""
     from flask import current_app
 
-    from capx.services.config_check import MISSING, check_configuration
+    from capx.devtools.config_check import MISSING, check_configuration
 
     checks = check_configuration(current_app)
     width = max(len(c.name) for c in checks)

@@ -15,6 +15,7 @@ from capx.access import current_user, load_user
 from capx.extensions import db
 from capx.language import available_languages, current_language, msg, msg_lang_attrs, msg_text
 from capx.navigation import nav_links
+from capx.support import scope
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,18 @@ def current_theme() -> str:
 
 def init_app(app: Flask) -> None:
     """Install request hooks, template globals, security headers and error pages."""
+
+    @app.before_request
+    def open_scope() -> None:
+        # Values kept for this request only (cache stamps, the organization list of its pickers):
+        # services ask capx.support.scope for them and never read flask.g.
+        g.capx_scope_token = scope.open_scope()
+
+    @app.teardown_request
+    def close_scope(_error: BaseException | None) -> None:
+        token = g.pop("capx_scope_token", None)
+        if token is not None:
+            scope.close_scope(token)
 
     @app.before_request
     def identify_visitor() -> None:

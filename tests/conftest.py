@@ -27,6 +27,7 @@ from itsdangerous import URLSafeTimedSerializer
 
 from capx import create_app
 from capx.extensions import db
+from capx.support import caches
 
 TESTS = Path(__file__).resolve().parent
 FIXTURES = TESTS / "fixtures"
@@ -207,24 +208,12 @@ def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def _reset_rate_limits() -> Iterator[None]:
-    """In-process rate limits and caches (capx.services.ratelimit) start empty in every test."""
-    yield
-    from capx.services.ratelimit import reset_all
-
-    reset_all()
-
-
-@pytest.fixture(autouse=True)
 def _reset_process_caches() -> Iterator[None]:
-    """Counts cached per process for minutes (capx.services.timed_cache) never outlive a test:
-    the next test's data is another world."""
+    """Everything a process keeps between requests (rate-limit windows, timed counts, capacity
+    trees, reference snapshots, ...: every cache registered in capx.support.caches) is forgotten
+    after each test: the next test's data is another world."""
     yield
-    from capx.services.home import forget_popular
-    from capx.services.statistics import forget_filter_value_counts
-
-    forget_popular()
-    forget_filter_value_counts()
+    caches.reset_all()
 
 
 @pytest.fixture()

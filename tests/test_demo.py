@@ -10,7 +10,7 @@ from flask import Flask
 from capx.extensions import db
 from capx.models import (OrganizationCapacity, OrganizationManager, OrganizationTerritory, Profile, ProfileCapacity,
                          ProfileLanguage, ProfileTerritory, User)
-from capx.services.demo import DEMO_CENTRAL_BASE, seed_demo
+from capx.devtools.demo import DEMO_CENTRAL_BASE, seed_demo
 from capx.services.reference import load_reference
 
 
@@ -101,8 +101,8 @@ def test_demo_data_shows_on_the_landing_page(app: Flask, client: Any) -> None:
 
 def test_replicate_copies_profiles_inside_the_database(app: Flask, monkeypatch: Any) -> None:
     from capx.models import ProfileAffiliation, ProfileProject
-    from capx.services import demo
-    from capx.services.demo import replicate_demo
+    from capx.devtools import demo
+    from capx.devtools.demo import replicate_demo
 
     monkeypatch.setattr(demo, "REPLICATION_CHUNK", 7)  # several chunks per round, the last one short
     with app.app_context():

@@ -8,7 +8,7 @@ from sqlalchemy import text
 from capx import translations
 from capx.access import current_user, login_required, safe_next
 from capx.extensions import db
-from capx.language import LANGUAGE_COOKIE, available_languages, msg
+from capx.language import LANGUAGE_COOKIE, available_languages, current_language_chain, msg
 from capx.services import home as home_service
 from capx.services.capacities import capacity_tree
 from capx.web import THEME_COOKIE, THEMES
@@ -52,7 +52,7 @@ def home() -> str:
                                         "home-card-org-wants", "home-card-org-offers")}
     labels["view"] = msg("home-card-view")
     return render_template("main/home.html", missing=home_service.profile_gaps(me),
-                           suggestions=suggestions, tree=capacity_tree(), match_labels=match_labels,
+                           suggestions=suggestions, tree=capacity_tree(current_language_chain()), match_labels=match_labels,
                            labels=labels, home_url=url_for("main.home"))
 
 

@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from capx.access import current_user, login_required
 from capx.extensions import db
-from capx.language import current_language_chain, lazy_msg
+from capx.language import current_language_chain
 from capx.models import (
     PROGRAM_FORMATS,
     QUESTION_KINDS,
@@ -29,13 +29,14 @@ from capx.models import (
     Organization,
     User,
 )
-from capx.pickers import picker_state, searching
+from capx.forms.pickers import picker_state, searching
 from capx.services import choices as choices_service
 from capx.services import mentorship as service
 from capx.services import mentorship_crypto
 from capx.services.capacities import capacity_tree
-from capx.services.media import commons_file_url
+from capx.support.media import commons_file_url
 from capx.services.organizations import visible_organization_ids_subquery
+from capx.translations import lazy_msg
 
 bp = Blueprint("mentorship", __name__)
 
@@ -115,7 +116,8 @@ def _set_choices_program(form: ProgramForm, user: User, program: MentorshipProgr
     form.format.choices = [(f, msg_text(f"mentorship-format-{f}")) for f in PROGRAM_FORMATS]
     form.time_zone.choices = [(z, z) for z in _time_zones()]
     codes = dict(db.session.execute(sa.select(Language.id, Language.code)).all())
-    form.form_language.choices = [("", "—")] + [(codes[c.value], c.label) for c in choices_service.choices("language")]
+    form.form_language.choices = [("", "—")] + [(codes[c.value], c.label)
+                                                for c in choices_service.choices("language", current_language_chain())]
 
 
 def _set_choices_question(form: QuestionForm) -> None:
@@ -167,8 +169,8 @@ def _load_programs(ids: list[int] | None = None, visible_only: bool = False) -> 
 
 def _card(program: MentorshipProgram, counts: dict[int, dict[str, int]], applied: set[tuple[int, str]],
           managed: set[int], user: User) -> dict[str, Any]:
-    tree = capacity_tree()
-    language_ids = {c.value: c for c in choices_service.choices("language")}
+    tree = capacity_tree(current_language_chain())
+    language_ids = {c.value: c for c in choices_service.choices("language", current_language_chain())}
     return {
         "program": program,
         "organization_name": program.organization.name_in(current_language_chain()),
@@ -270,8 +272,11 @@ def manage() -> str:
 
 def _pickers(program: MentorshipProgram | None) -> tuple[Any, Any]:
     data = request.form if request.method == "POST" else None
-    caps = picker_state("capacity", "capacity", data, [c.capacity_id for c in program.capacities] if program else [])
-    langs = picker_state("language", "language", data, [pl.language_id for pl in program.languages] if program else [])
+    chain = current_language_chain()
+    caps = picker_state("capacity", "capacity", data, [c.capacity_id for c in program.capacities] if program else [],
+                        chain=chain)
+    langs = picker_state("language", "language", data, [pl.language_id for pl in program.languages] if program else [],
+                         chain=chain)
     return caps, langs
 
 
@@ -286,9 +291,9 @@ def _save_program(form: ProgramForm, program: MentorshipProgram, caps: Any, lang
     program.time_zone = form.time_zone.data
     program.form_language = form.form_language.data or None
     program.capacities = [MentorshipProgramCapacity(capacity_id=i)
-                          for i in choices_service.valid_ids("capacity", caps.selected_ids)]
+                          for i in choices_service.valid_ids("capacity", caps.selected_ids, current_language_chain())]
     program.languages = [MentorshipProgramLanguage(language_id=i)
-                         for i in choices_service.valid_ids("language", langs.selected_ids)]
+                         for i in choices_service.valid_ids("language", langs.selected_ids, current_language_chain())]
 
 
 def _program_form(program: MentorshipProgram | None) -> Any:
@@ -361,8 +366,8 @@ def upload_key(program_id: int) -> Any:
             return redirect(url_for("mentorship.edit_program", program_id=program.id) + "#key")
     program_form = ProgramForm(formdata=None, obj=program)
     _set_choices_program(program_form, current_user(), program)
-    caps, langs = picker_state("capacity", "capacity", None, [c.capacity_id for c in program.capacities]), \
-        picker_state("language", "language", None, [pl.language_id for pl in program.languages])
+    caps, langs = picker_state("capacity", "capacity", None, [c.capacity_id for c in program.capacities], chain=current_language_chain()), \
+        picker_state("language", "language", None, [pl.language_id for pl in program.languages], chain=current_language_chain())
     return render_template("mentorship/program_form.html", form=program_form, program=program, caps=caps, langs=langs,
                            picker_errors={}, key_form=form,
                            questions_by_role={r: service.form_questions(program, r) for r in ROLES},

@@ -13,12 +13,14 @@ from wtforms.validators import DataRequired, Length
 
 from capx.access import current_user, login_required
 from capx.clients.meta_wiki import meta_wiki_client
-from capx.forms import MAX_USERNAME_LENGTH, ValidUsername
-from capx.language import lazy_msg, msg_text
+from capx.forms.usernames import ValidUsername
+from capx.language import msg_text
 from capx.services import messages as service
 from capx.services.accounts import load_token
-from capx.services.pagination import requested_page
-from capx.services.ratelimit import SlidingWindow, TimedCache
+from capx.support.pagination import requested_page
+from capx.support.ratelimit import SlidingWindow, TimedCache
+from capx.support.usernames import MAX_USERNAME_LENGTH
+from capx.translations import lazy_msg
 
 bp = Blueprint("messages", __name__)
 

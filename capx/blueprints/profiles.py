@@ -28,7 +28,7 @@ from capx.clients.lets_connect import LetsConnectError, lets_connect_client
 from capx.clients.meta_wiki import MetaWikiError, meta_wiki_client
 from capx.clients.wikidata import wikidata_client
 from capx.extensions import db
-from capx.forms import INVALID_USERNAME_CHARS, MAX_USERNAME_LENGTH, normalize_username
+from capx.support.usernames import INVALID_USERNAME_CHARS, MAX_USERNAME_LENGTH, normalize_username
 from capx.language import current_language, current_language_chain, msg_text
 from capx.models import (
     AVAILABLE,
@@ -44,13 +44,13 @@ from capx.models import (
     Profile,
     User,
 )
-from capx.pickers import int_list, picker_state, searching
+from capx.forms.pickers import int_list, picker_state, searching
 from capx.services import badges as badge_service
 from capx.services import choices as choices_service
 from capx.services import lets_connect as lc_service
 from capx.services import profiles as service
 from capx.services.capacities import capacity_tree
-from capx.services.media import commons_file_url
+from capx.support.media import commons_file_url
 from capx.services.saved import saved_profile_ids
 
 bp = Blueprint("profiles", __name__)
@@ -92,7 +92,7 @@ def avatar_url(profile: Profile, width: int = 160) -> str | None:
 def _render_profile(user: User) -> str:
     me = _me()
     profile = service.load_profile(user)
-    tree = capacity_tree()
+    tree = capacity_tree(current_language_chain())
     caps = {kind: [tree.get(cid) for cid in service.capacity_ids(profile, kind) if tree.get(cid)]
             for kind in CAPACITY_KINDS}
     lang = current_language()
@@ -219,17 +219,17 @@ def _validate(me: User, profile: Profile, values: dict[str, Any]) -> dict[str, l
     if len(values["bio"]) > service.BIO_MAX:
         err("bio", msg_text("profile-error-bio-too-long", service.BIO_MAX, len(values["bio"])))
     language_ids = set(choices_service.valid_ids(
-        "language", [lid for lid, _ in values["languages"]] + [values["bio_language_id"] or 0]))
+        "language", [lid for lid, _ in values["languages"]] + [values["bio_language_id"] or 0], current_language_chain()))
     if values["bio_language_id"] is not None and values["bio_language_id"] not in language_ids:
         err("bio_language", msg_text("profile-error-invalid-choice"))
     avatar_ids = {a.id for a in service.avatars()}
     if values["avatar_id"] is not None and values["avatar_id"] not in avatar_ids:
         err("avatar", msg_text("profile-error-invalid-choice"))
     for kind in CAPACITY_KINDS:
-        values["capacities"][kind] = choices_service.valid_ids("capacity", values["capacities"][kind])
+        values["capacities"][kind] = choices_service.valid_ids("capacity", values["capacities"][kind], current_language_chain())
     extra = [cid for cid in values["capacities"][AVAILABLE] if cid not in values["capacities"][KNOWN]]
     if extra:
-        tree = capacity_tree()
+        tree = capacity_tree(current_language_chain())
         names = ", ".join(tree.name(cid) for cid in extra)
         err(CAPACITY_FIELDS[AVAILABLE], msg_text("profile-error-available-not-known", names, len(extra)))
     values["languages"] = [(lid, level) for lid, level in values["languages"] if lid in language_ids]
@@ -237,7 +237,7 @@ def _validate(me: User, profile: Profile, values: dict[str, Any]) -> dict[str, l
         err("language", msg_text("profile-error-too-many", service.MAX_LANGUAGES, len(values["languages"])))
     for key, kind, limit in (("territories", "territory", service.MAX_TERRITORIES),
                              ("affiliations", "organization", service.MAX_AFFILIATIONS)):
-        values[key] = choices_service.valid_ids(kind, values[key])
+        values[key] = choices_service.valid_ids(kind, values[key], current_language_chain())
         if len(values[key]) > limit:
             err(kind if kind == "territory" else "affiliation", msg_text("profile-error-too-many", limit, len(values[key])))
     project_ids = {p.id for p in service.projects()}
@@ -284,7 +284,7 @@ def _render_edit(profile: Profile, values: dict[str, Any], errors: dict[str, lis
     data = form if form is not None and searching(form) else None
 
     def picker(name: str, kind: str, ids: list[int]) -> Any:
-        return picker_state(name, kind, data, ids)
+        return picker_state(name, kind, data, ids, chain=current_language_chain())
 
     pickers = {name: picker(name, "capacity", values["capacities"][kind]) for kind, name in CAPACITY_FIELDS.items()}
     pickers["language"] = picker("language", "language", [lid for lid, _ in values["languages"]])
@@ -294,7 +294,8 @@ def _render_edit(profile: Profile, values: dict[str, Any], errors: dict[str, lis
     return render_template(
         "profiles/edit.html", profile=profile, values=values, errors=errors, pickers=pickers, levels=levels,
         proficiency_levels=PROFICIENCY_LEVELS, default_proficiency=DEFAULT_PROFICIENCY,
-        avatars=service.avatars(), projects=service.projects(), language_choices=choices_service.choices("language"),
+        avatars=service.avatars(), projects=service.projects(),
+        language_choices=choices_service.choices("language", current_language_chain()),
         bio_max=service.BIO_MAX, limits={"language": service.MAX_LANGUAGES, "territory": service.MAX_TERRITORIES,
                                           "affiliation": service.MAX_AFFILIATIONS},
         commons_file_url=commons_file_url, registration=lc_service.get_registration(_me()), **extra), status

@@ -12,11 +12,11 @@ from wtforms.validators import DataRequired, Length
 
 from capx.access import current_user, login_required, staff_required
 from capx.extensions import db
-from capx.language import lazy_msg
 from capx.models import REPORT_STATUSES, REPORT_TYPES
 from capx.models.reports import DESCRIPTION_MAX, REPLY_MAX, TITLE_MAX
 from capx.services import reports as service
-from capx.services.pagination import requested_page
+from capx.support.pagination import requested_page
+from capx.translations import lazy_msg
 
 bp = Blueprint("reports", __name__)
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from capx.clients.meta_wiki import GlobalAccount, Identity, MetaWikiClient, MetaWikiError
 from capx.extensions import db
 from capx.models import OAuthToken, Profile, User, utcnow
-from capx.services.secrets import decrypt_json, encrypt_json
+from capx.support.secrets import decrypt_json, encrypt_json
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +75,8 @@ def dev_login(username: str) -> User:
     username = username[:1].upper() + username[1:]
     user = db.session.scalar(sa.select(User).where(User.username == username))
     if user is None:
-        # Stay above the demo profiles' range (capx.services.demo), which seed-demo fills later.
-        from capx.services.demo import DEMO_CENTRAL_BASE
+        # Stay above the demo profiles' range (capx.devtools.demo), which seed-demo fills later.
+        from capx.devtools.demo import DEMO_CENTRAL_BASE
 
         lowest = db.session.scalar(sa.select(sa.func.min(User.central_id))
                                    .where(User.central_id > DEMO_CENTRAL_BASE)) or 0

@@ -26,10 +26,10 @@ from capx.language import current_language_chain
 from capx.models import (AVAILABLE, KNOWN, WANTED, Capacity, Event, EventCapacity, Organization,
                          OrganizationCapacity, OrganizationManager, OrganizationName, Profile, ProfileCapacity,
                          ProfileLanguage, ProfileTerritory, SavedOrganization, SavedProfile, Statistic, User, utcnow)
-from capx.services.grouped import POSITION, concat, unpack
+from capx.support.grouped import POSITION, concat, unpack
 from capx.services.reference_data import reference_data
 from capx.services.statistics import filter_value_counts
-from capx.services.timed_cache import TimedCache
+from capx.support.timed_cache import TimedCache
 
 
 @dataclass(frozen=True)
@@ -376,7 +376,7 @@ def popular_capacities(limit: int = 60) -> list[tuple[int, int]]:
 
 def forget_popular() -> None:
     """Drop the cached popularity (tests that build their own data)."""
-    _popular.clear()
+    _popular.reset()
 
 
 def _capacities_to_add(viewer: User, mine: set[int], day: dt.date) -> list[CapacityCard]:
@@ -429,5 +429,5 @@ def suggestions(viewer: User, me: ViewerProfile | None = None, now: dt.datetime 
         organizations=_organizations(viewer, offer_ids, want_ids, day),
         capacities=_capacities_to_add(viewer, known_ids | offer_ids | want_ids, day),
         events=_events(viewer, known_ids | want_ids, now, day),
-        language_names={lid: ref.language_label(lid) for lid in shown_languages},
+        language_names={lid: ref.language_label(lid, current_language_chain()[0]) for lid in shown_languages},
     )

@@ -23,7 +23,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
 from capx.extensions import db
-from capx.language import lazy_msg
+from capx.language import current_language_chain
 from capx.models import (
     AVAILABLE,
     KNOWN,
@@ -45,11 +45,11 @@ from capx.models import (
     User,
     utcnow,
 )
-from capx.pickers import int_list
+from capx.forms.pickers import int_list
 from capx.services import badges
 from capx.services import choices as choices_service
-from capx.services.media import normalize_commons_file
-from capx.translations import LazyMessage
+from capx.support.media import normalize_commons_file
+from capx.translations import LazyMessage, lazy_msg
 
 META_HOSTS = {"meta.wikimedia.org", "meta.m.wikimedia.org"}
 EMAIL_RE = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;.]{2,}$")
@@ -312,13 +312,13 @@ def parse_edit(data: MultiDict[str, str]) -> tuple[OrganizationEdit, dict[str, l
     if edit.report_url and not is_meta_wiki_url(edit.report_url):
         fail("report_url", lazy_msg("organization-error-meta-url"))
 
-    capacity_ids = {c.value for c in choices_service.choices("capacity")}
+    capacity_ids = {c.value for c in choices_service.choices("capacity", current_language_chain())}
     edit.known = [i for i in int_list(data.getlist("capacity_known")) if i in capacity_ids]
     edit.available = [i for i in int_list(data.getlist("capacity_available")) if i in capacity_ids]
     edit.wanted = [i for i in int_list(data.getlist("capacity_wanted")) if i in capacity_ids]
     if set(edit.available) - set(edit.known):
         fail("capacity_available", lazy_msg("organization-error-available-not-known"))
-    edit.territories = choices_service.valid_ids("territory", int_list(data.getlist("territory")))
+    edit.territories = choices_service.valid_ids("territory", int_list(data.getlist("territory")), current_language_chain())
 
     for index in range(MAX_PROJECTS + 2):
         row = ProjectRow(_text(data, f"project_name-{index}"), _text(data, f"project_image-{index}"),
@@ -450,7 +450,7 @@ SNAPSHOT_FIELDS = (
 def snapshot(edit: OrganizationEdit) -> dict[str, str]:
     """The comparable, human-readable value of each field (capacities and territories by name)."""
     def labels(kind: str, ids: list[int]) -> str:
-        return ", ".join(c.label for c in choices_service.labels(kind, ids))
+        return ", ".join(c.label for c in choices_service.labels(kind, ids, current_language_chain()))
 
     type_names = dict(db.session.execute(sa.select(OrganizationType.id, OrganizationType.name)).all())
     return {

@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from capx.clients.wikidata import WikidataClient, WikidataError
 from capx.extensions import db
-from capx.forms import normalize_username
+from capx.support.usernames import normalize_username
 from capx.models import (
     AVAILABLE,
     CAPACITY_KINDS,

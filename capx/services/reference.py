@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Protocol
 
 import sqlalchemy as sa
 from babel import Locale
@@ -17,7 +17,8 @@ from babel import Locale
 from capx.extensions import db
 from capx.models import (Avatar, CacheStamp, Capacity, CapacityText, Language, Organization, OrganizationName,
                          OrganizationType, Territory, WikimediaProject)
-from capx.translations import babel_locale
+from capx.support import stamps
+from capx.translations import babel_locale, message_text
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
@@ -160,8 +161,6 @@ def load_reference(data_dir: Path = DATA_DIR, echo: Callable[[str], None] = prin
     created = load_thematic_categories()
     if created:
         summary.added["thematic categories"] = created
-    from capx.services import stamps
-
     stamps.ensure(db.session.connection(bind_arguments={"mapper": sa.inspect(CacheStamp)}))
     db.session.commit()
     for kind in sorted(set(summary.added) | set(summary.changed)):
@@ -171,16 +170,42 @@ def load_reference(data_dir: Path = DATA_DIR, echo: Callable[[str], None] = prin
     return summary
 
 
-def territory_name(territory: Territory, lang: str) -> str:
-    """A territory's name in the interface language: regions by message, countries by CLDR."""
-    if territory.parent_id is None:
-        from capx.language import msg_text
+class NamedTerritory(Protocol):
+    """What naming a territory needs (a Territory row or a reference snapshot's TerritoryRef)."""
 
-        return msg_text(f"region-{territory.code.lower()}")
+    @property
+    def code(self) -> str: ...
+    @property
+    def parent_id(self) -> int | None: ...
+    @property
+    def iso2(self) -> str | None: ...
+    @property
+    def name(self) -> str: ...
+
+
+class NamedLanguage(Protocol):
+    """What naming a language needs (a Language row or a reference snapshot's LanguageRef)."""
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def english_name(self) -> str: ...
+
+
+#: Region names are messages; their keys, spelled out so that they can be found.
+REGION_MESSAGES = {"CEECA": "region-ceeca", "ESEAP": "region-eseap", "LAC": "region-lac", "MENA": "region-mena",
+                   "NA": "region-na", "NWE": "region-nwe", "SA": "region-sa", "SSA": "region-ssa"}
+
+
+def territory_name(territory: NamedTerritory, lang: str) -> str:
+    """A territory's name in language ``lang``: regions by message, countries by CLDR."""
+    if territory.parent_id is None:
+        key = REGION_MESSAGES.get(territory.code)
+        return message_text(key, lang) if key else territory.name
     return babel_locale(lang).territories.get(territory.iso2 or "", territory.name)
 
 
-def language_name(language: Language, lang: str) -> str:
+def language_name(language: NamedLanguage, lang: str) -> str:
     """A language's name in the interface language (CLDR), else its English name."""
     own = babel_locale(language.code)
     if own.language != language.code.split("-")[0]:

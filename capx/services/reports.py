@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from capx.extensions import db
 from capx.models import REPORT_STATUSES, REPORT_TYPES, BugReport, User, utcnow
-from capx.services.pagination import Page, make_page
+from capx.support.pagination import Page, make_page
 
 
 def file_report(reporter: User, title: str, description: str, type_: str) -> BugReport:

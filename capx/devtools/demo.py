@@ -116,7 +116,7 @@ def _context() -> dict[str, Any]:
 
 def _showcase_created_ids() -> sa.Select[tuple[int]]:
     from capx.models import OrganizationName
-    from capx.services.demo_showcase import PILOT_PROGRAMS
+    from capx.devtools.demo_showcase import PILOT_PROGRAMS
 
     return sa.select(OrganizationName.organization_id).where(
         OrganizationName.lang == "en", OrganizationName.name.in_([p["organization"] for p in PILOT_PROGRAMS]))
@@ -127,7 +127,7 @@ def seed_demo(profiles: int, seed: int = 1, echo: Callable[[str], None] = print,
     """Create demo profiles 1..``profiles`` that do not exist yet, and give organizations managers.
 
     With ``showcase`` (the default) also fill a few organization profiles, add events and Diff
-    posts, the four pilot mentorship programs (capx.services.demo_showcase), and refresh the
+    posts, the four pilot mentorship programs (capx.devtools.demo_showcase), and refresh the
     dashboard's statistics so they count the demo data."""
     ctx = _context()
     if not ctx["capacities"] or not ctx["countries"]:
@@ -143,7 +143,7 @@ def seed_demo(profiles: int, seed: int = 1, echo: Callable[[str], None] = print,
         echo(f"demo profiles: {summary.created + summary.existing} of {profiles}")
     summary.organizations_managed = _assign_managers(managed_organizations, seed, ctx)
     if showcase:
-        from capx.services.demo_showcase import seed_showcase
+        from capx.devtools.demo_showcase import seed_showcase
 
         shown = seed_showcase(seed, today=today)
         summary.organizations_filled, summary.events, summary.programs = (

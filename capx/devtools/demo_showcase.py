@@ -1,6 +1,6 @@
 """The parts of the demo data that show organizations, events, Diff news and mentorship at work.
 
-Called by :func:`capx.services.demo.seed_demo` after the demo profiles exist. Deterministic for a
+Called by :func:`capx.devtools.demo.seed_demo` after the demo profiles exist. Deterministic for a
 given seed and seeding day, and idempotent: every row is found again by a stable key (an event's
 URL, a post's link, a program's organization and name) and left alone when it is already there.
 
@@ -30,7 +30,7 @@ from capx.models import (AVAILABLE, KNOWN, Capacity, CapacityText, DiffPost, Dif
                          OrganizationManager, OrganizationName, OrganizationProject, OrganizationTerritory,
                          OrganizationType, Territory, User)
 from capx.services import mentorship_crypto
-from capx.services.demo import DEMO_CENTRAL_BASE
+from capx.devtools.demo import DEMO_CENTRAL_BASE
 from capx.services.events import to_utc
 from capx.services.organizations import tag_slug
 
