@@ -225,8 +225,8 @@ def mentorship_decrypt_command(key_file, passphrase_env, output, download) -> No
     except (ValueError, UnicodeDecodeError) as error:
         raise click.ClickException(str(error)) from None
     output.write(text)
-    for error in errors:
-        click.echo(f"skipped: {error}", err=True)
+    for problem in errors:
+        click.echo(f"skipped: {problem}", err=True)
     if errors:
         sys.exit(1)
 

@@ -100,7 +100,7 @@ def init_app(app: Flask) -> None:
         except DATABASE_DOWN as exc:
             log.warning("database connection lost at the end of a request: %s", exc)
             try:
-                db.session.invalidate()
+                db.session.registry().invalidate()
             except Exception as inner:  # noqa: BLE001 - the connection is gone either way
                 log.debug("invalidating the lost connection failed too: %s", inner)
             db.session.registry.clear()

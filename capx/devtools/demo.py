@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -114,7 +114,7 @@ def _context() -> dict[str, Any]:
     }
 
 
-def _showcase_created_ids() -> sa.Select[tuple[int]]:
+def _showcase_created_ids() -> sa.Select[int]:
     from capx.models import OrganizationName
     from capx.devtools.demo_showcase import PILOT_PROGRAMS
 
@@ -293,7 +293,7 @@ def _copy_chunk(k: int, offset: int, first: int, last: int) -> None:
                      .join(new_profile, new_profile.user_id == user_pairs.c.new_user).subquery())
     fill_name_grams(db.session.connection(), Profile.__table__.c.id > copies_after, new=True)
     for model in (ProfileCapacity, ProfileLanguage, ProfileTerritory, ProfileAffiliation, ProfileProject):
-        table = model.__table__
+        table = cast(sa.Table, model.__table__)  # a mapped class's table (typed as any FromClause)
         others = [c for c in table.columns if c.name != "profile_id"]
         db.session.execute(sa.insert(table).from_select(
             ["profile_id", *(c.name for c in others)],

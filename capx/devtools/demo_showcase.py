@@ -148,8 +148,8 @@ def seed_showcase(seed: int, today: dt.date | None = None, profiles_to_fill: int
                                         .order_by(User.central_id.desc())))
     if not demo_users:
         return summary
-    caps_by_name = dict(db.session.execute(
-        sa.select(CapacityText.name, CapacityText.capacity_id).where(CapacityText.lang == "en")).all())
+    caps_by_name = {name: capacity_id for name, capacity_id in db.session.execute(
+        sa.select(CapacityText.name, CapacityText.capacity_id).where(CapacityText.lang == "en")) if name is not None}
     capacity_ids = list(db.session.scalars(sa.select(Capacity.id).order_by(Capacity.id)))
     territories = dict(db.session.execute(sa.select(Territory.code, Territory.id)).all())
     countries = list(db.session.scalars(sa.select(Territory.id).where(Territory.parent_id.is_not(None))
@@ -164,7 +164,7 @@ def seed_showcase(seed: int, today: dt.date | None = None, profiles_to_fill: int
                                       .order_by(OrganizationManager.organization_id)))
     others = [o for o in managed if o not in {p.id for p in pilots}]
     to_fill = [(org, spec["diff_tag"]) for org, spec in zip(pilots, PILOT_PROGRAMS, strict=True)]
-    to_fill += [(db.session.get(Organization, oid), None) for oid in others[:profiles_to_fill]]
+    to_fill += [(org, None) for oid in others[:profiles_to_fill] if (org := db.session.get(Organization, oid)) is not None]
     for org, tag in to_fill:
         if _fill_profile(org, tag, random.Random(f"{seed}:organization:{org.id}"), today):  # nosec B311
             summary.organizations_filled += 1

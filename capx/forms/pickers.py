@@ -81,7 +81,7 @@ def searching(data: Mapping[str, str]) -> str | None:
              if key.endswith("_q") and data.get(f"{key.removesuffix('_q')}__present")}
     typed = [name for name, text in boxes.items() if text]
     new = [name for name in typed if boxes[name] != (data.get(f"{name}_q_searched") or "")]
-    return (new or typed or [None])[0]
+    return (new or typed)[0] if (new or typed) else None
 
 
 def picker_state(name: str, kind: str, data: MultiDict[str, str] | None, initial_ids: list[int] | None = None,

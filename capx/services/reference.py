@@ -114,7 +114,8 @@ def load_territories(summary: LoadSummary, data_dir: Path = DATA_DIR) -> None:
 
 def load_simple(summary: LoadSummary, kind: str, model: type, key_attr: str, rows: Iterable[dict[str, Any]]) -> None:
     """Upsert rows of a model identified by one unique attribute."""
-    existing = {getattr(obj, key_attr): obj for obj in db.session.scalars(sa.select(model))}
+    rows_now: list[Any] = list(db.session.scalars(sa.select(model)))
+    existing = {getattr(obj, key_attr): obj for obj in rows_now}
     for row in rows:
         values = dict(row)
         key = values.pop(key_attr)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import itertools
 import secrets
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import ORMExecuteState, Session
@@ -31,11 +31,11 @@ REFERENCE = "reference"
 
 #: Which stamp each cached table changes.
 STAMP_OF_TABLE: dict[str, str] = {
-    Capacity.__table__.name: CAPACITIES,
-    CapacityText.__table__.name: CAPACITIES,
-    Territory.__table__.name: REFERENCE,
-    Language.__table__.name: REFERENCE,
-    Avatar.__table__.name: REFERENCE,
+    Capacity.__tablename__: CAPACITIES,
+    CapacityText.__tablename__: CAPACITIES,
+    Territory.__tablename__: REFERENCE,
+    Language.__tablename__: REFERENCE,
+    Avatar.__tablename__: REFERENCE,
 }
 _STAMP_OF_MODEL: dict[type, str] = {Capacity: CAPACITIES, CapacityText: CAPACITIES, Territory: REFERENCE,
                                     Language: REFERENCE, Avatar: REFERENCE}
@@ -58,7 +58,7 @@ def bump(connection: sa.Connection, name: str) -> None:
 
     Random rather than counted, so a stamp never comes back after a table was emptied and refilled.
     """
-    table = CacheStamp.__table__
+    table = cast(sa.Table, CacheStamp.__table__)  # a mapped class's table (typed as any FromClause)
     values = {"stamp": secrets.token_hex(16), "updated_at": utcnow()}
     result = connection.execute(sa.update(table).where(table.c.name == name).values(**values))
     if result.rowcount == 0:
