@@ -12,6 +12,8 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from capx.extensions import db
+
 capx_cli = AppGroup("capx", help="Capacity Exchange commands.")
 
 
@@ -21,6 +23,7 @@ def load_reference_command() -> None:
     from capx.services.reference import load_reference
 
     load_reference(echo=click.echo)
+    db.session.commit()
 
 
 @capx_cli.command("seed-demo")
@@ -116,7 +119,6 @@ def grant_badge_command(username: str, badge: str) -> None:
     """Grant a badge by hand (it is never taken away by the daily recomputation)."""
     import sqlalchemy as sa
 
-    from capx.extensions import db
     from capx.support.usernames import normalize_username
     from capx.models import User
     from capx.services.badges import BADGE_CODES, grant
@@ -138,7 +140,6 @@ def make_staff_command(username: str, remove: bool) -> None:
     """Give (or take) the staff flag to a user who logged in at least once."""
     import sqlalchemy as sa
 
-    from capx.extensions import db
     from capx.support.usernames import normalize_username
     from capx.models import User
 
@@ -158,7 +159,6 @@ def org_manager_command(action: str, organization: str, username: str) -> None:
     """Add or remove a manager of an organization (ORGANIZATION: id, acronym or English name)."""
     import sqlalchemy as sa
 
-    from capx.extensions import db
     from capx.support.usernames import normalize_username
     from capx.models import User
     from capx.services import organizations as org_service

@@ -46,6 +46,7 @@ def wipe_demo() -> None:
 def test_seed_is_deterministic_and_idempotent(app: Flask) -> None:
     with app.app_context():
         load_reference(echo=lambda _l: None)
+        db.session.commit()
         lines: list[str] = []
         summary = seed_demo(40, seed=7, echo=lines.append, managed_organizations=5)
         assert summary.created == 40 and summary.organizations_managed == 5
@@ -93,6 +94,7 @@ def test_cli(app: Flask) -> None:
 def test_demo_data_shows_on_the_landing_page(app: Flask, client: Any) -> None:
     with app.app_context():
         load_reference(echo=lambda _l: None)
+        db.session.commit()
         seed_demo(15, seed=1, echo=lambda _l: None, managed_organizations=3)
     body = client.get("/").get_data(as_text=True)
     # 3 organizations given managers, and the 4 pilot mentorship organizations of the showcase.

@@ -129,6 +129,7 @@ def test_suggest_api(client: Any, app: Flask) -> None:
 def test_suggest_capacities_and_organizations(client: Any, app: Flask) -> None:
     with app.app_context():
         load_reference(echo=lambda _l: None)
+        db.session.commit()
     hits = client.get("/api/suggest/capacity?q=communication").get_json()
     assert hits and all(set(h) == {"value", "label", "detail"} for h in hits)
     hits = client.get("/api/suggest/organization?q=WMB").get_json()

@@ -22,12 +22,11 @@ from capx.access import login_required
 from capx.extensions import db
 from capx.language import current_language, current_language_chain, msg_text
 from capx.models import Language, Territory
-from capx.services import choices as choices_service
-from capx.services import region_map
-from capx.services import statistics as stats
+from capx.services import choices as choices_service, region_map, statistics as stats
 from capx.services.capacities import capacity_tree
 from capx.support.pagination import make_page, requested_page
-from capx.services.reference import language_name, territory_name
+from capx.services.reference_names import language_name, territory_name
+from flask_babel import format_number, get_locale
 
 bp = Blueprint("data", __name__)
 
@@ -49,8 +48,6 @@ def format_count(value: int) -> str:
     for locales that group by thousands (nearly all) we reuse its group symbol with Python's own
     grouping; other locales go through Babel.
     """
-    from flask_babel import format_number, get_locale
-
     key = str(get_locale())
     if key not in _GROUPING:
         sample = format_number(1234567)

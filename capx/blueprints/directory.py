@@ -17,6 +17,7 @@ from capx.forms.pickers import picker_state, searching
 from capx.services import directory as service
 from capx.services.capacities import capacity_tree
 from capx.translations import lazy_msg
+from sqlalchemy.orm import selectinload
 
 bp = Blueprint("directory", __name__)
 
@@ -165,8 +166,6 @@ def my_suggestions() -> str:
 @staff_required
 def queue() -> str:
     """Staff moderation queue: pending suggestions, then the latest decisions."""
-    from sqlalchemy.orm import selectinload
-
     pending = db.session.scalars(sa.select(CapacitySuggestion).where(CapacitySuggestion.status == SUGGESTION_PENDING)
                                  .options(selectinload(CapacitySuggestion.user))
                                  .order_by(CapacitySuggestion.created_at, CapacitySuggestion.id)).all()

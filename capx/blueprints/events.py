@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from babel.dates import format_date, format_time
@@ -12,7 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from capx.access import current_user, login_required
 from capx.extensions import db
 from capx.language import current_language_chain, msg_text
-from capx.models import EVENT_FORMATS, Event, Organization, OrganizationManager, utcnow
+from capx.models import EVENT_FORMATS, Event, Organization, utcnow
 from capx.forms.pickers import int_list, picker_state, searching
 from capx.services import events as events_service
 from capx.services import ical
@@ -27,7 +29,7 @@ bp = Blueprint("events", __name__)
 FEED_LIMIT = 500
 
 
-def _local_datetime(value) -> str:  # noqa: ANN001 (an aware datetime in the event's zone)
+def _local_datetime(value: dt.datetime) -> str:  # an aware datetime in the event's zone
     """Medium date and short time (no seconds) in the interface language, in the event's zone."""
     locale = get_locale()
     pattern = str(locale.datetime_formats.get("medium", "{1} {0}"))
@@ -60,8 +62,7 @@ def _event_or_404(event_id: int) -> Event:
     if event is None:
         abort(404)
     user = current_user()
-    if not (user and user.is_staff) and not db.session.scalar(
-            sa.select(sa.exists().where(OrganizationManager.organization_id == event.organization_id))):
+    if not (user and user.is_staff) and not org_service.is_visible_id(event.organization_id):
         abort(404)  # events of hidden organizations are not public
     return event
 

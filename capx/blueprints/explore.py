@@ -16,7 +16,7 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 
 from capx.access import current_user, login_required
 from capx.forms.pickers import PickerState, searching
-from capx.language import current_language, current_language_chain
+from capx.language import current_language, current_language_chain, msg
 from capx.services import explore as service
 from capx.services.capacities import CapacityTree, capacity_tree
 from capx.services.choices import Choice
@@ -93,8 +93,6 @@ CARD_TEXT_KEYS = ("explore-tag-learner", "explore-tag-sharer", "explore-tag-prof
 
 def card_texts() -> dict[str, Any]:
     """The messages of CARD_TEXT_KEYS in the request's language."""
-    from capx.language import msg
-
     return {key: msg(key) for key in CARD_TEXT_KEYS}
 
 
@@ -106,8 +104,6 @@ def _per_page() -> int:
 @login_required
 def feed() -> Any:
     """Explore: people by capacity, exchange type, territory, affiliation, language and name."""
-    from capx.language import current_language
-
     tree = capacity_tree(current_language_chain())
     filters = service.parse_profile_filters(request.args, tree)
     search_step = searching(request.args)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, make_response, redirect, render_template, request, url_for
-from sqlalchemy import text
 
 from capx import translations
 from capx.access import current_user, login_required, safe_next
@@ -11,6 +10,7 @@ from capx.extensions import db
 from capx.language import LANGUAGE_COOKIE, available_languages, current_language_chain, msg
 from capx.services import home as home_service
 from capx.services.capacities import capacity_tree
+from capx.support.health import database_answers
 from capx.web import THEME_COOKIE, THEMES
 
 bp = Blueprint("main", __name__)
@@ -91,9 +91,6 @@ def set_theme() -> Response:
 @bp.get("/healthz")
 def healthz() -> tuple[Response, int]:
     """Database reachability, for monitoring (no personal data, no HTML)."""
-    try:
-        db.session.execute(text("SELECT 1"))
-    except Exception:  # noqa: BLE001 - any failure means "not reachable" here
-        db.session.rollback()
+    if not database_answers():
         return jsonify(status="error", database="unreachable"), 503
     return jsonify(status="ok", database="ok"), 200

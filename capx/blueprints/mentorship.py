@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from capx.access import current_user, login_required
 from capx.extensions import db
-from capx.language import current_language_chain
+from capx.language import current_language_chain, msg_text
 from capx.models import (
     PROGRAM_FORMATS,
     QUESTION_KINDS,
@@ -30,13 +30,13 @@ from capx.models import (
     User,
 )
 from capx.forms.pickers import picker_state, searching
-from capx.services import choices as choices_service
-from capx.services import mentorship as service
-from capx.services import mentorship_crypto
+from capx.services import choices as choices_service, mentorship as service, mentorship_crypto
 from capx.services.capacities import capacity_tree
 from capx.support.media import commons_file_url
 from capx.services.organizations import visible_organization_ids_subquery
 from capx.translations import lazy_msg
+from babel.lists import format_list
+from flask_babel import get_locale
 
 bp = Blueprint("mentorship", __name__)
 
@@ -73,7 +73,7 @@ class ProgramForm(FlaskForm):
 
     def validate_registration_end(self, field: DateField) -> None:
         if field.data and self.registration_start.data and field.data < self.registration_start.data:
-            raise ValidationError(lazy_msg("mentorship-error-end-before-start"))  # type: ignore[arg-type]
+            raise ValidationError(lazy_msg("mentorship-error-end-before-start"))
 
 
 class KeyForm(FlaskForm):
@@ -96,10 +96,10 @@ class QuestionForm(FlaskForm):
         options = service.clean_options(field.data or "")
         if self.kind.data in ("single-choice", "multiple-choice"):
             if len(options) < 2:
-                raise ValidationError(lazy_msg("mentorship-error-options-few"))  # type: ignore[arg-type]
+                raise ValidationError(lazy_msg("mentorship-error-options-few"))
             if len(options) > service.MAX_OPTIONS or any(len(o) > service.MAX_OPTION_CHARS for o in options):
                 raise ValidationError(lazy_msg("mentorship-error-options-many", service.MAX_OPTIONS,
-                                               service.MAX_OPTION_CHARS))  # type: ignore[arg-type]
+                                               service.MAX_OPTION_CHARS))
 
 
 def _set_choices_program(form: ProgramForm, user: User, program: MentorshipProgram | None) -> None:
@@ -111,8 +111,6 @@ def _set_choices_program(form: ProgramForm, user: User, program: MentorshipProgr
     if program is not None and all(o.id != program.organization_id for o in orgs):
         orgs.append(program.organization)
     form.organization_id.choices = sorted(((o.id, o.name_in(chain)) for o in orgs), key=lambda c: c[1].casefold())
-    from capx.language import msg_text
-
     form.format.choices = [(f, msg_text(f"mentorship-format-{f}")) for f in PROGRAM_FORMATS]
     form.time_zone.choices = [(z, z) for z in _time_zones()]
     codes = dict(db.session.execute(sa.select(Language.id, Language.code)).all())
@@ -121,8 +119,6 @@ def _set_choices_program(form: ProgramForm, user: User, program: MentorshipProgr
 
 
 def _set_choices_question(form: QuestionForm) -> None:
-    from capx.language import msg_text
-
     form.role.choices = [(r, msg_text(f"mentorship-role-{r}")) for r in ROLES]
     form.kind.choices = [(k, msg_text(f"mentorship-kind-{k}")) for k in QUESTION_KINDS]
 
@@ -132,9 +128,6 @@ def _set_choices_question(form: QuestionForm) -> None:
 @bp.app_template_filter("mentorship_list")
 def mentorship_list(items: Any) -> str:
     """Items joined as a list in the interface language ("a, b and c", "أ، ب و ج")."""
-    from babel.lists import format_list
-    from flask_babel import get_locale
-
     items = [str(i) for i in items]
     return format_list(items, style="standard", locale=get_locale()) if items else ""
 

@@ -19,7 +19,7 @@ from capx.services import organizations as org_service
 from capx.services.capacities import capacity_tree
 from capx.services.choices import labels
 from capx.support.media import commons_file_url, commons_page_url
-from capx.services.reference import language_name
+from capx.services.reference_names import language_name
 from capx.services.saved import saved_organization_ids
 
 bp = Blueprint("organizations", __name__)

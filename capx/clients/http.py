@@ -34,7 +34,7 @@ class TimeoutSession(requests.Session):
         self.headers["User-Agent"] = user_agent
         self.timeout = timeout
 
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]  # same call, only the timeout defaulted
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", self.timeout)
         return super().request(method, url, *args, **kwargs)  # type: ignore[arg-type]  # requests takes bytes URLs too; its stubs say str
 

@@ -167,9 +167,8 @@ class MetaWikiClient:
         try:
             issuer_ok = urlparse(str(data["iss"])).netloc == urlparse(self.index_url).netloc
             issued_ok = time.time() >= float(data["iat"]) - IDENTITY_LEEWAY
-            sent = str(response.request.headers.get("Authorization", ""))
-            if isinstance(response.request.headers.get("Authorization"), bytes):
-                sent = response.request.headers["Authorization"].decode("utf-8", "replace")
+            header = response.request.headers.get("Authorization", "")
+            sent = header.decode("utf-8", "replace") if isinstance(header, bytes) else str(header)
             nonce = re.search(r'oauth_nonce="(.*?)"', sent)
             nonce_ok = nonce is not None and data["nonce"] == nonce.group(1)
         except (KeyError, TypeError, ValueError) as exc:

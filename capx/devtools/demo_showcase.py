@@ -30,7 +30,7 @@ from capx.models import (AVAILABLE, KNOWN, Capacity, CapacityText, DiffPost, Dif
                          OrganizationManager, OrganizationName, OrganizationProject, OrganizationTerritory,
                          OrganizationType, Territory, User)
 from capx.services import mentorship_crypto
-from capx.devtools.demo import DEMO_CENTRAL_BASE
+from capx.services.accounts import DEMO_CENTRAL_BASE
 from capx.services.events import to_utc
 from capx.services.organizations import tag_slug
 

@@ -9,9 +9,12 @@ knowing the page's language and shown in it when the template renders them
 
 from __future__ import annotations
 
-from typing import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Generic, Iterable, Mapping, TypeVar
 
-from capx.translations import LazyMessage
+from capx.translations import LazyMessage, lazy_msg
+
+T = TypeVar("T")
 
 
 class FormErrors(dict[str, list[LazyMessage]]):
@@ -28,3 +31,24 @@ class FormErrors(dict[str, list[LazyMessage]]):
             for message in messages:
                 self.add(name, message)
         return self
+
+    @classmethod
+    def of_form(cls, form: Any) -> FormErrors:
+        """The errors of a validated WTForms form. Our validators give lazy messages; WTForms' own
+        (a submitted value that is none of a select's choices) become ``form-error-invalid``."""
+        errors = cls()
+        for name, messages in form.errors.items():
+            for message in messages:
+                errors.add(name, message if isinstance(message, LazyMessage) else lazy_msg("form-error-invalid"))
+        return errors
+
+
+@dataclass
+class Checked(Generic[T]):
+    """What a form module returns for submitted data: the typed input for the service when the data
+    is valid (else None), the errors per field, and the form to show again (a WTForms form, or the
+    submitted values), so that nothing the user typed is lost."""
+
+    value: T | None
+    errors: FormErrors = field(default_factory=FormErrors)
+    form: Any = None

@@ -18,19 +18,7 @@ from werkzeug.datastructures import MultiDict
 
 from capx.services import choices as choices_service
 from capx.services.choices import Choice
-
-
-def int_list(values: list[str]) -> list[int]:
-    """Integers from form values, ignoring anything malformed, keeping order, no repeats."""
-    out: list[int] = []
-    for value in values:
-        try:
-            number = int(value)
-        except (TypeError, ValueError):
-            continue
-        if number not in out:
-            out.append(number)
-    return out
+from capx.support.values import int_list
 
 
 @dataclass

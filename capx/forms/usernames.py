@@ -18,5 +18,5 @@ class ValidUsername:
         if not value:
             return
         if not is_valid_username(value):
-            raise ValidationError(lazy_msg("form-error-username-invalid"))  # type: ignore[arg-type]  # WTForms types messages as str; ours resolve at render time
+            raise ValidationError(lazy_msg("form-error-username-invalid"))
         field.data = value

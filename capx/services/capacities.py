@@ -154,7 +154,7 @@ class CapacityTree:
         if what not in self._derived:
             # Two threads may build the same value at once; both results are equal.
             self._derived[what] = build()
-        return self._derived[what]  # type: ignore[no-any-return]
+        return self._derived[what]
 
     _search_texts: dict[int, tuple[list[str], list[str]]]
 

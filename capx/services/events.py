@@ -18,12 +18,13 @@ from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
 from capx.extensions import db
+from capx.forms.errors import FormErrors
 from capx.language import current_language_chain
 from capx.models import EVENT_FORMATS, Event, EventCapacity, Organization, Territory, User, utcnow
-from capx.forms.pickers import int_list
 from capx.services import choices as choices_service
 from capx.services.capacities import capacity_tree
 from capx.support.media import normalize_commons_file
+from capx.support.values import int_list
 from capx.services.organizations import is_web_url, visible_organization_ids_subquery
 from capx.translations import LazyMessage, lazy_msg
 
@@ -176,9 +177,9 @@ def edit_from_event(event: Event) -> EventEdit:
         description=event.description or "", image=event.image_file or "")
 
 
-def parse_event(data: MultiDict[str, str]) -> tuple[EventEdit, dict[str, list[LazyMessage]]]:
+def parse_event(data: MultiDict[str, str]) -> tuple[EventEdit, FormErrors]:
     """Read and validate the event form."""
-    errors: dict[str, list[LazyMessage]] = {}
+    errors = FormErrors()
 
     def fail(key: str, message: LazyMessage) -> None:
         errors.setdefault(key, []).append(message)

@@ -29,7 +29,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from capx.extensions import db
-from capx.language import current_language, current_language_chain
+from capx.language import current_language, current_language_chain, msg_text
 from capx.models import (
     AVAILABLE,
     CAPACITY_KINDS,
@@ -37,7 +37,6 @@ from capx.models import (
     WANTED,
     Organization,
     OrganizationCapacity,
-    OrganizationManager,
     OrganizationName,
     OrganizationTerritory,
     OrganizationType,
@@ -55,6 +54,7 @@ from capx.services.capacities import CapacityNode, CapacityTree, capacity_tree
 from capx.support.grouped import POSITION, concat, unpack
 from capx.support.media import commons_file_url
 from capx.support.pagination import Page, make_page
+from capx.services.organizations import visible
 from capx.services.reference_data import LanguageRef, TerritoryRef, reference_data
 from capx.services.statistics import filter_value_counts, name_gram_counts
 
@@ -220,8 +220,6 @@ class _Filters:
 
     def _shared_chips(self, tree: CapacityTree) -> list[Chip]:
         """Chips for the filters both lists have: name, capacities, exchange types, territories."""
-        from capx.language import msg_text
-
         chips: list[Chip] = []
         if self.name:
             chips.append(Chip("name", self.name, msg_text("explore-chip-name", self.name)))
@@ -300,8 +298,6 @@ class ProfileFilters(_Filters):
 
     def chips(self, tree: CapacityTree) -> list[Chip]:
         """The active filters, each removable on its own."""
-        from capx.language import msg_text
-
         lang = current_language()
         chips = self._shared_chips(tree)
         chips += [Chip("affiliation", str(a[0]), a[1], a[2] if a[2] != lang else None) for a in self.affiliations]
@@ -797,8 +793,8 @@ def saved_profiles(owner: User, number: int, per_page: int = PER_PAGE) -> Result
 # -- organizations -------------------------------------------------------------------------------
 
 def visible_organization_condition() -> Any:
-    """Organizations are listed only while they have at least one manager."""
-    return sa.exists().where(OrganizationManager.organization_id == Organization.id)
+    """Organizations are listed only while they are visible (capx.services.organizations.visible)."""
+    return visible()
 
 
 def organization_conditions(filters: OrganizationFilters, tree: CapacityTree) -> list[Any]:

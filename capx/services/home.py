@@ -24,9 +24,10 @@ import sqlalchemy as sa
 from capx.extensions import db
 from capx.language import current_language_chain
 from capx.models import (AVAILABLE, KNOWN, WANTED, Capacity, Event, EventCapacity, Organization,
-                         OrganizationCapacity, OrganizationManager, OrganizationName, Profile, ProfileCapacity,
+                         OrganizationCapacity, OrganizationName, Profile, ProfileCapacity,
                          ProfileLanguage, ProfileTerritory, SavedOrganization, SavedProfile, Statistic, User, utcnow)
 from capx.support.grouped import POSITION, concat, unpack
+from capx.services.organizations import visible, visible_organization_ids_subquery
 from capx.services.reference_data import reference_data
 from capx.services.statistics import filter_value_counts
 from capx.support.timed_cache import TimedCache
@@ -42,9 +43,7 @@ class LandingFigures:
 def landing_figures() -> LandingFigures:
     """Counts for the landing page: people (not locked), managed organizations, capacities."""
     people = db.session.scalar(sa.select(sa.func.count()).select_from(User).where(User.is_locked.is_(False)))
-    organizations = db.session.scalar(
-        sa.select(sa.func.count(sa.distinct(OrganizationManager.organization_id)))
-        .join(Organization, Organization.id == OrganizationManager.organization_id))
+    organizations = db.session.scalar(sa.select(sa.func.count()).select_from(Organization).where(visible()))
     capacities = db.session.scalar(sa.select(sa.func.count()).select_from(Capacity))
     return LandingFigures(people or 0, organizations or 0, capacities or 0)
 
@@ -318,7 +317,7 @@ def _organizations(viewer: User, offer_ids: set[int], want_ids: set[int], day: d
     if not conditions:
         return []
     matches = sa.func.count().label("matches")
-    managed = sa.select(OrganizationManager.organization_id).scalar_subquery()
+    managed = visible_organization_ids_subquery().scalar_subquery()
     saved = sa.select(SavedOrganization.organization_id).where(SavedOrganization.owner_id == viewer.id).scalar_subquery()
     org = OrganizationCapacity.organization_id
 

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from capx.extensions import db
 from capx.models import MentorshipApplication, MentorshipProgram, MentorshipQuestion, OrganizationManager, User, utcnow
 from capx.services import mentorship_crypto
+from sqlalchemy.orm import selectinload
 
 OPEN, UPCOMING, CLOSED = "open", "upcoming", "closed"
 
@@ -231,8 +232,6 @@ def already_applied(program_id: int, user_id: int, role: str) -> bool:
 
 def my_applications(user: User) -> list[MentorshipApplication]:
     """The user's applications (program loaded), newest first."""
-    from sqlalchemy.orm import selectinload
-
     return list(db.session.scalars(
         sa.select(MentorshipApplication).options(selectinload(MentorshipApplication.program))
         .where(MentorshipApplication.applicant_id == user.id).order_by(MentorshipApplication.created_at.desc())))

@@ -1,4 +1,4 @@
-"""Reference data: loading it from ``capx/data/`` and naming it in the interface language.
+"""Reference data: loading it from ``capx/data/`` (naming it in a language: :mod:`capx.services.reference_names`).
 
 ``load_reference`` is an idempotent upsert: running it twice changes nothing, and it never
 deletes rows that profiles may point to.
@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Protocol
+from typing import Any, Callable, Iterable
 
 import sqlalchemy as sa
 from babel import Locale
@@ -17,8 +17,8 @@ from babel import Locale
 from capx.extensions import db
 from capx.models import (Avatar, CacheStamp, Capacity, CapacityText, Language, Organization, OrganizationName,
                          OrganizationType, Territory, WikimediaProject)
+from capx.services.directory import load_thematic_categories
 from capx.support import stamps
-from capx.translations import babel_locale, message_text
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
@@ -146,7 +146,7 @@ def load_organizations(summary: LoadSummary, data_dir: Path = DATA_DIR) -> None:
 
 
 def load_reference(data_dir: Path = DATA_DIR, echo: Callable[[str], None] = print) -> LoadSummary:
-    """Load every kind of reference data in one transaction."""
+    """Load every kind of reference data, flushed in the caller's transaction (the caller commits)."""
     summary = LoadSummary()
     load_capacities(summary, data_dir)
     load_territories(summary, data_dir)
@@ -157,58 +157,13 @@ def load_reference(data_dir: Path = DATA_DIR, echo: Callable[[str], None] = prin
     load_simple(summary, "avatars", Avatar, "position",
                 ({"position": r["position"], "file_name": r["file"]} for r in read_data("avatars.json", data_dir)))
     load_organizations(summary, data_dir)
-    from capx.services.directory import load_thematic_categories
-
     created = load_thematic_categories()
     if created:
         summary.added["thematic categories"] = created
     stamps.ensure(db.session.connection(bind_arguments={"mapper": sa.inspect(CacheStamp)}))
-    db.session.commit()
+    db.session.flush()
     for kind in sorted(set(summary.added) | set(summary.changed)):
         echo(f"{kind}: {summary.added.get(kind, 0)} added, {summary.changed.get(kind, 0)} changed")
     if not summary.total:
         echo("reference data already up to date")
     return summary
-
-
-class NamedTerritory(Protocol):
-    """What naming a territory needs (a Territory row or a reference snapshot's TerritoryRef)."""
-
-    @property
-    def code(self) -> str: ...
-    @property
-    def parent_id(self) -> int | None: ...
-    @property
-    def iso2(self) -> str | None: ...
-    @property
-    def name(self) -> str: ...
-
-
-class NamedLanguage(Protocol):
-    """What naming a language needs (a Language row or a reference snapshot's LanguageRef)."""
-
-    @property
-    def code(self) -> str: ...
-    @property
-    def english_name(self) -> str: ...
-
-
-#: Region names are messages; their keys, spelled out so that they can be found.
-REGION_MESSAGES = {"CEECA": "region-ceeca", "ESEAP": "region-eseap", "LAC": "region-lac", "MENA": "region-mena",
-                   "NA": "region-na", "NWE": "region-nwe", "SA": "region-sa", "SSA": "region-ssa"}
-
-
-def territory_name(territory: NamedTerritory, lang: str) -> str:
-    """A territory's name in language ``lang``: regions by message, countries by CLDR."""
-    if territory.parent_id is None:
-        key = REGION_MESSAGES.get(territory.code)
-        return message_text(key, lang) if key else territory.name
-    return babel_locale(lang).territories.get(territory.iso2 or "", territory.name)
-
-
-def language_name(language: NamedLanguage, lang: str) -> str:
-    """A language's name in the interface language (CLDR), else its English name."""
-    own = babel_locale(language.code)
-    if own.language != language.code.split("-")[0]:
-        return language.english_name  # Babel knows nothing of this code (it fell back)
-    return own.get_display_name(babel_locale(lang)) or language.english_name

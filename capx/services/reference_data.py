@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from capx.extensions import db
 from capx.models import Avatar, Language, Territory
-from capx.services.reference import language_name, territory_name
+from capx.services.reference_names import language_name, territory_name
 from capx.support import caches, scope, stamps
 from capx.support.caches import StampedCache
 
@@ -77,7 +77,7 @@ class ReferenceData:
         if key not in self._derived:
             # Two threads may build the same value at once; both results are equal.
             self._derived[key] = build()
-        return self._derived[key]  # type: ignore[no-any-return]
+        return self._derived[key]
 
     def _labels_in(self, what: str, lang: str) -> dict[int, str]:
         # Filled on demand: a page names a few dozen of the 250 territories and 400 languages.

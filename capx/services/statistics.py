@@ -41,6 +41,7 @@ from capx.models import (
     User,
     utcnow,
 )
+from capx.services.organizations import visible_organization_ids_subquery
 from capx.support import scope
 from capx.support.timed_cache import TimedCache
 
@@ -80,8 +81,6 @@ def compute_statistics(now: dt.datetime | None = None) -> list[dict[str, Any]]:
         User.is_locked.is_(False), User.created_at >= now - dt.timedelta(days=NEW_USER_DAYS))))
     add("messages-sent", s.scalar(sa.select(sa.func.count()).select_from(MessageLog).where(MessageLog.status == "sent")))
     # The same rule as every list: an organization counts while it has a manager.
-    from capx.services.organizations import visible_organization_ids_subquery
-
     add("organizations", s.scalar(sa.select(sa.func.count()).select_from(visible_organization_ids_subquery().subquery())))
     add("capacities", s.scalar(sa.select(sa.func.count()).select_from(Capacity)))
 

@@ -26,7 +26,7 @@ class Resettable(Protocol):
     def reset(self) -> None: ...
 
 
-_REGISTRY: WeakSet[Resettable] = WeakSet()  # type: ignore[type-var]  # Protocol instances are weak-referenceable objects
+_REGISTRY: WeakSet[Resettable] = WeakSet()
 _FUNCTIONS: dict[str, Callable[[], None]] = {}
 
 

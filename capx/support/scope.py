@@ -49,7 +49,7 @@ def remember(key: Hashable, build: Callable[[], T]) -> T:
         return build()
     if key not in values:
         values[key] = build()
-    return values[key]  # type: ignore[no-any-return]
+    return values[key]
 
 
 def has(key: Hashable) -> bool:

@@ -65,6 +65,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with app.app_context():
         flask_migrate.upgrade()
         load_reference(echo=lambda _line: None)
+        db.session.commit()
         seed_demo(30, seed=1, echo=lambda _line: None, managed_organizations=5)
         db.session.remove()
     _LIVE_APPS.append(app)
