@@ -33,7 +33,7 @@ from capx.forms.pickers import picker_state, searching
 from capx.services import choices as choices_service, mentorship as service, mentorship_crypto
 from capx.services.capacities import capacity_tree
 from capx.support.media import commons_file_url
-from capx.services.organizations import visible_organization_ids_subquery
+from capx.services.organizations import is_visible_id, visible_organization_ids_subquery
 from capx.translations import lazy_msg
 from babel.lists import format_list
 from flask_babel import get_locale
@@ -204,19 +204,11 @@ def apply(program_id: int, role: str) -> Any:
         abort(404)
     user = current_user()
     program = _program_or_404(program_id)
-    if not user.is_staff and not db.session.scalar(sa.select(sa.exists().where(
-            MentorshipProgram.organization_id.in_(visible_organization_ids_subquery()),
-            MentorshipProgram.id == program.id))):
+    if not user.is_staff and not is_visible_id(program.organization_id):
         abort(404)  # its organization has no manager: nobody could run the program
     questions = service.form_questions(program, role)
     status = service.registration_status(program)
-    refused = None
-    if status != service.OPEN:
-        refused = "closed"
-    elif not program.public_key_pem:
-        refused = "no-key"
-    elif service.already_applied(program.id, user.id, role):
-        refused = "already-applied"
+    refused = service.refusal(program, user, role)
     errors: dict[int, str] = {}
     values: dict[int, Any] = {}
     if request.method == "POST":
