@@ -12,6 +12,8 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from capx.extensions import db
+
 capx_cli = AppGroup("capx", help="Capacity Exchange commands.")
 
 
@@ -21,6 +23,7 @@ def load_reference_command() -> None:
     from capx.services.reference import load_reference
 
     load_reference(echo=click.echo)
+    db.session.commit()
 
 
 @capx_cli.command("seed-demo")
@@ -34,7 +37,7 @@ def seed_demo_command(profiles: int, seed: int, copy_: bool) -> None:
 
 
 def _seed(profiles: int, seed: int, copy_: bool) -> None:
-    from capx.services.demo import REPLICATION_BASE, replicate_demo, seed_demo
+    from capx.devtools.demo import REPLICATION_BASE, replicate_demo, seed_demo
 
     if not copy_ or profiles <= REPLICATION_BASE:
         seed_demo(profiles, seed, echo=click.echo)
@@ -55,7 +58,7 @@ def bench_command(profiles: int, requests_: int, seed: int, no_seed: bool) -> No
     """Seed demo profiles, then measure server time of Explore and the organization list (p50, p95)."""
     from flask import current_app
 
-    from capx.services.benchmark import run_benchmark
+    from capx.devtools.benchmark import run_benchmark
 
     if requests_ < 50:
         raise click.BadParameter("at least 50 requests per case", param_hint="--requests")
@@ -116,8 +119,7 @@ def grant_badge_command(username: str, badge: str) -> None:
     """Grant a badge by hand (it is never taken away by the daily recomputation)."""
     import sqlalchemy as sa
 
-    from capx.extensions import db
-    from capx.forms import normalize_username
+    from capx.support.usernames import normalize_username
     from capx.models import User
     from capx.services.badges import BADGE_CODES, grant
 
@@ -138,8 +140,7 @@ def make_staff_command(username: str, remove: bool) -> None:
     """Give (or take) the staff flag to a user who logged in at least once."""
     import sqlalchemy as sa
 
-    from capx.extensions import db
-    from capx.forms import normalize_username
+    from capx.support.usernames import normalize_username
     from capx.models import User
 
     user = db.session.scalar(sa.select(User).where(User.username == normalize_username(username)))
@@ -158,8 +159,7 @@ def org_manager_command(action: str, organization: str, username: str) -> None:
     """Add or remove a manager of an organization (ORGANIZATION: id, acronym or English name)."""
     import sqlalchemy as sa
 
-    from capx.extensions import db
-    from capx.forms import normalize_username
+    from capx.support.usernames import normalize_username
     from capx.models import User
     from capx.services import organizations as org_service
 
@@ -225,8 +225,8 @@ def mentorship_decrypt_command(key_file, passphrase_env, output, download) -> No
     except (ValueError, UnicodeDecodeError) as error:
         raise click.ClickException(str(error)) from None
     output.write(text)
-    for error in errors:
-        click.echo(f"skipped: {error}", err=True)
+    for problem in errors:
+        click.echo(f"skipped: {problem}", err=True)
     if errors:
         sys.exit(1)
 
@@ -253,7 +253,7 @@ def check_config_command() -> None:
     """Report what the deployment still lacks (no secret is printed); exit 1 if something is missing."""
     from flask import current_app
 
-    from capx.services.config_check import MISSING, check_configuration
+    from capx.devtools.config_check import MISSING, check_configuration
 
     checks = check_configuration(current_app)
     width = max(len(c.name) for c in checks)

@@ -14,9 +14,10 @@ from werkzeug.routing import IntegerConverter, Map, ValidationError
 from capx import translations
 from capx.access import current_user, load_user
 from capx.extensions import db
-from capx.models.base import LARGEST_ID
 from capx.language import available_languages, current_language, msg, msg_lang_attrs, msg_text
 from capx.navigation import PERSONAL_ITEMS, nav_links
+from capx.support import scope
+from capx.support.values import LARGEST_ID
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,18 @@ def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = DatabaseIdConverter
 
     @app.before_request
+    def open_scope() -> None:
+        # Values kept for this request only (cache stamps, the organization list of its pickers):
+        # services ask capx.support.scope for them and never read flask.g.
+        g.capx_scope_token = scope.open_scope()
+
+    @app.teardown_request
+    def close_scope(_error: BaseException | None) -> None:
+        token = g.pop("capx_scope_token", None)
+        if token is not None:
+            scope.close_scope(token)
+
+    @app.before_request
     def identify_visitor() -> None:
         g.user = None
         g.user = load_user()
@@ -114,7 +127,7 @@ def init_app(app: Flask) -> None:
         except DATABASE_DOWN as exc:
             log.warning("database connection lost at the end of a request: %s", exc)
             try:
-                db.session.invalidate()
+                db.session.registry().invalidate()
             except Exception as inner:  # noqa: BLE001 - the connection is gone either way
                 log.debug("invalidating the lost connection failed too: %s", inner)
             db.session.registry.clear()

@@ -21,7 +21,7 @@ from flask_wtf import FlaskForm
 from wtforms import Form, StringField, TextAreaField
 
 from capx.extensions import db
-from capx.forms import MaxCharacters
+from capx.forms.characters import MaxCharacters
 from capx.models import BugReport
 from tests.conftest import html_text
 

@@ -17,9 +17,9 @@ from capx.extensions import db
 from capx.language import current_language
 from capx.models import Language
 from capx.services import translation as service
-from capx.services.pagination import make_page, requested_page
-from capx.services.reference import language_name
-from capx.services.secrets import decrypt_json, encrypt_json
+from capx.support.pagination import make_page, requested_page
+from capx.services.reference_names import language_name
+from capx.support.secrets import decrypt_json, encrypt_json
 
 log = logging.getLogger(__name__)
 

@@ -7,11 +7,10 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from capx.extensions import db
-from capx.models.base import table_args, utcnow
+from capx.models.base import Model, table_args, utcnow
 
 
-class UserBadge(db.Model):
+class UserBadge(Model):
     """One badge for one user: progress towards it, when it was earned, and whether it shows.
 
     ``granted_by_hand`` marks a badge staff gave: the recomputation never takes it away.

@@ -3,10 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
+
+from capx.extensions import db
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import DeclarativeBase
+
+    class Model(DeclarativeBase):
+        """What ``db.Model`` is to the type checker (Flask-SQLAlchemy builds it at run time)."""
+
+else:
+    #: The base class of every model (Flask-SQLAlchemy's ``db.Model``), under a name the type
+    #: checker can follow.
+    Model = db.Model
 
 #: Every table is InnoDB with utf8mb4 on MariaDB (ToolsDB), whatever the database default.
 TABLE_OPTIONS: dict[str, Any] = {
@@ -42,22 +55,3 @@ CAPACITY_KINDS = (KNOWN, AVAILABLE, WANTED)
 capacity_kind = sa.Enum(*CAPACITY_KINDS, name="capacity_kind", native_enum=False, length=10,
                         create_constraint=True)
 
-
-#: The largest id a row can have: SQLite and MariaDB integers are signed 64-bit.
-LARGEST_ID = 2**63 - 1
-_LARGEST_ID_DIGITS = len(str(LARGEST_ID))
-
-
-def parse_id(value: object) -> int | None:
-    """An id read from submitted text (a path, a query string, a form field), or None when no row
-    can have it: not a whole number in ASCII digits, not positive, or beyond 64 bits.
-
-    Why not plain ``int()``: a number beyond 64 bits reaches the query and the database driver fails
-    on it (``OverflowError`` on SQLite, a 500) instead of finding nothing, and ``int()`` itself
-    refuses more than 4,300 digits with a ValueError.
-    """
-    text = value.strip() if isinstance(value, str) else str(value) if isinstance(value, int) else ""
-    if not text.isascii() or not text.isdigit() or len(text) > _LARGEST_ID_DIGITS:
-        return None
-    number = int(text)
-    return number if 0 < number <= LARGEST_ID else None

@@ -126,6 +126,6 @@ def test_ids_in_query_strings_and_forms_never_fail(app: Flask, client: Any, make
     ("١٢", None), ("１２", None),  # digits Python's int() would take, which no link writes
 ])
 def test_parse_id(value: Any, expected: int | None) -> None:
-    from capx.models.base import parse_id
+    from capx.support.values import parse_id
 
     assert parse_id(value) == expected
