@@ -1,6 +1,8 @@
 # Two commands: `make run` (a local CapX with demo data and the development login on
 # http://127.0.0.1:5000) and `make test` (the whole suite, browser tests included).
 # Both work on a fresh clone: they create .venv with Python 3.11 and install the pinned packages.
+# Also: `make test-fast` (everything but the browser tests), `make lint` (silent when clean),
+# `make audit`, `make clean`.
 
 PYTHON ?= python3.11
 VENV   := .venv
@@ -9,8 +11,13 @@ FLASK  := $(BIN)/flask --app app
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 PORT   ?= 5000
 DEMO_PROFILES ?= 300
+# pytest-xdist workers: each has its own SQLite file (or MariaDB database, see tests/conftest.py).
+TEST_WORKERS ?= 2
 
-.PHONY: install run test lint audit clean
+# Run a command and print its output only when it fails: a clean `make lint` prints nothing.
+quietly = out=$$($(1) 2>&1) || { printf '%s\n' "$$out"; exit 1; }
+
+.PHONY: install run test test-fast lint audit clean
 
 install: $(STAMP)
 
@@ -35,11 +42,19 @@ run: install
 # The whole suite on SQLite; set CAPX_TEST_DATABASE_URL to run it on MariaDB
 # (e.g. mysql+pymysql://root@127.0.0.1/capx_test?charset=utf8mb4).
 test: install
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
+# The same without the browser tests (tests/browser, Chromium): the quick loop while working.
+test-fast: install
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --ignore=tests/browser $(PYTEST_ARGS)
+
+# ruff, bandit, mypy (mypy.ini) and the import contracts (.importlinter); the import-cycle and
+# function-level-import checks are tests (tests/test_architecture.py).
 lint: install
-	$(BIN)/ruff check .
-	$(BIN)/bandit -q -r capx
+	@$(call quietly,$(BIN)/ruff check --quiet .)
+	@$(call quietly,$(BIN)/bandit -q -r capx)
+	@$(call quietly,$(BIN)/mypy --no-error-summary)
+	@$(call quietly,$(BIN)/lint-imports --no-logo)
 
 # Known vulnerabilities in every pinned package (pip-audit). Exit 1 on a finding; when no
 # vulnerability service can be reached it prints a NOT AUDITED block and exits 0
@@ -47,5 +62,6 @@ lint: install
 audit: install
 	$(BIN)/python scripts/audit_dependencies.py
 
+# Everything the other targets leave, including `make run`'s databases under instance/.
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .import_linter_cache .grimp_cache test-artifacts instance

@@ -11,9 +11,13 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from capx import links, web
+from capx.blueprints import register_blueprints
+from capx.cli import register_cli
 from capx.config import (ConfigError, client_addresses_known, engine_options, load_settings, production_problems,
                          proxy_fix_options)
 from capx.extensions import babel, csrf, db, migrate
+from capx.language import babel_locale_code
 
 log = logging.getLogger(__name__)
 
@@ -65,13 +69,7 @@ def create_app(config_overrides: Mapping[str, Any] | None = None,
                      render_as_batch=True, compare_type=True)
     csrf.init_app(app)
 
-    from capx.language import babel_locale_code
-
     babel.init_app(app, locale_selector=babel_locale_code, default_timezone="UTC")
-
-    from capx import links, web
-    from capx.blueprints import register_blueprints
-    from capx.cli import register_cli
 
     web.init_app(app)
     links.init_app(app)

@@ -14,6 +14,8 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from capx.extensions import db
+
 capx_cli = AppGroup("capx", help="Capacity Exchange commands.")
 
 
@@ -23,6 +25,7 @@ def load_reference_command() -> None:
     from capx.services.reference import load_reference
 
     load_reference(echo=click.echo)
+    db.session.commit()
 
 
 @capx_cli.command("seed-demo")
@@ -36,7 +39,7 @@ def seed_demo_command(profiles: int, seed: int, copy_: bool) -> None:
 
 
 def _seed(profiles: int, seed: int, copy_: bool) -> None:
-    from capx.services.demo import REPLICATION_BASE, replicate_demo, seed_demo
+    from capx.devtools.demo import REPLICATION_BASE, replicate_demo, seed_demo
 
     if not copy_ or profiles <= REPLICATION_BASE:
         seed_demo(profiles, seed, echo=click.echo)
@@ -57,7 +60,7 @@ def bench_command(profiles: int, requests_: int, seed: int, no_seed: bool) -> No
     """Seed demo profiles, then measure server time of Explore and the organization list (p50, p95)."""
     from flask import current_app
 
-    from capx.services.benchmark import run_benchmark
+    from capx.devtools.benchmark import run_benchmark
 
     if requests_ < 50:
         raise click.BadParameter("at least 50 requests per case", param_hint="--requests")
@@ -108,7 +111,7 @@ def badges_command() -> None:
     """Recompute every user's badge progress (daily job). Idempotent; hand-granted badges stay."""
     from capx.services.badges import recompute_all
 
-    recompute_all(echo=click.echo)
+    recompute_all(db.session.commit, echo=click.echo)
 
 
 @capx_cli.command("grant-badge")
@@ -118,8 +121,7 @@ def grant_badge_command(username: str, badge: str) -> None:
     """Grant a badge by hand (BADGE: a code or a badge id); the daily recomputation never takes it away."""
     import sqlalchemy as sa
 
-    from capx.extensions import db
-    from capx.forms import normalize_username
+    from capx.support.usernames import normalize_username
     from capx.models import User
     from capx.services.badges import BUILT_IN_CODES, find_badge, grant
 
@@ -141,8 +143,7 @@ def make_staff_command(username: str, remove: bool) -> None:
     """Give (or take) the staff flag to a user who logged in at least once."""
     import sqlalchemy as sa
 
-    from capx.extensions import db
-    from capx.forms import normalize_username
+    from capx.support.usernames import normalize_username
     from capx.models import User
 
     user = db.session.scalar(sa.select(User).where(User.username == normalize_username(username)))
@@ -161,8 +162,7 @@ def org_manager_command(action: str, organization: str, username: str) -> None:
     """Add or remove a manager of an organization (ORGANIZATION: id, acronym or English name)."""
     import sqlalchemy as sa
 
-    from capx.extensions import db
-    from capx.forms import normalize_username
+    from capx.support.usernames import normalize_username
     from capx.models import User
     from capx.services import organizations as org_service
 
@@ -228,8 +228,8 @@ def mentorship_decrypt_command(key_file, passphrase_env, output, download) -> No
     except (ValueError, UnicodeDecodeError) as error:
         raise click.ClickException(str(error)) from None
     output.write(text)
-    for error in errors:
-        click.echo(f"skipped: {error}", err=True)
+    for problem in errors:
+        click.echo(f"skipped: {problem}", err=True)
     if errors:
         sys.exit(1)
 
@@ -254,7 +254,6 @@ def import_current_command(file: Path, dry_run: bool, report_path: Path | None, 
     import json
 
     from capx.clients.meta_wiki import meta_wiki_client
-    from capx.extensions import db
     from capx.services.importer.runner import ImportFileError, ImportOptions, load_skill_map, run_import
 
     options = ImportOptions(dry_run=dry_run, batch_size=max(1, batch_size))
@@ -293,13 +292,12 @@ def import_current_command(file: Path, dry_run: bool, report_path: Path | None, 
 def _after_import() -> None:
     """Badges, statistics and Explore's search data follow the imported rows; MariaDB's id counters
     start above the ids the import moved."""
-    from capx.extensions import db
     from capx.services.badges import recompute_all
     from capx.services.importer.ids import KEPT_ID_TABLES, align_id_counters
     from capx.services.statistics import refresh_statistics
 
     click.echo("recomputing badges ...")
-    recompute_all(echo=click.echo)
+    recompute_all(db.session.commit, echo=click.echo)
     click.echo("refreshing statistics and name search counts ...")
     refresh_statistics()
     with db.engine.connect() as connection:
@@ -328,7 +326,7 @@ def check_config_command() -> None:
     """Report what the deployment still lacks (no secret is printed); exit 1 if something is missing."""
     from flask import current_app
 
-    from capx.services.config_check import MISSING, check_configuration
+    from capx.devtools.config_check import MISSING, check_configuration
 
     checks = check_configuration(current_app)
     width = max(len(c.name) for c in checks)

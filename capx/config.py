@@ -273,7 +273,7 @@ def proxy_fix_options(hops: int, forwarded_for: bool) -> dict[str, int] | None:
     -Host and -Port but does not pass visitors' addresses to tools: any X-Forwarded-For the app
     sees was written by the visitor. So ``forwarded_for`` stays off there, ``request.remote_addr``
     is a proxy's address, and per-visitor limits count per session instead
-    (:func:`capx.services.ratelimit.client_key`). Host and port are never taken from headers:
+    (:func:`capx.support.ratelimit.client_key`). Host and port are never taken from headers:
     Toolforge's proxies pass the Host header through unchanged.
     """
     if not 0 <= hops <= MAX_PROXY_HOPS:

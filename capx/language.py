@@ -88,6 +88,9 @@ def babel_locale_code() -> str:
     return str(translations.babel_locale(current_language()))
 
 
-def lazy_msg(key: str, *params: Any) -> translations.LazyMessage:
-    """A message resolved at render time (for WTForms validators defined at import time)."""
-    return translations.LazyMessage(key, *params)
+def _shown_in() -> tuple[str, bool]:
+    return current_language(), strict_messages()
+
+
+# Lazy messages (validators, field errors) are shown in the request's language.
+translations.resolve_lazy_messages_with(_shown_in)

@@ -30,7 +30,8 @@ def int_url(endpoint: str, argument: str, value: int) -> str:
     patterns: dict[str, tuple[str, str]] = g.setdefault("_int_url_patterns", {})
     pattern = patterns.get(endpoint)
     if pattern is None:
-        head, _, tail = url_for(endpoint, **{argument: _SENTINEL}).partition(str(_SENTINEL))
+        values: dict[str, Any] = {argument: _SENTINEL}
+        head, _, tail = url_for(endpoint, **values).partition(str(_SENTINEL))
         pattern = patterns[endpoint] = (head, tail)
     return f"{pattern[0]}{int(value)}{pattern[1]}"
 

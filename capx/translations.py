@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from babel import Locale, UnknownLocaleError
 from babel.numbers import format_decimal
@@ -317,8 +317,30 @@ def plain_text(markup: Markup) -> str:
     return Markup(markup).striptags()  # nosec B704 # output is plain text (tags stripped), never marked safe
 
 
+def message_text(key: str, lang: str, *params: Any, strict: bool = False) -> str:
+    """The message ``key`` in ``lang`` as plain text (for labels computed outside templates)."""
+    return plain_text(message(key, params, lang, strict=strict))
+
+
+def _english_outside_requests() -> tuple[str, bool]:
+    return SOURCE_LANGUAGE, False
+
+
+#: Where a :class:`LazyMessage` learns the language it is shown in, and whether a missing key is an
+#: error: the web layer installs the request's (:mod:`capx.language`, when it is imported), so that
+#: this module, which services and forms import, never imports the web layer back.
+_shown_in: Callable[[], tuple[str, bool]] = _english_outside_requests
+
+
+def resolve_lazy_messages_with(shown_in: Callable[[], tuple[str, bool]]) -> None:
+    """Install the function that gives (language, strict) when a lazy message is rendered."""
+    global _shown_in
+    _shown_in = shown_in
+
+
 class LazyMessage:
-    """A message resolved when it is rendered, for forms defined at import time.
+    """A message resolved when it is rendered, for forms defined at import time and for the field
+    errors of :class:`capx.forms.errors.FormErrors` (made before the page's language matters).
 
     WTForms formats validator messages with ``%``; the result is this same object, since our
     parameters are given explicitly.
@@ -329,9 +351,8 @@ class LazyMessage:
         self.params = params
 
     def resolve(self) -> Markup:
-        from capx.language import current_language, strict_messages
-
-        return message(self.key, self.params, current_language(), strict=strict_messages())
+        lang, strict = _shown_in()
+        return message(self.key, self.params, lang, strict=strict)
 
     def __html__(self) -> str:
         return str(self.resolve())
@@ -350,6 +371,11 @@ class LazyMessage:
 
     def __repr__(self) -> str:
         return f"LazyMessage({self.key!r})"
+
+
+def lazy_msg(key: str, *params: Any) -> LazyMessage:
+    """A message resolved at render time (validators defined at import time, field errors)."""
+    return LazyMessage(key, *params)
 
 
 def parse_accept_language(header: str | None, available: Iterable[str]) -> str | None:

@@ -56,7 +56,7 @@ from app import app
 from capx.extensions import db
 from capx.models import (Event, Language, OrganizationManager, ProfileAffiliation, Territory, User)
 from capx.services.capacities import capacity_tree
-from capx.services.demo import DEMO_CENTRAL_BASE
+from capx.devtools.demo import DEMO_CENTRAL_BASE
 
 profiles, path = int(sys.argv[1]), sys.argv[2]
 rng = random.Random(20261122)

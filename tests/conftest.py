@@ -27,6 +27,8 @@ from itsdangerous import URLSafeTimedSerializer
 
 from capx import create_app
 from capx.extensions import db
+from capx.services.badges import BUILT_IN_CODES
+from capx.support import caches
 
 TESTS = Path(__file__).resolve().parent
 FIXTURES = TESTS / "fixtures"
@@ -112,10 +114,30 @@ def add_recorded(rsps: responses.RequestsMock, file: str, name: str, *, match_pa
 
 # -- app and database ---------------------------------------------------------------------------
 
+def _worker_database(url: str) -> str:
+    """The database of this pytest-xdist worker on the server of ``url``: the configured name with
+    the worker id appended (``capx_ci_test`` → ``capx_ci_test_gw0``), created when missing. Each
+    worker migrates and empties its own database, so workers never see each other's rows."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    parsed = sa.engine.make_url(url)
+    name = f"{parsed.database}_{worker}"
+    engine = sa.create_engine(parsed.set(database=None))
+    try:
+        with engine.begin() as conn:
+            quoted = engine.dialect.identifier_preparer.quote(name)
+            conn.execute(sa.text(f"CREATE DATABASE IF NOT EXISTS {quoted} "
+                                 "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
+    finally:
+        engine.dispose()
+    return parsed.set(database=name).render_as_string(hide_password=False)
+
+
 def _test_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = os.environ.get("CAPX_TEST_DATABASE_URL")
     if url:
-        return url
+        return _worker_database(url)
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'capx-test.sqlite'}"
 
 
@@ -137,8 +159,9 @@ def test_config(database_url: str, lets_connect_url: str, **extra: Any) -> dict[
 
 @pytest.fixture(scope="session")
 def database_urls(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
-    lets_connect = os.environ.get("CAPX_TEST_LETS_CONNECT_DATABASE_URL") or \
-        f"sqlite:///{tmp_path_factory.mktemp('lc') / 'lets-connect-test.sqlite'}"
+    configured = os.environ.get("CAPX_TEST_LETS_CONNECT_DATABASE_URL")
+    lets_connect = (_worker_database(configured) if configured and not configured.startswith("sqlite")
+                    else configured or f"sqlite:///{tmp_path_factory.mktemp('lc') / 'lets-connect-test.sqlite'}")
     return _test_database_url(tmp_path_factory), lets_connect
 
 
@@ -169,6 +192,7 @@ def app(database_urls: tuple[str, str]) -> Iterator[Flask]:
     with app.app_context():
         flask_migrate.upgrade()
         load_reference(echo=lambda _line: None)
+        db.session.commit()
     yield app
 
 
@@ -188,8 +212,6 @@ def _empty_tables(app: Flask, include_reference: bool) -> None:
                     conn.execute(table.delete())
                 if not include_reference and "badge" in db.metadatas[bind_key].tables:
                     # CapX's own badges are reference data; badges a test created are not.
-                    from capx.services.badges import BUILT_IN_CODES
-
                     badge = db.metadatas[bind_key].tables["badge"]
                     conn.execute(badge.delete().where(sa.or_(badge.c.code.is_(None),
                                                              badge.c.code.not_in(sorted(BUILT_IN_CODES)))))
@@ -211,27 +233,16 @@ def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
 
         with app.app_context():
             load_reference(echo=lambda _line: None)
-
-
-@pytest.fixture(autouse=True)
-def _reset_rate_limits() -> Iterator[None]:
-    """In-process rate limits and caches (capx.services.ratelimit) start empty in every test."""
-    yield
-    from capx.services.ratelimit import reset_all
-
-    reset_all()
+            db.session.commit()
 
 
 @pytest.fixture(autouse=True)
 def _reset_process_caches() -> Iterator[None]:
-    """Counts cached per process for minutes (capx.services.timed_cache) never outlive a test:
-    the next test's data is another world."""
+    """Everything a process keeps between requests (rate-limit windows, timed counts, capacity
+    trees, reference snapshots, ...: every cache registered in capx.support.caches) is forgotten
+    after each test: the next test's data is another world."""
     yield
-    from capx.services.home import forget_popular
-    from capx.services.statistics import forget_filter_value_counts
-
-    forget_popular()
-    forget_filter_value_counts()
+    caches.reset_all()
 
 
 @pytest.fixture()

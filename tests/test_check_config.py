@@ -11,7 +11,7 @@ from pathlib import Path
 from flask import Flask
 
 from capx import create_app
-from capx.services.config_check import OK, WARN, _proxy
+from capx.devtools.config_check import OK, WARN, _proxy
 from tests.conftest import test_config as build_test_config
 
 REPO = Path(__file__).resolve().parents[1]

@@ -10,7 +10,7 @@ from flask import Flask
 from capx.extensions import db
 from capx.models import (OrganizationCapacity, OrganizationManager, OrganizationTerritory, Profile, ProfileCapacity,
                          ProfileLanguage, ProfileTerritory, User)
-from capx.services.demo import DEMO_CENTRAL_BASE, seed_demo
+from capx.devtools.demo import DEMO_CENTRAL_BASE, seed_demo
 from capx.services.reference import load_reference
 
 
@@ -46,6 +46,7 @@ def wipe_demo() -> None:
 def test_seed_is_deterministic_and_idempotent(app: Flask) -> None:
     with app.app_context():
         load_reference(echo=lambda _l: None)
+        db.session.commit()
         lines: list[str] = []
         summary = seed_demo(40, seed=7, echo=lines.append, managed_organizations=5)
         assert summary.created == 40 and summary.organizations_managed == 5
@@ -93,6 +94,7 @@ def test_cli(app: Flask) -> None:
 def test_demo_data_shows_on_the_landing_page(app: Flask, client: Any) -> None:
     with app.app_context():
         load_reference(echo=lambda _l: None)
+        db.session.commit()
         seed_demo(15, seed=1, echo=lambda _l: None, managed_organizations=3)
     body = client.get("/").get_data(as_text=True)
     # 3 organizations given managers, and the 4 pilot mentorship organizations of the showcase.
@@ -101,8 +103,8 @@ def test_demo_data_shows_on_the_landing_page(app: Flask, client: Any) -> None:
 
 def test_replicate_copies_profiles_inside_the_database(app: Flask, monkeypatch: Any) -> None:
     from capx.models import ProfileAffiliation, ProfileProject
-    from capx.services import demo
-    from capx.services.demo import replicate_demo
+    from capx.devtools import demo
+    from capx.devtools.demo import replicate_demo
 
     monkeypatch.setattr(demo, "REPLICATION_CHUNK", 7)  # several chunks per round, the last one short
     with app.app_context():

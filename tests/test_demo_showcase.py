@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from capx.extensions import db
 from capx.models import (DiffPost, Event, MentorshipApplication, MentorshipProgram, MentorshipQuestion, Organization,
                          OrganizationDetails, OrganizationManager, Profile, ProfileTerritory, Territory, User)
-from capx.services.demo import seed_demo
-from capx.services.demo_showcase import PILOT_PROGRAMS
+from capx.devtools.demo import seed_demo
+from capx.devtools.demo_showcase import PILOT_PROGRAMS
 from tests.conftest import html_text
 
 TODAY = dt.datetime.now(dt.timezone.utc).date()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from capx.services.benchmark import TRIVIAL_CASE, default_cases, percentile, run_benchmark
+from capx.devtools.benchmark import TRIVIAL_CASE, default_cases, percentile, run_benchmark
 
 
 def test_percentile_nearest_rank() -> None:
@@ -15,7 +15,7 @@ def test_percentile_nearest_rank() -> None:
 
 
 def test_benchmark_measures_every_case(app: Any) -> None:
-    from capx.services.demo import seed_demo
+    from capx.devtools.demo import seed_demo
 
     with app.app_context():
         seed_demo(40, echo=lambda _line: None, managed_organizations=5)

@@ -421,7 +421,7 @@ def test_estimates_come_from_the_statistics_without_a_query(app: Any, client: An
     url = f"/feed?capacity={communication}&exchange=sharer&territory=LAC&language=pt"
     with app.test_request_context(url):
         filters = service.parse_profile_filters(request.args)
-        estimates, profiles = service._estimates(service._link_filters(filters, service.capacity_tree()))
+        estimates, profiles = service._estimates(service._link_filters(filters, service.capacity_tree(["en"])))
     # sharers of Communication or its descendants: Ana (press release) and Dayo (social media);
     # the locked Farah is not counted. LAC and its countries: Ana, Bruno, Dayo, Eun, Farah.
     # Portuguese, any level (the dashboard's figure): Ana, Bruno, Dayo, Eun.

@@ -69,7 +69,7 @@ def test_grams_follow_renames_alternative_accounts_and_deletion(app: Any, make_u
 
 
 def test_demo_seeding_and_copies_write_grams(app: Any, monkeypatch: Any) -> None:
-    from capx.services import demo
+    from capx.devtools import demo
 
     with app.app_context():
         demo.seed_demo(30, echo=lambda _line: None, showcase=False)

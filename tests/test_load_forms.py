@@ -21,7 +21,7 @@ from werkzeug.datastructures import MultiDict
 from capx.extensions import db
 from capx.models import (Capacity, Event, Organization, OrganizationManager, OrganizationName, Profile,
                          ProfileAffiliation, Territory, User)
-from capx.services.demo import DEMO_CENTRAL_BASE, seed_demo
+from capx.devtools.demo import DEMO_CENTRAL_BASE, seed_demo
 from tests.conftest import html_text
 
 

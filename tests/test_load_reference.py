@@ -11,7 +11,8 @@ from flask import Flask
 from capx.extensions import db
 from capx.models import (Avatar, Capacity, CapacityText, Language, Organization, OrganizationName, OrganizationType,
                          Territory, WikimediaProject)
-from capx.services.reference import language_name, load_reference, territory_name
+from capx.services.reference import load_reference
+from capx.services.reference_names import language_name, territory_name
 
 MODELS = (Capacity, CapacityText, Territory, Language, WikimediaProject, Avatar, OrganizationType, Organization,
           OrganizationName)
@@ -29,6 +30,7 @@ def snapshot() -> dict[str, list[tuple[Any, ...]]]:
 def test_counts(app: Flask) -> None:
     with app.app_context():
         load_reference(echo=lambda _l: None)  # organizations are emptied between tests
+        db.session.commit()
         count = lambda model, *where: db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))  # noqa: E731
         assert count(Capacity) == 134
         assert count(Capacity, Capacity.parent_id.is_(None)) == 7
@@ -45,9 +47,11 @@ def test_counts(app: Flask) -> None:
 def test_second_load_changes_nothing(app: Flask) -> None:
     with app.app_context():
         load_reference(echo=lambda _l: None)
+        db.session.commit()
         before = snapshot()
         lines: list[str] = []
         summary = load_reference(echo=lines.append)
+        db.session.commit()
         assert summary.total == 0
         assert lines == ["reference data already up to date"]
         assert snapshot() == before
@@ -73,6 +77,7 @@ def test_reload_repairs_without_deleting(app: Flask) -> None:
         cap.color = "#000000"
         db.session.commit()
         summary = load_reference(echo=lambda _l: None)
+        db.session.commit()
         assert summary.changed.get("capacities") == 1
         assert db.session.get(Capacity, cap.id).color == original_color
 
@@ -84,6 +89,7 @@ def test_reload_keeps_names_from_a_better_source(app: Flask) -> None:
         text.name, text.name_source = "Name from Metabase", "metabase"
         db.session.commit()
         load_reference(echo=lambda _l: None)
+        db.session.commit()
         assert db.session.get(CapacityText, (text.capacity_id, "en")).name == "Name from Metabase"
 
 

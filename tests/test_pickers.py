@@ -11,8 +11,9 @@ from werkzeug.datastructures import MultiDict
 
 from capx.extensions import db
 from capx.models import Language, Territory
-from capx.pickers import ENTER, int_list, picker_state, searching
+from capx.forms.pickers import ENTER, int_list, picker_state, searching
 from capx.services.reference import load_reference
+from capx.translations import fallback_chain
 
 MACRO = '{% from "macros/pickers.html" import picker %}{{ picker(state, "Territories") }}'
 
@@ -68,7 +69,7 @@ def test_every_form_with_pickers_starts_with_the_enter_key(app: Flask) -> None:
 def test_initial_selection(app: Flask) -> None:
     known = ids(app)
     with app.test_request_context("/?uselang=pt-br"):
-        state = picker_state("territory", "territory", None, [known["BR"], 999999])
+        state = picker_state("territory", "territory", None, [known["BR"], 999999], chain=fallback_chain("pt-br"))
         assert [c.label for c in state.selected] == ["Brasil"]
         assert state.candidates == [] and state.query == ""
 
@@ -77,10 +78,10 @@ def test_submitted_selection_wins(app: Flask) -> None:
     known = ids(app)
     with app.test_request_context("/"):
         data = MultiDict([("territory__present", "1"), ("territory", str(known["PT"])), ("territory", "junk")])
-        state = picker_state("territory", "territory", data, [known["BR"]])
+        state = picker_state("territory", "territory", data, [known["BR"]], chain=["en"])
         assert state.selected_ids == [known["PT"]]
         # Everything unticked: the hidden marker says the picker was there, so nothing is chosen.
-        state = picker_state("territory", "territory", MultiDict([("territory__present", "1")]), [known["BR"]])
+        state = picker_state("territory", "territory", MultiDict([("territory__present", "1")]), [known["BR"]], chain=["en"])
         assert state.selected_ids == []
 
 
@@ -89,7 +90,7 @@ def test_search_step_without_javascript(app: Flask) -> None:
     with app.test_request_context("/"):
         data = MultiDict([("territory__present", "1"), ("territory", str(known["BR"])),
                           ("territory_q", "portu"), ("picker_search", "territory")])
-        state = picker_state("territory", "territory", data)
+        state = picker_state("territory", "territory", data, chain=["en"])
         assert state.query == "portu"
         assert known["PT"] in [c.value for c in state.candidates]
         assert known["BR"] not in [c.value for c in state.candidates]
@@ -103,13 +104,13 @@ def test_search_step_without_javascript(app: Flask) -> None:
 def test_search_for_another_picker_finds_nothing_here(app: Flask) -> None:
     with app.test_request_context("/"):
         data = MultiDict([("territory_q", "portu"), ("picker_search", "language")])
-        assert picker_state("territory", "territory", data).candidates == []
+        assert picker_state("territory", "territory", data, chain=["en"]).candidates == []
 
 
 def test_no_results_message_escapes_the_query(app: Flask) -> None:
     with app.test_request_context("/"):
         data = MultiDict([("territory_q", "<b>zzzz</b>"), ("picker_search", "territory")])
-        html = render_template_string(MACRO, state=picker_state("territory", "territory", data))
+        html = render_template_string(MACRO, state=picker_state("territory", "territory", data, chain=["en"]))
     assert "Nothing matches “&lt;b&gt;zzzz&lt;/b&gt;”" in html
 
 
@@ -128,6 +129,7 @@ def test_suggest_api(client: Any, app: Flask) -> None:
 def test_suggest_capacities_and_organizations(client: Any, app: Flask) -> None:
     with app.app_context():
         load_reference(echo=lambda _l: None)
+        db.session.commit()
     hits = client.get("/api/suggest/capacity?q=communication").get_json()
     assert hits and all(set(h) == {"value", "label", "detail"} for h in hits)
     hits = client.get("/api/suggest/organization?q=WMB").get_json()

@@ -18,7 +18,7 @@ from flask import Flask, jsonify, request, url_for
 
 from capx import create_app
 from capx.config import ConfigError, load_settings, proxy_fix_options
-from capx.services.ratelimit import client_key
+from capx.support.ratelimit import client_key
 from tests.conftest import CapxClient
 from tests.conftest import test_config as build_test_config
 

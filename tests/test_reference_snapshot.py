@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from capx.extensions import db
 from capx.models import CacheStamp, Language, Territory
 from capx.services import reference_data as snapshot
-from capx.services import stamps
+from capx.support import stamps
 from tests.conftest import statements_run
 
 
@@ -96,12 +96,10 @@ def test_labels_follow_the_interface_language(app: Any) -> None:
     with app.app_context():
         data = snapshot.load_reference_data()
     brazil, portuguese = data.territory_codes["BRA"].id, data.language_codes["pt-br"].id
-    with app.test_request_context("/?uselang=en"):
-        assert data.territory_label(brazil) == "Brazil"
-        assert data.language_label(portuguese) == "Portuguese (Brazil)"
-    with app.test_request_context("/?uselang=pt-br"):
-        assert data.territory_label(brazil) == "Brasil"
-        assert data.language_label(portuguese) == "português (Brasil)"
+    assert data.territory_label(brazil, "en") == "Brazil"
+    assert data.language_label(portuguese, "en") == "Portuguese (Brazil)"
+    assert data.territory_label(brazil, "pt-br") == "Brasil"
+    assert data.language_label(portuguese, "pt-br") == "português (Brasil)"
 
 
 def test_a_page_reads_every_stamp_with_one_query_and_no_reference_table(

@@ -20,14 +20,14 @@ from markupsafe import Markup, escape
 
 from capx.access import login_required
 from capx.extensions import db
-from capx.language import current_language, msg_text
+from capx.language import current_language, current_language_chain, msg_text
 from capx.models import Language, Territory
-from capx.services import choices as choices_service
-from capx.services import region_map
-from capx.services import statistics as stats
+from capx.services import choices as choices_service, region_map, statistics as stats
 from capx.services.capacities import capacity_tree
-from capx.services.pagination import make_page, requested_page
-from capx.services.reference import language_name, territory_name
+from capx.support.pagination import make_page, requested_page
+from capx.support.values import parse_id
+from capx.services.reference_names import language_name, territory_name
+from flask_babel import format_number, get_locale
 
 bp = Blueprint("data", __name__)
 
@@ -49,8 +49,6 @@ def format_count(value: int) -> str:
     for locales that group by thousands (nearly all) we reuse its group symbol with Python's own
     grouping; other locales go through Babel.
     """
-    from flask_babel import format_number, get_locale
-
     key = str(get_locale())
     if key not in _GROUPING:
         sample = format_number(1234567)
@@ -76,7 +74,7 @@ def _options_html(kind: str, selected: int | None) -> Markup:
     cached = _OPTIONS_CACHE.get(key)
     if cached is None or time.monotonic() - cached[0] > OPTIONS_TTL:
         parts = []
-        for choice in choices_service.choices(kind):
+        for choice in choices_service.choices(kind, current_language_chain()):
             label = f"{choice.detail} › {choice.label}" if kind == "capacity" and choice.detail else choice.label
             parts.append(f'<option value="{choice.value}">{escape(label)}</option>')
         cached = _OPTIONS_CACHE[key] = (time.monotonic(), "".join(parts))
@@ -87,10 +85,7 @@ def _options_html(kind: str, selected: int | None) -> Markup:
 
 
 def _int_arg(name: str) -> int | None:
-    try:
-        return int(request.args.get(name, ""))
-    except ValueError:
-        return None
+    return parse_id(request.args.get(name))
 
 
 def _params() -> dict[str, Any]:
@@ -141,7 +136,7 @@ def _language_labels(ids: set[int]) -> dict[int, str]:
 def _view(params: dict[str, Any]) -> dict[str, Any]:
     """Everything the page and the CSV need for the requested view."""
     lang = current_language()
-    tree = capacity_tree()
+    tree = capacity_tree(current_language_chain())
     computed = stats.computed_at()
     overview = stats.overview()
     regions = list(db.session.scalars(sa.select(Territory).where(Territory.parent_id.is_(None))))

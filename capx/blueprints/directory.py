@@ -7,15 +7,19 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Optional
 
 from capx.access import current_user, login_required, safe_next, staff_required
 from capx.extensions import db
-from capx.language import current_language_chain, lazy_msg
+from capx.forms.characters import MaxCharacters
+from capx.language import current_language_chain
 from capx.models import (SUGGESTION_PENDING, CapacitySuggestion, ThematicCategory)
-from capx.pickers import picker_state, searching
+from capx.forms.pickers import picker_state, searching
 from capx.services import directory as service
 from capx.services.capacities import capacity_tree
+from capx.support.values import parse_id
+from capx.translations import lazy_msg
+from sqlalchemy.orm import selectinload
 
 bp = Blueprint("directory", __name__)
 
@@ -23,16 +27,13 @@ VIEWS = ("cards", "tree", "themes")
 
 
 def _parent_choices() -> list[tuple[str, str]]:
-    tree = capacity_tree()
+    tree = capacity_tree(current_language_chain())
     return [("", lazy_msg("directory-suggest-parent-none"))] + [
         (str(node.id), " › ".join(n.name for n in tree.path(node.id))) for node in tree.ordered()]
 
 
 def _int_or_none(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
+    return parse_id(value)
 
 
 class SuggestionForm(FlaskForm):
@@ -40,12 +41,12 @@ class SuggestionForm(FlaskForm):
 
     title = StringField(lazy_msg("directory-suggest-title-label"),
                         validators=[DataRequired(message=lazy_msg("form-error-required")),
-                                    Length(max=200, message=lazy_msg("form-error-too-long", 200))])
+                                    MaxCharacters(200)])
     description = TextAreaField(lazy_msg("directory-suggest-description-label"),
                                 validators=[DataRequired(message=lazy_msg("form-error-required")),
-                                            Length(max=1000, message=lazy_msg("form-error-too-long", 1000))])
+                                            MaxCharacters(1000)])
     reason = TextAreaField(lazy_msg("directory-suggest-reason-label"),
-                           validators=[Optional(), Length(max=1000, message=lazy_msg("form-error-too-long", 1000))])
+                           validators=[Optional(), MaxCharacters(1000)])
     parent = SelectField(lazy_msg("directory-suggest-parent-label"), validate_choice=False)
 
 
@@ -54,12 +55,12 @@ class ApproveForm(FlaskForm):
 
     name = StringField(lazy_msg("directory-moderate-name-label"),
                        validators=[DataRequired(message=lazy_msg("form-error-required")),
-                                   Length(max=200, message=lazy_msg("form-error-too-long", 200))])
+                                   MaxCharacters(200)])
     description = TextAreaField(lazy_msg("directory-moderate-description-label"),
-                                validators=[Optional(), Length(max=1000, message=lazy_msg("form-error-too-long", 1000))])
+                                validators=[Optional(), MaxCharacters(1000)])
     parent = SelectField(lazy_msg("directory-moderate-parent-label"), validate_choice=False)
     note = TextAreaField(lazy_msg("directory-moderate-note-label"),
-                         validators=[Optional(), Length(max=1000, message=lazy_msg("form-error-too-long", 1000))])
+                         validators=[Optional(), MaxCharacters(1000)])
 
 
 class RejectForm(FlaskForm):
@@ -67,7 +68,7 @@ class RejectForm(FlaskForm):
 
     note = TextAreaField(lazy_msg("directory-moderate-reject-note-label"),
                          validators=[DataRequired(message=lazy_msg("form-error-required")),
-                                     Length(max=1000, message=lazy_msg("form-error-too-long", 1000))])
+                                     MaxCharacters(1000)])
 
 
 class AddForm(FlaskForm):
@@ -84,7 +85,7 @@ def index() -> str:
     if view not in VIEWS:
         view = "cards"
     query = (request.args.get("q") or "").strip()[:100]
-    tree = capacity_tree()
+    tree = capacity_tree(current_language_chain())
     hits = tree.search(query) if query else []
     theme_list = service.themes() if view == "themes" and not query else []
     return render_template("directory/index.html", tree=tree, view=view, query=query, hits=hits,
@@ -102,7 +103,7 @@ def colors() -> Response:
 @bp.get("/capacity/<int:capacity_id>")
 def capacity(capacity_id: int) -> str:
     """A capacity: name, description, ids, parent and children, counts, organizations, add buttons."""
-    tree = capacity_tree()
+    tree = capacity_tree(current_language_chain())
     node = tree.get(capacity_id)
     if node is None:
         abort(404)
@@ -119,7 +120,7 @@ def capacity(capacity_id: int) -> str:
 @login_required
 def add(capacity_id: int) -> Response:
     """Add to Known / Add to Wanted, then back to where the button was."""
-    if capacity_tree().get(capacity_id) is None:
+    if capacity_tree(current_language_chain()).get(capacity_id) is None:
         abort(404)
     form = AddForm()
     if not form.validate_on_submit() or form.kind.data not in service.ADDABLE_KINDS:
@@ -157,15 +158,13 @@ def my_suggestions() -> str:
     """The suggester's own suggestions and what staff decided."""
     rows = db.session.scalars(sa.select(CapacitySuggestion).where(CapacitySuggestion.user_id == current_user().id)
                               .order_by(CapacitySuggestion.created_at.desc(), CapacitySuggestion.id.desc())).all()
-    return render_template("directory/my_suggestions.html", suggestions=rows, tree=capacity_tree())
+    return render_template("directory/my_suggestions.html", suggestions=rows, tree=capacity_tree(current_language_chain()))
 
 
 @bp.get("/capacity/suggestions")
 @staff_required
 def queue() -> str:
     """Staff moderation queue: pending suggestions, then the latest decisions."""
-    from sqlalchemy.orm import selectinload
-
     pending = db.session.scalars(sa.select(CapacitySuggestion).where(CapacitySuggestion.status == SUGGESTION_PENDING)
                                  .options(selectinload(CapacitySuggestion.user))
                                  .order_by(CapacitySuggestion.created_at, CapacitySuggestion.id)).all()
@@ -180,7 +179,8 @@ def queue() -> str:
                               parent=str(s.suggested_parent_id or ""))
         approve.parent.choices = choices
         forms[s.id] = (approve, RejectForm(prefix=f"r{s.id}", formdata=None))
-    return render_template("directory/queue.html", pending=pending, decided=decided, forms=forms, tree=capacity_tree())
+    return render_template("directory/queue.html", pending=pending, decided=decided, forms=forms,
+                           tree=capacity_tree(current_language_chain()))
 
 
 def _pending_or_404(suggestion_id: int) -> CapacitySuggestion:
@@ -201,7 +201,7 @@ def approve(suggestion_id: int) -> str | Response | tuple[str, int]:
     form = ApproveForm(prefix=f"a{suggestion.id}")
     form.parent.choices = _parent_choices()
     parent_id = _int_or_none(form.parent.data)
-    if parent_id is not None and capacity_tree().get(parent_id) is None:
+    if parent_id is not None and capacity_tree(current_language_chain()).get(parent_id) is None:
         parent_id = None
     if not form.validate_on_submit():
         return render_template("directory/moderate_error.html", suggestion=suggestion, form=form,
@@ -245,7 +245,7 @@ def edit_themes() -> str | Response:
     for category in categories:
         submitted = data if editing == category.id else None
         pickers[category.id] = picker_state(f"theme_{category.id}", "capacity", submitted,
-                                            theme_list[category.id].capacity_ids)
+                                            theme_list[category.id].capacity_ids, chain=current_language_chain())
     if data is not None:
         category = db.session.get(ThematicCategory, editing) if editing else None
         if category is None:

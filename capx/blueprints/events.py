@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from babel.dates import format_date, format_time
@@ -12,22 +14,22 @@ from sqlalchemy.orm.exc import StaleDataError
 from capx.access import current_user, login_required
 from capx.extensions import db
 from capx.language import current_language_chain, msg_text
-from capx.models import EVENT_FORMATS, Event, Organization, OrganizationManager, utcnow
-from capx.pickers import int_list, picker_state, searching
+from capx.models import EVENT_FORMATS, Event, Organization, utcnow
+from capx.forms.pickers import int_list, picker_state, searching
 from capx.services import events as events_service
 from capx.services import ical
 from capx.services import organizations as org_service
 from capx.services.capacities import capacity_tree
 from capx.services.choices import capacity_choices, labels, territory_choices
-from capx.services.media import commons_file_url
-from capx.services.pagination import make_page, requested_page
+from capx.support.media import commons_file_url
+from capx.support.pagination import make_page, requested_page
 
 bp = Blueprint("events", __name__)
 
 FEED_LIMIT = 500
 
 
-def _local_datetime(value) -> str:  # noqa: ANN001 (an aware datetime in the event's zone)
+def _local_datetime(value: dt.datetime) -> str:  # an aware datetime in the event's zone
     """Medium date and short time (no seconds) in the interface language, in the event's zone."""
     locale = get_locale()
     pattern = str(locale.datetime_formats.get("medium", "{1} {0}"))
@@ -60,8 +62,7 @@ def _event_or_404(event_id: int) -> Event:
     if event is None:
         abort(404)
     user = current_user()
-    if not (user and user.is_staff) and not db.session.scalar(
-            sa.select(sa.exists().where(OrganizationManager.organization_id == event.organization_id))):
+    if not (user and user.is_staff) and not org_service.is_visible_id(event.organization_id):
         abort(404)  # events of hidden organizations are not public
     return event
 
@@ -77,9 +78,9 @@ def index() -> str:
     return render_template(
         "events/index.html", filters=filters, items=items, page=page, args=args,
         page_url=lambda n: url_for("events.index", **args, page=n),
-        capacity_options=capacity_choices(), territory_options=territory_choices(),
+        capacity_options=capacity_choices(current_language_chain()), territory_options=territory_choices(current_language_chain()),
         organization_options=_visible_organization_options(), formats=EVENT_FORMATS,
-        chain=current_language_chain(), tree=capacity_tree())
+        chain=current_language_chain(), tree=capacity_tree(current_language_chain()))
 
 
 def _ics_response(body: str, filename: str) -> Response:
@@ -111,11 +112,11 @@ def feed() -> Response:
 def event(event_id: int) -> str:
     """One event's page."""
     item = _event_or_404(event_id)
-    tree = capacity_tree()
+    tree = capacity_tree(current_language_chain())
     return render_template(
         "events/event.html", event=item, org_name=item.organization.name_in(current_language_chain()),
         capacities=[tree.get(c.capacity_id) for c in item.capacities if tree.get(c.capacity_id)],
-        territory=labels("territory", [item.territory_id]) if item.territory_id else [],
+        territory=labels("territory", [item.territory_id], current_language_chain()) if item.territory_id else [],
         image_url=commons_file_url(item.image_file, width=640) if item.image_file else None,
         can_edit=org_service.can_manage(current_user(), item.organization_id))
 
@@ -147,8 +148,9 @@ def _render_form(org: Organization, edit: events_service.EventEdit, errors: dict
     return render_template(
         "events/form.html", org=org, org_name=org.name_in(current_language_chain()), edit=edit, errors=errors,
         event=event, version=version, loaded=org_service.encode_snapshot(loaded or {}), changes=changes,
-        capacity_picker=picker_state("capacity", "capacity", form, edit.capacities),
-        territory_options=territory_choices(), time_zones=events_service.time_zones(),
+        capacity_picker=picker_state("capacity", "capacity", form, edit.capacities, chain=current_language_chain()),
+        territory_options=territory_choices(current_language_chain()), time_zones=events_service.time_zones(),
+        description_max=events_service.DESCRIPTION_MAX,
         formats=EVENT_FORMATS), status
 
 

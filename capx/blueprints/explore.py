@@ -15,11 +15,12 @@ from urllib.parse import quote, urlencode
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 
 from capx.access import current_user, login_required
-from capx.pickers import PickerState, searching
+from capx.forms.pickers import PickerState, searching
+from capx.language import current_language, current_language_chain, msg
 from capx.services import explore as service
 from capx.services.capacities import CapacityTree, capacity_tree
 from capx.services.choices import Choice
-from capx.services.pagination import requested_page
+from capx.support.pagination import requested_page
 
 bp = Blueprint("explore", __name__)
 
@@ -44,7 +45,7 @@ def _canonical_redirect(endpoint: str, params: list[tuple[str, str]]) -> Respons
 def _picker(name: str, kind: str, selected: list[Choice]) -> PickerState:
     """A filter picker with its chosen items; on the no-JS search step, the candidates too."""
     state = PickerState(name, kind, selected)
-    state.read_search(request.args)
+    state.read_search(request.args, current_language_chain())
     return state
 
 
@@ -59,7 +60,7 @@ def _capacity_choices(ids: list[int], tree: CapacityTree) -> list[Choice]:
 
 
 def _territory_choices(filters: Any) -> list[Choice]:
-    return [Choice(t.id, service.territory_label(t)) for t in filters.territories]
+    return [Choice(t.id, service.territory_label(t, current_language())) for t in filters.territories]
 
 
 def _page_url(endpoint: str, filters: Any) -> Callable[[int], str]:
@@ -92,8 +93,6 @@ CARD_TEXT_KEYS = ("explore-tag-learner", "explore-tag-sharer", "explore-tag-prof
 
 def card_texts() -> dict[str, Any]:
     """The messages of CARD_TEXT_KEYS in the request's language."""
-    from capx.language import msg
-
     return {key: msg(key) for key in CARD_TEXT_KEYS}
 
 
@@ -105,9 +104,7 @@ def _per_page() -> int:
 @login_required
 def feed() -> Any:
     """Explore: people by capacity, exchange type, territory, affiliation, language and name."""
-    from capx.language import current_language
-
-    tree = capacity_tree()
+    tree = capacity_tree(current_language_chain())
     filters = service.parse_profile_filters(request.args, tree)
     search_step = searching(request.args)
     if not search_step:
@@ -126,7 +123,7 @@ def feed() -> Any:
         "affiliation": _picker("affiliation", "organization",
                                [Choice(a[0], a[1], "", a[2] if a[2] != lang else None) for a in filters.affiliations]),
         "language": _picker("language", "language",
-                            [Choice(lg.id, service.language_label(lg)) for lg in filters.languages]),
+                            [Choice(lg.id, service.language_label(lg, current_language())) for lg in filters.languages]),
     }
     chips = [(chip, _url("explore.feed", filters.without(chip.key, chip.value).params()))
              for chip in filters.chips(tree)]
@@ -154,7 +151,7 @@ def saved() -> str:
 @bp.get("/organization_list")
 def organization_list() -> Any:
     """The public list of organizations that have a manager, with name, capacity, exchange and territory filters."""
-    tree = capacity_tree()
+    tree = capacity_tree(current_language_chain())
     filters = service.parse_organization_filters(request.args, tree)
     search_step = searching(request.args)
     if not search_step:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, make_response, redirect, render_template, request, url_for
-from sqlalchemy import text
 
 from capx import translations
 from capx.access import current_user, login_required, safe_next
 from capx.extensions import db
-from capx.language import LANGUAGE_COOKIE, available_languages, msg
+from capx.language import LANGUAGE_COOKIE, available_languages, current_language_chain, msg
 from capx.services import home as home_service
 from capx.services.capacities import capacity_tree
+from capx.support.health import database_answers
 from capx.web import THEME_COOKIE, THEMES
 
 bp = Blueprint("main", __name__)
@@ -52,7 +52,7 @@ def home() -> str:
                                         "home-card-org-wants", "home-card-org-offers")}
     labels["view"] = msg("home-card-view")
     return render_template("main/home.html", missing=home_service.profile_gaps(me),
-                           suggestions=suggestions, tree=capacity_tree(), match_labels=match_labels,
+                           suggestions=suggestions, tree=capacity_tree(current_language_chain()), match_labels=match_labels,
                            labels=labels, home_url=url_for("main.home"))
 
 
@@ -91,9 +91,6 @@ def set_theme() -> Response:
 @bp.get("/healthz")
 def healthz() -> tuple[Response, int]:
     """Database reachability, for monitoring (no personal data, no HTML)."""
-    try:
-        db.session.execute(text("SELECT 1"))
-    except Exception:  # noqa: BLE001 - any failure means "not reachable" here
-        db.session.rollback()
+    if not database_answers():
         return jsonify(status="error", database="unreachable"), 503
     return jsonify(status="ok", database="ok"), 200

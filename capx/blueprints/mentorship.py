@@ -12,11 +12,12 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import selectinload
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
 
 from capx.access import current_user, login_required
 from capx.extensions import db
-from capx.language import current_language_chain, lazy_msg
+from capx.forms.characters import MaxCharacters
+from capx.language import current_language_chain, msg_text
 from capx.models import (
     PROGRAM_FORMATS,
     QUESTION_KINDS,
@@ -29,13 +30,14 @@ from capx.models import (
     Organization,
     User,
 )
-from capx.pickers import picker_state, searching
-from capx.services import choices as choices_service
-from capx.services import mentorship as service
-from capx.services import mentorship_crypto
+from capx.forms.pickers import picker_state, searching
+from capx.services import choices as choices_service, mentorship as service, mentorship_crypto
 from capx.services.capacities import capacity_tree
-from capx.services.media import commons_file_url
-from capx.services.organizations import visible_organization_ids_subquery
+from capx.support.media import commons_file_url
+from capx.services.organizations import is_visible_id, visible_organization_ids_subquery
+from capx.translations import lazy_msg
+from babel.lists import format_list
+from flask_babel import get_locale
 
 bp = Blueprint("mentorship", __name__)
 
@@ -57,12 +59,12 @@ class ProgramForm(FlaskForm):
                                   validators=[InputRequired(message=lazy_msg("form-error-required"))])
     name = StringField(lazy_msg("mentorship-field-name"),
                        validators=[DataRequired(message=lazy_msg("form-error-required")),
-                                   Length(max=200, message=lazy_msg("form-error-too-long", 200))])
+                                   MaxCharacters(200)])
     description = TextAreaField(lazy_msg("mentorship-field-description"),
-                                validators=[Optional(), Length(max=5000, message=lazy_msg("form-error-too-long", 5000))])
+                                validators=[Optional(), MaxCharacters(5000)])
     format = SelectField(lazy_msg("mentorship-field-format"), validators=[InputRequired(message=lazy_msg("form-error-required"))])
     location = StringField(lazy_msg("mentorship-field-location"),
-                           validators=[Optional(), Length(max=300, message=lazy_msg("form-error-too-long", 300))])
+                           validators=[Optional(), MaxCharacters(300)])
     registration_start = DateField(lazy_msg("mentorship-field-registration-start"),
                                    validators=[InputRequired(message=lazy_msg("mentorship-error-date"))])
     registration_end = DateField(lazy_msg("mentorship-field-registration-end"),
@@ -72,7 +74,7 @@ class ProgramForm(FlaskForm):
 
     def validate_registration_end(self, field: DateField) -> None:
         if field.data and self.registration_start.data and field.data < self.registration_start.data:
-            raise ValidationError(lazy_msg("mentorship-error-end-before-start"))  # type: ignore[arg-type]
+            raise ValidationError(lazy_msg("mentorship-error-end-before-start"))
 
 
 class KeyForm(FlaskForm):
@@ -85,9 +87,9 @@ class QuestionForm(FlaskForm):
     kind = SelectField(lazy_msg("mentorship-field-question-kind"))
     label = StringField(lazy_msg("mentorship-field-question-label"),
                         validators=[DataRequired(message=lazy_msg("form-error-required")),
-                                    Length(max=500, message=lazy_msg("form-error-too-long", 500))])
+                                    MaxCharacters(500)])
     help = TextAreaField(lazy_msg("mentorship-field-question-help"),
-                         validators=[Optional(), Length(max=1000, message=lazy_msg("form-error-too-long", 1000))])
+                         validators=[Optional(), MaxCharacters(1000)])
     options = TextAreaField(lazy_msg("mentorship-field-question-options"))
     required = BooleanField(lazy_msg("mentorship-field-question-required"))
 
@@ -95,10 +97,10 @@ class QuestionForm(FlaskForm):
         options = service.clean_options(field.data or "")
         if self.kind.data in ("single-choice", "multiple-choice"):
             if len(options) < 2:
-                raise ValidationError(lazy_msg("mentorship-error-options-few"))  # type: ignore[arg-type]
+                raise ValidationError(lazy_msg("mentorship-error-options-few"))
             if len(options) > service.MAX_OPTIONS or any(len(o) > service.MAX_OPTION_CHARS for o in options):
                 raise ValidationError(lazy_msg("mentorship-error-options-many", service.MAX_OPTIONS,
-                                               service.MAX_OPTION_CHARS))  # type: ignore[arg-type]
+                                               service.MAX_OPTION_CHARS))
 
 
 def _set_choices_program(form: ProgramForm, user: User, program: MentorshipProgram | None) -> None:
@@ -110,17 +112,14 @@ def _set_choices_program(form: ProgramForm, user: User, program: MentorshipProgr
     if program is not None and all(o.id != program.organization_id for o in orgs):
         orgs.append(program.organization)
     form.organization_id.choices = sorted(((o.id, o.name_in(chain)) for o in orgs), key=lambda c: c[1].casefold())
-    from capx.language import msg_text
-
     form.format.choices = [(f, msg_text(f"mentorship-format-{f}")) for f in PROGRAM_FORMATS]
     form.time_zone.choices = [(z, z) for z in _time_zones()]
     codes = dict(db.session.execute(sa.select(Language.id, Language.code)).all())
-    form.form_language.choices = [("", "—")] + [(codes[c.value], c.label) for c in choices_service.choices("language")]
+    form.form_language.choices = [("", "—")] + [(codes[c.value], c.label)
+                                                for c in choices_service.choices("language", current_language_chain())]
 
 
 def _set_choices_question(form: QuestionForm) -> None:
-    from capx.language import msg_text
-
     form.role.choices = [(r, msg_text(f"mentorship-role-{r}")) for r in ROLES]
     form.kind.choices = [(k, msg_text(f"mentorship-kind-{k}")) for k in QUESTION_KINDS]
 
@@ -130,9 +129,6 @@ def _set_choices_question(form: QuestionForm) -> None:
 @bp.app_template_filter("mentorship_list")
 def mentorship_list(items: Any) -> str:
     """Items joined as a list in the interface language ("a, b and c", "أ، ب و ج")."""
-    from babel.lists import format_list
-    from flask_babel import get_locale
-
     items = [str(i) for i in items]
     return format_list(items, style="standard", locale=get_locale()) if items else ""
 
@@ -167,8 +163,8 @@ def _load_programs(ids: list[int] | None = None, visible_only: bool = False) -> 
 
 def _card(program: MentorshipProgram, counts: dict[int, dict[str, int]], applied: set[tuple[int, str]],
           managed: set[int], user: User) -> dict[str, Any]:
-    tree = capacity_tree()
-    language_ids = {c.value: c for c in choices_service.choices("language")}
+    tree = capacity_tree(current_language_chain())
+    language_ids = {c.value: c for c in choices_service.choices("language", current_language_chain())}
     return {
         "program": program,
         "organization_name": program.organization.name_in(current_language_chain()),
@@ -209,19 +205,11 @@ def apply(program_id: int, role: str) -> Any:
         abort(404)
     user = current_user()
     program = _program_or_404(program_id)
-    if not user.is_staff and not db.session.scalar(sa.select(sa.exists().where(
-            MentorshipProgram.organization_id.in_(visible_organization_ids_subquery()),
-            MentorshipProgram.id == program.id))):
+    if not user.is_staff and not is_visible_id(program.organization_id):
         abort(404)  # its organization has no manager: nobody could run the program
     questions = service.form_questions(program, role)
     status = service.registration_status(program)
-    refused = None
-    if status != service.OPEN:
-        refused = "closed"
-    elif not program.public_key_pem:
-        refused = "no-key"
-    elif service.already_applied(program.id, user.id, role):
-        refused = "already-applied"
+    refused = service.refusal(program, user, role)
     errors: dict[int, str] = {}
     values: dict[int, Any] = {}
     if request.method == "POST":
@@ -270,8 +258,11 @@ def manage() -> str:
 
 def _pickers(program: MentorshipProgram | None) -> tuple[Any, Any]:
     data = request.form if request.method == "POST" else None
-    caps = picker_state("capacity", "capacity", data, [c.capacity_id for c in program.capacities] if program else [])
-    langs = picker_state("language", "language", data, [pl.language_id for pl in program.languages] if program else [])
+    chain = current_language_chain()
+    caps = picker_state("capacity", "capacity", data, [c.capacity_id for c in program.capacities] if program else [],
+                        chain=chain)
+    langs = picker_state("language", "language", data, [pl.language_id for pl in program.languages] if program else [],
+                         chain=chain)
     return caps, langs
 
 
@@ -286,9 +277,9 @@ def _save_program(form: ProgramForm, program: MentorshipProgram, caps: Any, lang
     program.time_zone = form.time_zone.data
     program.form_language = form.form_language.data or None
     program.capacities = [MentorshipProgramCapacity(capacity_id=i)
-                          for i in choices_service.valid_ids("capacity", caps.selected_ids)]
+                          for i in choices_service.valid_ids("capacity", caps.selected_ids, current_language_chain())]
     program.languages = [MentorshipProgramLanguage(language_id=i)
-                         for i in choices_service.valid_ids("language", langs.selected_ids)]
+                         for i in choices_service.valid_ids("language", langs.selected_ids, current_language_chain())]
 
 
 def _program_form(program: MentorshipProgram | None) -> Any:
@@ -361,8 +352,8 @@ def upload_key(program_id: int) -> Any:
             return redirect(url_for("mentorship.edit_program", program_id=program.id) + "#key")
     program_form = ProgramForm(formdata=None, obj=program)
     _set_choices_program(program_form, current_user(), program)
-    caps, langs = picker_state("capacity", "capacity", None, [c.capacity_id for c in program.capacities]), \
-        picker_state("language", "language", None, [pl.language_id for pl in program.languages])
+    caps, langs = picker_state("capacity", "capacity", None, [c.capacity_id for c in program.capacities], chain=current_language_chain()), \
+        picker_state("language", "language", None, [pl.language_id for pl in program.languages], chain=current_language_chain())
     return render_template("mentorship/program_form.html", form=program_form, program=program, caps=caps, langs=langs,
                            picker_errors={}, key_form=form,
                            questions_by_role={r: service.form_questions(program, r) for r in ROLES},

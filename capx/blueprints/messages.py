@@ -9,16 +9,19 @@ from flask import Blueprint, Response, flash, jsonify, redirect, render_template
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired
 
 from capx.access import current_user, login_required
 from capx.clients.meta_wiki import meta_wiki_client
-from capx.forms import MAX_USERNAME_LENGTH, ValidUsername
-from capx.language import lazy_msg, msg_text
+from capx.forms.characters import MaxCharacters
+from capx.forms.usernames import ValidUsername
+from capx.language import msg_text
 from capx.services import messages as service
 from capx.services.accounts import load_token
-from capx.services.pagination import requested_page
-from capx.services.ratelimit import SlidingWindow, TimedCache
+from capx.support.pagination import requested_page
+from capx.support.ratelimit import SlidingWindow, TimedCache
+from capx.support.usernames import MAX_USERNAME_LENGTH
+from capx.translations import lazy_msg
 
 bp = Blueprint("messages", __name__)
 
@@ -33,19 +36,19 @@ class MessageForm(FlaskForm):
     """To, method, subject and text (the sender is always the logged-in user)."""
 
     recipient = StringField(lazy_msg("messages-field-to"), validators=[
-        DataRequired(message=lazy_msg("form-error-required")),  # type: ignore[arg-type]
-        Length(max=MAX_USERNAME_LENGTH, message=lazy_msg("form-error-too-long", MAX_USERNAME_LENGTH)),  # type: ignore[arg-type]
+        DataRequired(message=lazy_msg("form-error-required")),
+        MaxCharacters(MAX_USERNAME_LENGTH),
         ValidUsername()])
     method = SelectField(lazy_msg("messages-field-method"),
-                         choices=[SelectChoice(service.EMAIL, lazy_msg("messages-method-email")),  # type: ignore[arg-type]
-                                  SelectChoice(service.TALK, lazy_msg("messages-method-talk"))],  # type: ignore[arg-type]
+                         choices=[SelectChoice(service.EMAIL, lazy_msg("messages-method-email")),
+                                  SelectChoice(service.TALK, lazy_msg("messages-method-talk"))],
                          validate_choice=True)
     subject = StringField(lazy_msg("messages-field-subject"), validators=[
-        DataRequired(message=lazy_msg("form-error-required")),  # type: ignore[arg-type]
-        Length(max=service.SUBJECT_MAX, message=lazy_msg("form-error-too-long", service.SUBJECT_MAX))])  # type: ignore[arg-type]
+        DataRequired(message=lazy_msg("form-error-required")),
+        MaxCharacters(service.SUBJECT_MAX)])
     text = TextAreaField(lazy_msg("messages-field-text"), validators=[
-        DataRequired(message=lazy_msg("form-error-required")),  # type: ignore[arg-type]
-        Length(max=service.TEXT_MAX, message=lazy_msg("form-error-too-long", service.TEXT_MAX))])  # type: ignore[arg-type]
+        DataRequired(message=lazy_msg("form-error-required")),
+        MaxCharacters(service.TEXT_MAX)])
 
 
 def _has_token() -> bool:
@@ -78,12 +81,12 @@ def _check(form: MessageForm) -> tuple[service.Availability | None, str | None]:
     if availability.status == service.CHECK_FAILED:
         return availability, service.error_key(availability.error_code)
     if availability.status in (service.NOT_FOUND, service.SELF, service.LOCKED):
-        form.recipient.errors = [msg_text(f"messages-status-{availability.status}")]  # type: ignore[assignment]
+        form.recipient.errors = [msg_text(f"messages-status-{availability.status}")]
         return availability, None
     if availability.sender_blocked:
         return availability, "messages-error-blocked"
     if form.method.data not in availability.methods:
-        form.method.errors = [msg_text("messages-error-email-unavailable")]  # type: ignore[assignment]
+        form.method.errors = [msg_text("messages-error-email-unavailable")]
         return availability, None
     return availability, None
 
@@ -104,7 +107,7 @@ def review() -> tuple[str, int]:
     form = MessageForm()
     if "edit" in request.form:
         form.validate()
-        form.recipient.errors = form.method.errors = form.subject.errors = form.text.errors = []  # type: ignore[assignment]
+        form.recipient.errors = form.method.errors = form.subject.errors = form.text.errors = []
         return _write(form)
     if not form.validate():
         return _write(form, status=422)
@@ -129,10 +132,10 @@ def send() -> Any:
     result = service.send_message(meta_wiki_client(), user, form.recipient.data or "", form.method.data or "",
                                   form.subject.data or "", form.text.data or "")
     if not result.ok and result.code in ("not-found", "self", "recipient-locked"):
-        form.recipient.errors = [msg_text(result.error or "messages-error-generic")]  # type: ignore[assignment]
+        form.recipient.errors = [msg_text(result.error or "messages-error-generic")]
         return _write(form, status=422)
     if not result.ok and result.code == "email-unavailable":
-        form.method.errors = [msg_text(result.error or "messages-error-generic")]  # type: ignore[assignment]
+        form.method.errors = [msg_text(result.error or "messages-error-generic")]
         return _write(form, status=422)
     if not result.ok:
         return _write(form, None, result.error, status=422)

@@ -9,17 +9,17 @@ from werkzeug.wrappers import Response
 
 from capx.access import current_user, login_required, staff_required
 from capx.extensions import db
-from capx.forms import normalize_username
+from capx.support.usernames import normalize_username
 from capx.language import current_language_chain
 from capx.models import (MAX_DOCUMENTS, MAX_PROJECTS, Language, Organization, OrganizationType, User)
-from capx.pickers import picker_state, searching
+from capx.forms.pickers import picker_state, searching
 from capx.services import events as events_service
 from capx.services import news as news_service
 from capx.services import organizations as org_service
 from capx.services.capacities import capacity_tree
 from capx.services.choices import labels
-from capx.services.media import commons_file_url, commons_page_url
-from capx.services.reference import language_name
+from capx.support.media import commons_file_url, commons_page_url
+from capx.services.reference_names import language_name
 from capx.services.saved import saved_organization_ids
 
 bp = Blueprint("organizations", __name__)
@@ -48,12 +48,12 @@ def profile(organization_id: int) -> str:
     data = org_service.load_profile(org)
     if not data.visible and not user.is_staff:
         abort(404)
-    tree = capacity_tree()
+    tree = capacity_tree(current_language_chain())
     capacities = {kind: [tree.get(i) for i in sorted(ids, key=lambda i: tree.path(i)[0].position if tree.path(i) else 0)
                          if tree.get(i)] for kind, ids in data.capacities.items()}
     return render_template(
         "organizations/profile.html", org=org, data=data, name=org.name_in(current_language_chain()),
-        capacities=capacities, territories=labels("territory", data.territory_ids),
+        capacities=capacities, territories=labels("territory", data.territory_ids, current_language_chain()),
         featured=events_service.featured_events(org.id),
         news=news_service.posts_for_tags([t.slug for t in data.tags]),
         can_edit=org_service.can_manage(user, org.id), is_saved=org.id in saved_organization_ids(user, [org.id]))
@@ -71,10 +71,10 @@ def _render_edit(org: Organization, edit: org_service.OrganizationEdit, errors: 
                  status: int = 200) -> tuple[str, int]:
     form = request.form if request.method == "POST" else None
     pickers = {
-        "known": picker_state("capacity_known", "capacity", form, edit.known),
-        "available": picker_state("capacity_available", "capacity", form, edit.available),
-        "wanted": picker_state("capacity_wanted", "capacity", form, edit.wanted),
-        "territory": picker_state("territory", "territory", form, edit.territories),
+        "known": picker_state("capacity_known", "capacity", form, edit.known, chain=current_language_chain()),
+        "available": picker_state("capacity_available", "capacity", form, edit.available, chain=current_language_chain()),
+        "wanted": picker_state("capacity_wanted", "capacity", form, edit.wanted, chain=current_language_chain()),
+        "territory": picker_state("territory", "territory", form, edit.territories, chain=current_language_chain()),
     }
     name_rows = list(edit.names) + [("", "")] * org_service.EXTRA_NAME_ROWS
     projects = list(edit.projects) + [org_service.ProjectRow()] * max(0, MAX_PROJECTS - len(edit.projects))

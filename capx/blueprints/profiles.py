@@ -28,7 +28,7 @@ from capx.clients.lets_connect import LetsConnectError, lets_connect_client
 from capx.clients.meta_wiki import MetaWikiError, meta_wiki_client
 from capx.clients.wikidata import wikidata_client
 from capx.extensions import db
-from capx.forms import INVALID_USERNAME_CHARS, MAX_USERNAME_LENGTH, normalize_username
+from capx.support.usernames import INVALID_USERNAME_CHARS, MAX_USERNAME_LENGTH, normalize_username
 from capx.language import current_language, current_language_chain, msg_text
 from capx.models import (
     AVAILABLE,
@@ -44,14 +44,15 @@ from capx.models import (
     Profile,
     User,
 )
-from capx.pickers import int_list, picker_state, searching
-from capx.services import badges as badge_service
-from capx.services import choices as choices_service
-from capx.services import lets_connect as lc_service
+from capx.forms.errors import FormErrors
+from capx.forms.pickers import int_list, picker_state, searching
+from capx.services import badges as badge_service, choices as choices_service, lets_connect as lc_service
 from capx.services import profiles as service
 from capx.services.capacities import capacity_tree
-from capx.services.media import commons_file_url
+from capx.support.media import commons_file_url
 from capx.services.saved import saved_profile_ids
+from capx.services.reference_names import language_name, territory_name
+from capx.translations import lazy_msg
 
 bp = Blueprint("profiles", __name__)
 
@@ -92,12 +93,10 @@ def avatar_url(profile: Profile, width: int = 160) -> str | None:
 def _render_profile(user: User) -> str:
     me = _me()
     profile = service.load_profile(user)
-    tree = capacity_tree()
+    tree = capacity_tree(current_language_chain())
     caps = {kind: [tree.get(cid) for cid in service.capacity_ids(profile, kind) if tree.get(cid)]
             for kind in CAPACITY_KINDS}
     lang = current_language()
-    from capx.services.reference import language_name, territory_name
-
     languages = [(pl.language, language_name(pl.language, lang), PROFICIENCY_LEVELS[pl.proficiency]
                   if 0 <= pl.proficiency < len(PROFICIENCY_LEVELS) else "advanced") for pl in profile.languages]
     territories = [territory_name(pt.territory, lang) for pt in profile.territories]
@@ -209,37 +208,35 @@ def _submitted(form: MultiDict[str, str]) -> dict[str, Any]:
     }
 
 
-def _validate(me: User, profile: Profile, values: dict[str, Any]) -> dict[str, list[str]]:
+def _validate(me: User, profile: Profile, values: dict[str, Any]) -> FormErrors:
     """Per-field error messages; also cleans ``values`` (unknown ids dropped, name normalized)."""
-    errors: dict[str, list[str]] = {}
-
-    def err(key: str, text: str) -> None:
-        errors.setdefault(key, []).append(text)
+    errors = FormErrors()
+    err = errors.add
 
     if len(values["bio"]) > service.BIO_MAX:
-        err("bio", msg_text("profile-error-bio-too-long", service.BIO_MAX, len(values["bio"])))
+        err("bio", lazy_msg("profile-error-bio-too-long", service.BIO_MAX, len(values["bio"])))
     language_ids = set(choices_service.valid_ids(
-        "language", [lid for lid, _ in values["languages"]] + [values["bio_language_id"] or 0]))
+        "language", [lid for lid, _ in values["languages"]] + [values["bio_language_id"] or 0], current_language_chain()))
     if values["bio_language_id"] is not None and values["bio_language_id"] not in language_ids:
-        err("bio_language", msg_text("profile-error-invalid-choice"))
+        err("bio_language", lazy_msg("profile-error-invalid-choice"))
     avatar_ids = {a.id for a in service.avatars()}
     if values["avatar_id"] is not None and values["avatar_id"] not in avatar_ids:
-        err("avatar", msg_text("profile-error-invalid-choice"))
+        err("avatar", lazy_msg("profile-error-invalid-choice"))
     for kind in CAPACITY_KINDS:
-        values["capacities"][kind] = choices_service.valid_ids("capacity", values["capacities"][kind])
+        values["capacities"][kind] = choices_service.valid_ids("capacity", values["capacities"][kind], current_language_chain())
     extra = [cid for cid in values["capacities"][AVAILABLE] if cid not in values["capacities"][KNOWN]]
     if extra:
-        tree = capacity_tree()
+        tree = capacity_tree(current_language_chain())
         names = ", ".join(tree.name(cid) for cid in extra)
-        err(CAPACITY_FIELDS[AVAILABLE], msg_text("profile-error-available-not-known", names, len(extra)))
+        err(CAPACITY_FIELDS[AVAILABLE], lazy_msg("profile-error-available-not-known", names, len(extra)))
     values["languages"] = [(lid, level) for lid, level in values["languages"] if lid in language_ids]
     if len(values["languages"]) > service.MAX_LANGUAGES:
-        err("language", msg_text("profile-error-too-many", service.MAX_LANGUAGES, len(values["languages"])))
+        err("language", lazy_msg("profile-error-too-many", service.MAX_LANGUAGES, len(values["languages"])))
     for key, kind, limit in (("territories", "territory", service.MAX_TERRITORIES),
                              ("affiliations", "organization", service.MAX_AFFILIATIONS)):
-        values[key] = choices_service.valid_ids(kind, values[key])
+        values[key] = choices_service.valid_ids(kind, values[key], current_language_chain())
         if len(values[key]) > limit:
-            err(kind if kind == "territory" else "affiliation", msg_text("profile-error-too-many", limit, len(values[key])))
+            err(kind if kind == "territory" else "affiliation", lazy_msg("profile-error-too-many", limit, len(values[key])))
     project_ids = {p.id for p in service.projects()}
     values["projects"] = [pid for pid in values["projects"] if pid in project_ids]
     alt = values["alt_account"]
@@ -247,19 +244,19 @@ def _validate(me: User, profile: Profile, values: dict[str, Any]) -> dict[str, l
         name = normalize_username(alt)
         values["alt_account"] = name
         if len(name) > MAX_USERNAME_LENGTH or INVALID_USERNAME_CHARS.search(name):
-            err("alt_account", msg_text("form-error-username-invalid"))
+            err("alt_account", lazy_msg("form-error-username-invalid"))
         elif name == me.username:
-            err("alt_account", msg_text("profile-error-alt-is-self"))
+            err("alt_account", lazy_msg("profile-error-alt-is-self"))
         elif service.alt_account_owner(name, me) is not None:
-            err("alt_account", msg_text("profile-error-alt-other-user", name))
+            err("alt_account", lazy_msg("profile-error-alt-other-user", name))
         elif name != (profile.alt_account or ""):
             try:
                 account = meta_wiki_client().user_info(name)
             except MetaWikiError:
-                err("alt_account", msg_text("profile-error-alt-unverified"))
+                err("alt_account", lazy_msg("profile-error-alt-unverified"))
             else:
                 if not account.exists:
-                    err("alt_account", msg_text("profile-error-alt-missing", name))
+                    err("alt_account", lazy_msg("profile-error-alt-missing", name))
                 else:
                     values["alt_account"] = account.name
     return errors
@@ -278,13 +275,13 @@ def _merge_import(values: dict[str, Any], imported: lc_service.ImportedProfile) 
     values["lets_connect_import"] = True
 
 
-def _render_edit(profile: Profile, values: dict[str, Any], errors: dict[str, list[str]],
+def _render_edit(profile: Profile, values: dict[str, Any], errors: FormErrors,
                  form: MultiDict[str, str] | None = None, status: int = 200, **extra: Any) -> tuple[str, int]:
     """The edit page: pickers built from the values (and the search step when ``form`` asks)."""
     data = form if form is not None and searching(form) else None
 
     def picker(name: str, kind: str, ids: list[int]) -> Any:
-        return picker_state(name, kind, data, ids)
+        return picker_state(name, kind, data, ids, chain=current_language_chain())
 
     pickers = {name: picker(name, "capacity", values["capacities"][kind]) for kind, name in CAPACITY_FIELDS.items()}
     pickers["language"] = picker("language", "language", [lid for lid, _ in values["languages"]])
@@ -294,7 +291,8 @@ def _render_edit(profile: Profile, values: dict[str, Any], errors: dict[str, lis
     return render_template(
         "profiles/edit.html", profile=profile, values=values, errors=errors, pickers=pickers, levels=levels,
         proficiency_levels=PROFICIENCY_LEVELS, default_proficiency=DEFAULT_PROFICIENCY,
-        avatars=service.avatars(), projects=service.projects(), language_choices=choices_service.choices("language"),
+        avatars=service.avatars(), projects=service.projects(),
+        language_choices=choices_service.choices("language", current_language_chain()),
         bio_max=service.BIO_MAX, limits={"language": service.MAX_LANGUAGES, "territory": service.MAX_TERRITORIES,
                                           "affiliation": service.MAX_AFFILIATIONS},
         commons_file_url=commons_file_url, registration=lc_service.get_registration(_me()),
@@ -308,15 +306,15 @@ def edit() -> Any:
     me = _me()
     profile = service.load_profile(me, create=request.method == "POST")
     if request.method == "GET":
-        return _render_edit(profile, _initial(profile), {})
+        return _render_edit(profile, _initial(profile), FormErrors())
     form = request.form
     values = _submitted(form)
     if searching(form):
-        return _render_edit(profile, values, {}, form)
+        return _render_edit(profile, values, FormErrors(), form)
     if form.get("import_known"):
         values["capacities"][AVAILABLE] += [c for c in values["capacities"][KNOWN]
                                             if c not in values["capacities"][AVAILABLE]]
-        return _render_edit(profile, values, {})
+        return _render_edit(profile, values, FormErrors())
     errors = _validate(me, profile, values)
     if errors:
         return _render_edit(profile, values, errors, status=422)
@@ -360,7 +358,7 @@ def lets_connect_import() -> Any:
     imported = lc_service.map_profile(remote)
     values = _initial(profile)
     _merge_import(values, imported)
-    return _render_edit(profile, values, {}, imported=imported)
+    return _render_edit(profile, values, FormErrors(), imported=imported)
 
 
 # -- badges --------------------------------------------------------------------------------------
@@ -396,33 +394,33 @@ def _lc_values(form: MultiDict[str, str]) -> dict[str, Any]:
     }
 
 
-def _lc_validate(values: dict[str, Any]) -> dict[str, list[str]]:
-    errors: dict[str, list[str]] = {}
+def _lc_validate(values: dict[str, Any]) -> FormErrors:
+    errors = FormErrors()
     for key, limit in LC_TEXT_MAX.items():
         if len(values[key]) > limit:
-            errors.setdefault(key, []).append(msg_text("form-error-too-long", limit))
+            errors.add(key, lazy_msg("form-error-too-long", limit))
     if not values["email"]:
-        errors.setdefault("email", []).append(msg_text("form-error-required"))
+        errors.add("email", lazy_msg("form-error-required"))
     elif not EMAIL_RE.match(values["email"]):
-        errors.setdefault("email", []).append(msg_text("lc-error-email"))
+        errors.add("email", lazy_msg("lc-error-email"))
     if not values["role"]:
-        errors.setdefault("role", []).append(msg_text("form-error-required"))
+        errors.add("role", lazy_msg("form-error-required"))
     elif values["role"] not in LETS_CONNECT_ROLES:
-        errors.setdefault("role", []).append(msg_text("profile-error-invalid-choice"))
+        errors.add("role", lazy_msg("profile-error-invalid-choice"))
     topics = values["topics"]
     if any(t not in LETS_CONNECT_TOPICS for t in topics):
-        errors.setdefault("topics", []).append(msg_text("profile-error-invalid-choice"))
+        errors.add("topics", lazy_msg("profile-error-invalid-choice"))
     chosen = len(topics) + (1 if values["topic_other"] else 0)
     if chosen > MAX_LC_TOPICS:
-        errors.setdefault("topics", []).append(msg_text("lc-error-too-many-topics", MAX_LC_TOPICS))
+        errors.add("topics", lazy_msg("lc-error-too-many-topics", MAX_LC_TOPICS))
     if values["gender"] and values["gender"] not in LETS_CONNECT_GENDERS:
-        errors.setdefault("gender", []).append(msg_text("profile-error-invalid-choice"))
+        errors.add("gender", lazy_msg("profile-error-invalid-choice"))
     if values["age_range"] and values["age_range"] not in LETS_CONNECT_AGE_RANGES:
-        errors.setdefault("age_range", []).append(msg_text("profile-error-invalid-choice"))
+        errors.add("age_range", lazy_msg("profile-error-invalid-choice"))
     return errors
 
 
-def _lc_render(template: str, values: dict[str, Any], errors: dict[str, list[str]], status: int = 200) -> tuple[str, int]:
+def _lc_render(template: str, values: dict[str, Any], errors: FormErrors, status: int = 200) -> tuple[str, int]:
     return render_template(template, values=values, errors=errors, roles=LETS_CONNECT_ROLES,
                            topics=LETS_CONNECT_TOPICS, genders=LETS_CONNECT_GENDERS, ages=LETS_CONNECT_AGE_RANGES,
                            registered=lc_service.get_registration(_me()) is not None), status
@@ -440,7 +438,7 @@ def lets_connect() -> Any:
     me = _me()
     if request.method == "GET":
         empty = _lc_values(MultiDict())
-        return _lc_render("profiles/lets_connect.html", empty, {})
+        return _lc_render("profiles/lets_connect.html", empty, FormErrors())
     step = request.form.get("step")
     if step == "clean":
         flash("lc-cleaned", "notice")
@@ -455,7 +453,7 @@ def lets_connect() -> Any:
     if errors or step == "edit":
         return _lc_render("profiles/lets_connect.html", values, errors, 422 if errors else 200)
     if step != "confirm":
-        return _lc_render("profiles/lets_connect_confirm.html", values, {})
+        return _lc_render("profiles/lets_connect_confirm.html", values, FormErrors())
     lc_service.save_registration(me, lc_service.RegistrationInput(
         full_name=values["full_name"], email=values["email"], role=values["role"], topics=values["topics"],
         topic_other=values["topic_other"], gender=values["gender"], gender_other=values["gender_other"],

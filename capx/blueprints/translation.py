@@ -17,9 +17,9 @@ from capx.extensions import db
 from capx.language import current_language
 from capx.models import Language
 from capx.services import translation as service
-from capx.services.pagination import make_page, requested_page
-from capx.services.reference import language_name
-from capx.services.secrets import decrypt_json, encrypt_json
+from capx.support.pagination import make_page, requested_page
+from capx.services.reference_names import language_name
+from capx.support.secrets import decrypt_json, encrypt_json
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +104,8 @@ def save() -> Response | tuple[str, int]:
     except ValueError:
         abort(400)
     name = (request.form.get("name") or "").strip()
-    description = (request.form.get("description") or "").strip()
+    # A line break is one character, as the page shows it (browsers send CR LF).
+    description = (request.form.get("description") or "").replace("\r\n", "\n").strip()
     if not state["lang"] or state["lang"] not in {code for code, _ in _languages()}:
         abort(400)
     errors: dict[str, tuple[str, str]] = {}

@@ -12,9 +12,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-import requests
 
-from capx.clients.http import RemoteServiceError, TimeoutSession, new_session
+from capx.clients.http import RemoteServiceError, TimeoutSession, new_session, send
 
 DIFF_API = "https://diff.wikimedia.org/wp-json/wp/v2"
 POST_FIELDS = "id,date,link,title,excerpt"
@@ -43,12 +42,7 @@ class DiffClient:
         self.api = api
 
     def _get(self, path: str, params: dict[str, str]) -> Any:
-        try:
-            response = self.session.get(f"{self.api}/{path}", params=params)
-        except requests.Timeout as error:
-            raise DiffError(f"Diff timed out: {error}", "timeout") from error
-        except requests.RequestException as error:
-            raise DiffError(f"Diff unreachable: {error}", "unreachable") from error
+        response = send(self.session, "GET", f"{self.api}/{path}", params=params, error=DiffError, service="Diff")
         try:
             body = response.json()
         except ValueError:

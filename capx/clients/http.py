@@ -1,8 +1,12 @@
-"""The HTTP session every client uses: User-Agent and timeouts that cannot be forgotten."""
+"""What every client shares: the HTTP session (User-Agent and timeouts that cannot be forgotten),
+the base error type, and :func:`send` / :func:`json_of` / :func:`mediawiki_data`, the one way a
+call and its answer are checked, so that a timeout, an unreachable host, an HTTP error or a body
+that is not JSON become the client's own error with the same codes everywhere ("timeout",
+"unreachable", "http-<status>", "badjson")."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 from flask import current_app, has_app_context
@@ -30,9 +34,9 @@ class TimeoutSession(requests.Session):
         self.headers["User-Agent"] = user_agent
         self.timeout = timeout
 
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", self.timeout)
-        return super().request(method, url, *args, **kwargs)
+        return super().request(method, url, *args, **kwargs)  # type: ignore[arg-type]  # requests takes bytes URLs too; its stubs say str
 
 
 def app_user_agent() -> str:
@@ -52,3 +56,55 @@ def app_timeout() -> float:
 def new_session(timeout: float | None = None) -> TimeoutSession:
     """A fresh session with the app's User-Agent and timeout."""
     return TimeoutSession(app_user_agent(), timeout if timeout is not None else app_timeout())
+
+
+E = TypeVar("E", bound=RemoteServiceError)
+
+
+def send(session: requests.Session, method: str, url: str, *, error: type[E], service: str,
+         **kwargs: Any) -> requests.Response:
+    """One request through ``session``; a timeout or a failed connection raises ``error``
+    ("timeout" / "unreachable"), naming ``service`` the way users know it."""
+    try:
+        return session.request(method, url, **kwargs)
+    except requests.Timeout as exc:
+        raise error(f"{service} did not answer in time", "timeout") from exc
+    except requests.RequestException as exc:
+        raise error(f"{service} unreachable: {exc}", "unreachable") from exc
+
+
+def json_of(response: requests.Response, *, error: type[E], service: str) -> Any:
+    """The JSON body of a successful answer; an HTTP error status ("http-<status>") or a body that
+    is not JSON ("badjson") raises ``error``."""
+    if response.status_code >= 400:
+        raise error(f"{service} answered HTTP {response.status_code}", f"http-{response.status_code}")
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise error(f"{service} answered something that is not JSON", "badjson") from exc
+
+
+def mediawiki_data(data: Any, *, error: type[E]) -> dict[str, Any]:
+    """A MediaWiki action API answer (``errorformat=plaintext`` or the old ``error`` object); an API
+    error raises ``error`` with the API's own code and text."""
+    if not isinstance(data, dict):
+        raise error("the API answered something that is not an object", "badjson")
+    errors = data.get("errors") or ([data["error"]] if "error" in data else [])
+    if errors:
+        first = errors[0]
+        raise error(first.get("text") or first.get("info") or first.get("code", "error"), first.get("code", "error"))
+    return data
+
+
+def sparql_bindings(response: requests.Response, *, error: type[E], service: str) -> list[dict[str, Any]]:
+    """The bindings of a SPARQL SELECT answer. A query that times out half-way may send a truncated
+    body: anything short of a complete JSON result raises ``error`` ("badjson"), never a part of it."""
+    if response.status_code >= 400:
+        raise error(f"{service} answered HTTP {response.status_code}", f"http-{response.status_code}")
+    try:
+        bindings = response.json()["results"]["bindings"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise error(f"{service} answered an incomplete SPARQL result", "badjson") from exc
+    if not isinstance(bindings, list):
+        raise error(f"{service} answered an incomplete SPARQL result", "badjson")
+    return bindings

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import requests
+from flask import current_app
 
-from capx.clients.http import RemoteServiceError, TimeoutSession, new_session
+from capx.clients.http import RemoteServiceError, TimeoutSession, json_of, new_session, send
 
 
 class LetsConnectError(RemoteServiceError):
@@ -56,22 +56,11 @@ class LetsConnectClient:
 
     def profile(self, username: str) -> LetsConnectProfile | None:
         """The participant's profile, or None when they never registered on Let's Connect."""
-        try:
-            response = self.session.get(f"{self.base_url}/profile", params={"username": username},
-                                        headers={"Accept": "application/json"})
-        except requests.Timeout as exc:
-            raise LetsConnectError("Let's Connect did not answer in time", "timeout") from exc
-        except requests.RequestException as exc:
-            raise LetsConnectError(f"Let's Connect unreachable: {exc}", "unreachable") from exc
+        response = send(self.session, "GET", f"{self.base_url}/profile", params={"username": username},
+                        headers={"Accept": "application/json"}, error=LetsConnectError, service="Let's Connect")
         if response.status_code == 404:
             return None
-        if response.status_code != 200:
-            raise LetsConnectError(f"Let's Connect answered HTTP {response.status_code}",
-                                   f"http-{response.status_code}")
-        try:
-            data = response.json()
-        except ValueError as exc:
-            raise LetsConnectError("Let's Connect answered something that is not JSON", "badjson") from exc
+        data = json_of(response, error=LetsConnectError, service="Let's Connect")
         if not isinstance(data, dict) or not isinstance(data.get("profile"), dict):
             raise LetsConnectError("Let's Connect answered an unexpected shape", "badjson")
         p = data["profile"]
@@ -98,6 +87,4 @@ class LetsConnectClient:
 
 def lets_connect_client() -> LetsConnectClient:
     """A client for the configured Let's Connect service."""
-    from flask import current_app
-
     return LetsConnectClient(current_app.config["CAPX_LETS_CONNECT_API_URL"])

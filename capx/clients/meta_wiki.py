@@ -1,36 +1,36 @@
-"""Meta-Wiki: the OAuth 1.0a login (through mwoauth) and the action API.
+"""Meta-Wiki: the OAuth 1.0a login and the action API.
 
-mwoauth calls ``requests.post`` without a timeout or a session; :class:`_MwoauthRequests` gives
-it one bound to our :class:`~capx.clients.http.TimeoutSession`, so the login cannot hang a worker
-and sends our User-Agent.
+The three OAuth legs are signed with requests-oauthlib and sent through our own
+:class:`~capx.clients.http.TimeoutSession` (timeout, User-Agent); mwoauth only parses the request
+token. (mwoauth's own functions call the ``requests`` module without a timeout or a session, and
+giving them ours would mean patching that module for the whole process.)
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+import time
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qs, urlencode, urlparse
 
+import jwt
 import mwoauth
 import mwoauth.functions
 import requests
+from flask import current_app
 from requests_oauthlib import OAuth1
 
-from capx.clients.http import RemoteServiceError, TimeoutSession, new_session
+from capx.clients.http import RemoteServiceError, TimeoutSession, json_of, mediawiki_data, new_session, send
 
 
 class MetaWikiError(RemoteServiceError):
     """Meta-Wiki failed, timed out, or refused (``code`` carries the API error code)."""
 
 
-class _MwoauthRequests:
-    """The part of the ``requests`` module mwoauth uses, bound to a session with timeouts."""
-
-    def __init__(self, session: TimeoutSession) -> None:
-        self._session = session
-
-    def post(self, url: str, **kwargs: Any) -> requests.Response:
-        return self._session.post(url, **kwargs)
+#: Seconds of clock difference allowed when checking when an identity was issued (as mwoauth).
+IDENTITY_LEEWAY = 10.0
 
 
 @dataclass(frozen=True)
@@ -95,38 +95,48 @@ class MetaWikiClient:
 
     # -- OAuth -----------------------------------------------------------------------------------
 
-    def _mwoauth(self) -> None:
-        mwoauth.functions.requests = _MwoauthRequests(self.session)  # type: ignore[attr-defined]
+    def _oauth_post(self, title: str, auth: OAuth1, leg: str) -> requests.Response:
+        response = send(self.session, "POST", self.index_url, params={"title": title}, auth=auth,
+                        error=MetaWikiError, service="Meta-Wiki")
+        if response.status_code >= 400:
+            raise MetaWikiError(f"OAuth {leg} failed: HTTP {response.status_code}", "oauth")
+        return response
 
     def start_login(self, callback: str) -> tuple[str, mwoauth.RequestToken]:
         """Leg 1: a request token and the Meta-Wiki URL to send the user to."""
-        self._mwoauth()
+        auth = OAuth1(self.consumer.key, client_secret=self.consumer.secret, callback_uri=callback)
+        response = self._oauth_post("Special:OAuth/initiate", auth, "initiate")
         try:
-            return mwoauth.initiate(self.index_url, self.consumer, callback=callback,
-                                    user_agent=self.session.headers["User-Agent"])
-        except (mwoauth.OAuthException, requests.RequestException, KeyError, IndexError, TypeError) as exc:
+            request_token = mwoauth.functions.process_request_token(response.text)
+        except (mwoauth.OAuthException, KeyError, IndexError, TypeError) as exc:
             raise MetaWikiError(f"OAuth initiate failed: {exc}", "oauth") from exc
+        params = {"title": "Special:OAuth/authenticate", "oauth_token": request_token.key,
+                  "oauth_consumer_key": self.consumer.key}
+        return f"{self.index_url}?{urlencode(params)}", request_token
 
     def finish_login(self, request_token: mwoauth.RequestToken, query_string: str) -> mwoauth.AccessToken:
         """Leg 3: exchange the request token and verifier for the user's access token."""
-        self._mwoauth()
+        callback = parse_qs(query_string)
+        token, verifier = (callback.get("oauth_token") or [""])[0], (callback.get("oauth_verifier") or [""])[0]
+        if not token or not verifier:
+            raise MetaWikiError("OAuth token exchange failed: the callback lacks the token or verifier", "oauth")
+        if token != request_token.key:
+            raise MetaWikiError("OAuth token exchange failed: the callback names another request token", "oauth")
+        auth = OAuth1(self.consumer.key, client_secret=self.consumer.secret, resource_owner_key=request_token.key,
+                      resource_owner_secret=request_token.secret, verifier=verifier)
+        credentials = parse_qs(self._oauth_post("Special:OAuth/token", auth, "token exchange").text)
         try:
-            return mwoauth.complete(self.index_url, self.consumer, request_token, query_string,
-                                    user_agent=self.session.headers["User-Agent"])
-        except (mwoauth.OAuthException, requests.RequestException, KeyError, IndexError, TypeError) as exc:
-            raise MetaWikiError(f"OAuth token exchange failed: {exc}", "oauth") from exc
+            return mwoauth.AccessToken(credentials["oauth_token"][0], credentials["oauth_token_secret"][0])
+        except (KeyError, IndexError) as exc:
+            raise MetaWikiError("OAuth token exchange failed: no access token in the answer", "oauth") from exc
 
     def identify(self, access_token: mwoauth.AccessToken) -> Identity:
-        """Who the access token belongs to (the JWT is verified by mwoauth)."""
-        self._mwoauth()
-        try:
-            data = mwoauth.identify(self.index_url, self.consumer, access_token,
-                                    user_agent=self.session.headers["User-Agent"])
-        except mwoauth.OAuthException as exc:
-            code = "blocked" if "blocked" in str(exc).lower() else "oauth"
-            raise MetaWikiError(f"OAuth identify failed: {exc}", code) from exc
-        except (requests.RequestException, KeyError, ValueError) as exc:
-            raise MetaWikiError(f"OAuth identify failed: {exc}", "oauth") from exc
+        """Who the access token belongs to, from the signed JWT of Special:OAuth/identify (checked
+        as mwoauth does: signature, audience, issuer, issue time and our request's nonce)."""
+        auth = OAuth1(self.consumer.key, client_secret=self.consumer.secret, resource_owner_key=access_token.key,
+                      resource_owner_secret=access_token.secret)
+        response = self._oauth_post("Special:OAuth/identify", auth, "identify")
+        data = self._verified_identity(response)
         try:
             central_id = int(data["sub"])
         except (KeyError, TypeError, ValueError) as exc:
@@ -140,33 +150,45 @@ class MetaWikiClient:
             grants=tuple(data.get("grants") or ()),
         )
 
+    def _verified_identity(self, response: requests.Response) -> dict[str, Any]:
+        try:
+            data = jwt.decode(response.content, self.consumer.secret, audience=self.consumer.key,
+                              algorithms=["HS256"], leeway=IDENTITY_LEEWAY)
+        except jwt.InvalidTokenError as exc:
+            # Special:OAuth/identify answers 200 with a JSON error (e.g. a blocked user).
+            message = response.text[:200]
+            if response.text.startswith("{"):
+                try:
+                    message = str(response.json().get("message") or message)
+                except ValueError:
+                    pass
+            code = "blocked" if "blocked" in message.lower() else "oauth"
+            raise MetaWikiError(f"OAuth identify failed: {message}", code) from exc
+        try:
+            issuer_ok = urlparse(str(data["iss"])).netloc == urlparse(self.index_url).netloc
+            issued_ok = time.time() >= float(data["iat"]) - IDENTITY_LEEWAY
+            header = response.request.headers.get("Authorization", "")
+            sent = header.decode("utf-8", "replace") if isinstance(header, bytes) else str(header)
+            nonce = re.search(r'oauth_nonce="(.*?)"', sent)
+            nonce_ok = nonce is not None and data["nonce"] == nonce.group(1)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise MetaWikiError("OAuth identify answered an incomplete identity", "oauth") from exc
+        if not (issuer_ok and issued_ok and nonce_ok):
+            raise MetaWikiError("OAuth identify answered an identity that is not for this request", "oauth")
+        return data
+
     # -- API -------------------------------------------------------------------------------------
 
     def api_get(self, **params: Any) -> dict[str, Any]:
         """A GET to the action API (JSON, formatversion 2); API errors raise MetaWikiError."""
-        params = {"format": "json", "formatversion": "2", "errorformat": "plaintext", **params}
-        try:
-            response = self.session.get(self.api_url, params=params)
-        except requests.Timeout as exc:
-            raise MetaWikiError("Meta-Wiki did not answer in time", "timeout") from exc
-        except requests.RequestException as exc:
-            raise MetaWikiError(f"Meta-Wiki unreachable: {exc}", "unreachable") from exc
-        return self._json(response)
+        return self._api("GET", params)
 
-    @staticmethod
-    def _json(response: requests.Response) -> dict[str, Any]:
-        if response.status_code >= 400:
-            raise MetaWikiError(f"Meta-Wiki answered HTTP {response.status_code}", f"http-{response.status_code}")
-        try:
-            data = response.json()
-        except ValueError as exc:
-            raise MetaWikiError("Meta-Wiki answered something that is not JSON", "badjson") from exc
-        errors = data.get("errors") or ([data["error"]] if "error" in data else [])
-        if errors:
-            first = errors[0]
-            raise MetaWikiError(first.get("text") or first.get("info") or first.get("code", "error"),
-                                first.get("code", "error"))
-        return data
+    def _api(self, method: str, params: dict[str, Any], auth: OAuth1 | None = None) -> dict[str, Any]:
+        """One action API call (JSON, formatversion 2, plain-text errors); every failure is a MetaWikiError."""
+        params = {"format": "json", "formatversion": "2", "errorformat": "plaintext", **params}
+        sent = {"params": params} if method == "GET" else {"data": params}
+        response = send(self.session, method, self.api_url, auth=auth, error=MetaWikiError, service="Meta-Wiki", **sent)
+        return mediawiki_data(json_of(response, error=MetaWikiError, service="Meta-Wiki"), error=MetaWikiError)
 
     # -- Acting as a user (their OAuth access token) ---------------------------------------------
 
@@ -176,25 +198,11 @@ class MetaWikiClient:
 
     def user_get(self, access_token: tuple[str, str], **params: Any) -> dict[str, Any]:
         """A GET to the action API signed with the user's access token."""
-        params = {"format": "json", "formatversion": "2", "errorformat": "plaintext", **params}
-        try:
-            response = self.session.get(self.api_url, params=params, auth=self._user_auth(access_token))
-        except requests.Timeout as exc:
-            raise MetaWikiError("Meta-Wiki did not answer in time", "timeout") from exc
-        except requests.RequestException as exc:
-            raise MetaWikiError(f"Meta-Wiki unreachable: {exc}", "unreachable") from exc
-        return self._json(response)
+        return self._api("GET", params, self._user_auth(access_token))
 
     def user_post(self, access_token: tuple[str, str], **params: Any) -> dict[str, Any]:
         """A POST to the action API signed with the user's access token (form-encoded)."""
-        params = {"format": "json", "formatversion": "2", "errorformat": "plaintext", **params}
-        try:
-            response = self.session.post(self.api_url, data=params, auth=self._user_auth(access_token))
-        except requests.Timeout as exc:
-            raise MetaWikiError("Meta-Wiki did not answer in time", "timeout") from exc
-        except requests.RequestException as exc:
-            raise MetaWikiError(f"Meta-Wiki unreachable: {exc}", "unreachable") from exc
-        return self._json(response)
+        return self._api("POST", params, self._user_auth(access_token))
 
     def csrf_token(self, access_token: tuple[str, str]) -> str:
         """A CSRF token for the user (meta=tokens); an anonymous token means the OAuth token is bad."""
@@ -279,52 +287,44 @@ class MetaWikiClient:
 
     def global_account(self, central_id: int) -> GlobalAccount:
         """The global account with this central id: current name, lock state, registration."""
-        try:
-            data = self.api_get(action="query", meta="globaluserinfo", guiid=str(central_id))
-        except MetaWikiError as exc:
-            if exc.code == "invaliduserid":
-                return GlobalAccount(central_id, None, None, False, True)
-            raise
-        info = data.get("query", {}).get("globaluserinfo", {})
-        if info.get("missing"):
+        info = self._global_user_info(guiid=str(central_id))
+        if info is None:
             return GlobalAccount(central_id, None, None, False, True)
-        return GlobalAccount(
-            central_id=central_id,
-            username=info.get("name"),
-            registered_at=parse_mediawiki_timestamp(info.get("registration")),
-            locked=bool(info.get("locked")),
-            missing=False,
-        )
+        return _global_account(central_id, info)
 
     def global_account_by_name(self, username: str) -> GlobalAccount | None:
         """The global account with this name (meta=globaluserinfo by name), or None when there is
         none (never created, renamed away, hidden, or not a valid name)."""
+        info = self._global_user_info(guiuser=username)
+        if info is None or not isinstance(info.get("id"), int):
+            return None
+        return _global_account(info["id"], info)
+
+    def _global_user_info(self, **which: str) -> dict[str, Any] | None:
+        """meta=globaluserinfo for one account (by ``guiid`` or ``guiuser``); None when it does not
+        exist or the id or name is not valid."""
         try:
-            data = self.api_get(action="query", meta="globaluserinfo", guiuser=username)
+            data = self.api_get(action="query", meta="globaluserinfo", **which)
         except MetaWikiError as exc:
-            if exc.code in ("baduser", "invaliduser"):
+            if exc.code in ("invaliduserid", "baduser", "invaliduser"):
                 return None
             raise
         info = data.get("query", {}).get("globaluserinfo", {})
-        if info.get("missing") or not isinstance(info.get("id"), int):
-            return None
-        return GlobalAccount(
-            central_id=info["id"],
-            username=info.get("name"),
-            registered_at=parse_mediawiki_timestamp(info.get("registration")),
-            locked=bool(info.get("locked")),
-            missing=False,
-        )
+        return None if info.get("missing") else info
 
     def user_info(self, username: str) -> WikiUser:
         """One account by name (``list=users``): its canonical name, or that it does not exist."""
         return self.users([username])[username]
 
 
+def _global_account(central_id: int, info: dict[str, Any]) -> GlobalAccount:
+    return GlobalAccount(central_id=central_id, username=info.get("name"),
+                         registered_at=parse_mediawiki_timestamp(info.get("registration")),
+                         locked=bool(info.get("locked")), missing=False)
+
+
 def meta_wiki_client() -> MetaWikiClient:
     """A client configured from the running app (consumer, URLs, User-Agent, timeout)."""
-    from flask import current_app
-
     config = current_app.config
     return MetaWikiClient(config["CAPX_META_INDEX_URL"], config["CAPX_META_API_URL"],
                           config["CAPX_OAUTH_CONSUMER_KEY"], config["CAPX_OAUTH_CONSUMER_SECRET"])

@@ -14,10 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import requests
+from flask import current_app
 from requests_oauthlib import OAuth1
 
-from capx.clients.http import RemoteServiceError, TimeoutSession, new_session
+from capx.clients.http import RemoteServiceError, TimeoutSession, json_of, mediawiki_data, new_session, send, sparql_bindings
 
 #: The property linking a capacity item to its parent capacity. The public CapX code keeps the
 #: hierarchy in the CapX database and queries no parent on Metabase; P4 is the placeholder used in
@@ -92,25 +92,10 @@ class MetabaseClient:
     def sparql(self, query: str) -> list[dict[str, Any]]:
         """The bindings of a SELECT query; anything short of a complete JSON result raises."""
         full = PREFIXES.format(base=self.base_url) + query
-        try:
-            response = self.session.get(self.sparql_url, params={"query": full, "format": "json"},
-                                        headers={"Accept": "application/sparql-results+json"})
-        except requests.Timeout as exc:
-            raise MetabaseError("Metabase's query service did not answer in time", "timeout") from exc
-        except requests.RequestException as exc:
-            raise MetabaseError(f"Metabase unreachable: {exc}", "unreachable") from exc
-        if response.status_code >= 400:
-            raise MetabaseError(f"Metabase's query service answered HTTP {response.status_code}",
-                                f"http-{response.status_code}")
-        try:
-            data = response.json()
-            bindings = data["results"]["bindings"]
-        except (ValueError, KeyError, TypeError) as exc:
-            # A query that times out half-way may send a truncated body: never use part of it.
-            raise MetabaseError("Metabase's query service answered an incomplete result", "badjson") from exc
-        if not isinstance(bindings, list):
-            raise MetabaseError("Metabase's query service answered an incomplete result", "badjson")
-        return bindings
+        service = "Metabase's query service"
+        response = send(self.session, "GET", self.sparql_url, params={"query": full, "format": "json"},
+                        headers={"Accept": "application/sparql-results+json"}, error=MetabaseError, service=service)
+        return sparql_bindings(response, error=MetabaseError, service=service)
 
     def capacity_items(self) -> list[MetabaseItem]:
         """Every capacity item with its parent and Wikidata QID."""
@@ -148,27 +133,9 @@ class MetabaseClient:
 
     def _api(self, method: str, params: dict[str, Any], auth: Any = None) -> dict[str, Any]:
         params = {**params, "format": "json", "formatversion": "2"}
-        try:
-            if method == "GET":
-                response = self.session.get(self.api_url, params=params, auth=auth)
-            else:
-                response = self.session.post(self.api_url, data=params, auth=auth)
-        except requests.Timeout as exc:
-            raise MetabaseError("Metabase did not answer in time", "timeout") from exc
-        except requests.RequestException as exc:
-            raise MetabaseError(f"Metabase unreachable: {exc}", "unreachable") from exc
-        if response.status_code >= 400:
-            raise MetabaseError(f"Metabase answered HTTP {response.status_code}", f"http-{response.status_code}")
-        try:
-            data = response.json()
-        except ValueError as exc:
-            raise MetabaseError("Metabase answered something that is not JSON", "badjson") from exc
-        errors = data.get("errors") or ([data["error"]] if "error" in data else [])
-        if errors:
-            first = errors[0]
-            raise MetabaseError(first.get("text") or first.get("info") or first.get("code", "error"),
-                                first.get("code", "error"))
-        return data
+        sent = {"params": params} if method == "GET" else {"data": params}
+        response = send(self.session, method, self.api_url, auth=auth, error=MetabaseError, service="Metabase", **sent)
+        return mediawiki_data(json_of(response, error=MetabaseError, service="Metabase"), error=MetabaseError)
 
     def _token(self, kind: str, auth: Any = None) -> str:
         data = self._api("GET", {"action": "query", "meta": "tokens", "type": kind}, auth)
@@ -201,6 +168,4 @@ def user_auth(consumer_key: str, consumer_secret: str, token: tuple[str, str]) -
 
 def metabase_client() -> MetabaseClient:
     """A client for the configured Metabase."""
-    from flask import current_app
-
     return MetabaseClient(current_app.config.get("CAPX_METABASE_URL", "https://metabase.wikibase.cloud"))

@@ -10,9 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-import requests
 
-from capx.clients.http import RemoteServiceError, TimeoutSession, new_session
+from capx.clients.http import RemoteServiceError, TimeoutSession, new_session, send, sparql_bindings
 
 WDQS_URL = "https://query.wikidata.org/sparql"
 ENTITY_PREFIX = "http://www.wikidata.org/entity/"
@@ -54,23 +53,9 @@ class WikidataClient:
         self.session = session or new_session()
 
     def _query(self, query: str) -> list[dict[str, Any]]:
-        try:
-            response = self.session.get(self.sparql_url, params={"query": query, "format": "json"},
-                                        headers={"Accept": "application/sparql-results+json"})
-        except requests.Timeout as exc:
-            raise WikidataError("Wikidata did not answer in time", "timeout") from exc
-        except requests.RequestException as exc:
-            raise WikidataError(f"Wikidata unreachable: {exc}", "unreachable") from exc
-        if response.status_code != 200:
-            raise WikidataError(f"Wikidata answered HTTP {response.status_code}", f"http-{response.status_code}")
-        try:
-            data = response.json()
-            bindings = data["results"]["bindings"]
-        except (ValueError, KeyError, TypeError) as exc:
-            raise WikidataError("Wikidata answered something that is not SPARQL JSON", "badjson") from exc
-        if not isinstance(bindings, list):
-            raise WikidataError("Wikidata answered something that is not SPARQL JSON", "badjson")
-        return bindings
+        response = send(self.session, "GET", self.sparql_url, params={"query": query, "format": "json"},
+                        headers={"Accept": "application/sparql-results+json"}, error=WikidataError, service="Wikidata")
+        return sparql_bindings(response, error=WikidataError, service="Wikidata")
 
     def person_for_username(self, username: str) -> WikidataPerson | None:
         """The item with P4174 = ``username`` (None when there is none)."""

@@ -8,9 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
-import requests
+from flask import current_app
 
-from capx.clients.http import RemoteServiceError, TimeoutSession, new_session
+from capx.clients.http import RemoteServiceError, TimeoutSession, json_of, mediawiki_data, new_session, send
 
 BATCH = 50  # wbgetentities accepts at most 50 ids per request
 
@@ -57,21 +57,8 @@ class WikidataEntitiesClient:
             batch = ids[start:start + BATCH]
             params = {"action": "wbgetentities", "props": "labels|descriptions", "languages": langs,
                       "languagefallback": "1", "format": "json", "formatversion": "2", "ids": "|".join(batch)}
-            try:
-                response = self.session.get(self.api_url, params=params)
-            except requests.Timeout as exc:
-                raise WikidataError("Wikidata did not answer in time", "timeout") from exc
-            except requests.RequestException as exc:
-                raise WikidataError(f"Wikidata unreachable: {exc}", "unreachable") from exc
-            if response.status_code >= 400:
-                raise WikidataError(f"Wikidata answered HTTP {response.status_code}", f"http-{response.status_code}")
-            try:
-                data = response.json()
-            except ValueError as exc:
-                raise WikidataError("Wikidata answered something that is not JSON", "badjson") from exc
-            if "error" in data:
-                error = data["error"]
-                raise WikidataError(error.get("info") or error.get("code", "error"), error.get("code", "error"))
+            response = send(self.session, "GET", self.api_url, params=params, error=WikidataError, service="Wikidata")
+            data = mediawiki_data(json_of(response, error=WikidataError, service="Wikidata"), error=WikidataError)
             entities = data.get("entities")
             if not isinstance(entities, dict):
                 raise WikidataError("Wikidata answered without entities", "badjson")
@@ -89,6 +76,4 @@ class WikidataEntitiesClient:
 
 def wikidata_entities_client() -> WikidataEntitiesClient:
     """A client for the configured Wikidata API."""
-    from flask import current_app
-
     return WikidataEntitiesClient(current_app.config.get("CAPX_WIKIDATA_API_URL", "https://www.wikidata.org/w/api.php"))

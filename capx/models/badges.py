@@ -17,12 +17,15 @@ platform are kept when its data is imported.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from capx.extensions import db
-from capx.models.base import table_args, utcnow
+from capx.models.base import Model, table_args, utcnow
+
+if TYPE_CHECKING:  # the organizations module is loaded beside this one
+    from capx.models.organizations import Organization
 
 INTERNAL, EXTERNAL, PARTNER = "internal", "external", "partner"
 BADGE_KINDS = (INTERNAL, EXTERNAL, PARTNER)
@@ -32,7 +35,7 @@ BADGE_SOURCES = ("wikilearn", "letsconnect")
 EARNED = 100
 
 
-class Badge(db.Model):
+class Badge(Model):
     """A badge anyone may hold: its kind, what it is called and shows, and how it is earned."""
 
     __tablename__ = "badge"
@@ -56,10 +59,10 @@ class Badge(db.Model):
     position: Mapped[int] = mapped_column(sa.Integer, default=0)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
-    organization: Mapped["Organization | None"] = relationship()  # noqa: F821 (organizations module)
+    organization: Mapped["Organization | None"] = relationship()
 
 
-class UserBadge(db.Model):
+class UserBadge(Model):
     """One person's badge: progress towards it (0-100, earned at 100), whether it shows on the
     profile, and for issued badges the assertion URL and date.
 

@@ -3,10 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
+
+from capx.extensions import db
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import DeclarativeBase
+
+    class Model(DeclarativeBase):
+        """What ``db.Model`` is to the type checker (Flask-SQLAlchemy builds it at run time)."""
+
+else:
+    #: The base class of every model (Flask-SQLAlchemy's ``db.Model``), under a name the type
+    #: checker can follow.
+    Model = db.Model
 
 #: Every table is InnoDB with utf8mb4 on MariaDB (ToolsDB), whatever the database default.
 TABLE_OPTIONS: dict[str, Any] = {
@@ -41,3 +54,4 @@ KNOWN, AVAILABLE, WANTED = "known", "available", "wanted"
 CAPACITY_KINDS = (KNOWN, AVAILABLE, WANTED)
 capacity_kind = sa.Enum(*CAPACITY_KINDS, name="capacity_kind", native_enum=False, length=10,
                         create_constraint=True)
+

@@ -13,11 +13,10 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from capx.extensions import db
-from capx.models.base import table_args, utcnow
+from capx.models.base import Model, table_args, utcnow
 
 
-class CacheStamp(db.Model):
+class CacheStamp(Model):
     """One named stamp (e.g. "capacities"): changes whenever the data behind it changes."""
 
     __tablename__ = "cache_stamp"

@@ -7,11 +7,10 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from capx.extensions import db
-from capx.models.base import table_args, utcnow
+from capx.models.base import Model, table_args, utcnow
 
 
-class Capacity(db.Model):
+class Capacity(Model):
     """A capacity (skill, knowledge or service). Roots have a colour and an icon."""
 
     __tablename__ = "capacity"
@@ -34,7 +33,7 @@ class Capacity(db.Model):
     texts: Mapped[list["CapacityText"]] = relationship(back_populates="capacity", cascade="all, delete-orphan")
 
 
-class CapacityText(db.Model):
+class CapacityText(Model):
     """A capacity's name and description in one language, with where each came from."""
 
     __tablename__ = "capacity_text"

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 
+from typing import TYPE_CHECKING
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from capx.extensions import db
-from capx.models.base import table_args, utcnow
+from capx.models.base import Model, table_args, utcnow
 from capx.models.capacities import Capacity
+
+if TYPE_CHECKING:  # the people module imports this one
+    from capx.models.people import User
 
 #: States of a capacity suggestion in the staff moderation queue.
 SUGGESTION_PENDING, SUGGESTION_APPROVED, SUGGESTION_REJECTED = "pending", "approved", "rejected"
 SUGGESTION_STATUSES = (SUGGESTION_PENDING, SUGGESTION_APPROVED, SUGGESTION_REJECTED)
 
 
-class ThematicCategory(db.Model):
+class ThematicCategory(Model):
     """A thematic area (Linguistic Equity, Knowledge Gaps, ...) grouping capacities across the tree.
 
     The title is a message key when ``message_key`` is set (shipped categories, translated on
@@ -37,7 +41,7 @@ class ThematicCategory(db.Model):
         order_by="ThematicCategoryCapacity.position")
 
 
-class ThematicCategoryCapacity(db.Model):
+class ThematicCategoryCapacity(Model):
     """A capacity listed in a thematic category."""
 
     __tablename__ = "thematic_category_capacity"
@@ -51,7 +55,7 @@ class ThematicCategoryCapacity(db.Model):
     category: Mapped[ThematicCategory] = relationship(back_populates="members")
 
 
-class CapacitySuggestion(db.Model):
+class CapacitySuggestion(Model):
     """A capacity someone asked to add to the directory, waiting for (or decided by) staff."""
 
     __tablename__ = "capacity_suggestion"
@@ -74,7 +78,7 @@ class CapacitySuggestion(db.Model):
     capacity_id: Mapped[int | None] = mapped_column(sa.ForeignKey("capacity.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
-    user: Mapped["User"] = relationship(foreign_keys=[user_id])  # noqa: F821 (people module)
-    decided_by: Mapped["User | None"] = relationship(foreign_keys=[decided_by_id])  # noqa: F821
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
     suggested_parent: Mapped[Capacity | None] = relationship(foreign_keys=[suggested_parent_id])
     capacity: Mapped[Capacity | None] = relationship(foreign_keys=[capacity_id])

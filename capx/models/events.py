@@ -7,8 +7,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from capx.extensions import db
-from capx.models.base import table_args, utcnow
+from capx.models.base import Model, table_args, utcnow
 from capx.models.capacities import Capacity
 from capx.models.organizations import Organization
 from capx.models.reference import Territory
@@ -16,7 +15,7 @@ from capx.models.reference import Territory
 EVENT_FORMATS = ("online", "in-person", "hybrid")
 
 
-class Event(db.Model):
+class Event(Model):
     """An event: times are stored in UTC, with the IANA time zone it was entered in."""
 
     __tablename__ = "event"
@@ -52,7 +51,7 @@ class Event(db.Model):
     capacities: Mapped[list["EventCapacity"]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
 
 
-class EventCapacity(db.Model):
+class EventCapacity(Model):
     """A capacity an event is about."""
 
     __tablename__ = "event_capacity"

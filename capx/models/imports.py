@@ -12,11 +12,10 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from capx.extensions import db
-from capx.models.base import table_args, utcnow
+from capx.models.base import Model, table_args, utcnow
 
 
-class ImportedRow(db.Model):
+class ImportedRow(Model):
     """One row of the previous platform's export (``model`` as dumpdata names it, e.g.
     ``users.profile``, and its primary key) and the id of the CapX row it became, if one."""
 

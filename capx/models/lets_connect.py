@@ -12,8 +12,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from capx.extensions import db
-from capx.models.base import table_args, utcnow
+from capx.models.base import Model, table_args, utcnow
 
 #: The main role in the group or organization (the six options of the User Guide).
 LETS_CONNECT_ROLES = ("paid-staff", "volunteer-staff", "volunteer-organiser", "executive-director",
@@ -25,7 +24,7 @@ LETS_CONNECT_GENDERS = ("woman", "man", "non-binary", "self-described", "prefer-
 LETS_CONNECT_AGE_RANGES = ("18-24", "25-34", "35-44", "45-54", "55-64", "65-plus", "prefer-not")
 
 
-class LetsConnectRegistration(db.Model):
+class LetsConnectRegistration(Model):
     """A user's registration for the Let's Connect program (personal data, separate store)."""
 
     __bind_key__ = "lets_connect"

@@ -12,8 +12,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from capx.extensions import db
-from capx.models.base import table_args, utcnow
+from capx.models.base import Model, table_args, utcnow
 from capx.models.capacities import Capacity
 from capx.models.organizations import Organization
 from capx.models.reference import Language
@@ -23,7 +22,7 @@ ROLES = ("mentor", "mentee")
 QUESTION_KINDS = ("short-text", "long-text", "single-choice", "multiple-choice", "email", "url")
 
 
-class MentorshipProgram(db.Model):
+class MentorshipProgram(Model):
     """A program with a registration period given as local dates in the program's time zone."""
 
     __tablename__ = "mentorship_program"
@@ -58,7 +57,7 @@ class MentorshipProgram(db.Model):
         order_by="(MentorshipQuestion.role, MentorshipQuestion.position, MentorshipQuestion.id)")
 
 
-class MentorshipProgramCapacity(db.Model):
+class MentorshipProgramCapacity(Model):
     """A capacity a program is about."""
 
     __tablename__ = "mentorship_program_capacity"
@@ -71,7 +70,7 @@ class MentorshipProgramCapacity(db.Model):
     capacity: Mapped[Capacity] = relationship()
 
 
-class MentorshipProgramLanguage(db.Model):
+class MentorshipProgramLanguage(Model):
     """A language a program runs in."""
 
     __tablename__ = "mentorship_program_language"
@@ -84,7 +83,7 @@ class MentorshipProgramLanguage(db.Model):
     language: Mapped[Language] = relationship()
 
 
-class MentorshipQuestion(db.Model):
+class MentorshipQuestion(Model):
     """One question of a program's mentor or mentee form. Choices are stored as a JSON list."""
 
     __tablename__ = "mentorship_question"
@@ -105,7 +104,7 @@ class MentorshipQuestion(db.Model):
     field_name: Mapped[str | None] = mapped_column(sa.String(100))
 
 
-class MentorshipApplication(db.Model):
+class MentorshipApplication(Model):
     """An application: who applied, for what and when, in clear; the answers encrypted.
 
     ``wrapped_key`` is a fresh AES-256 key encrypted with RSA-OAEP-SHA256 for the program's

@@ -7,14 +7,13 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from capx.extensions import db
-from capx.models.base import exact_string, table_args, utcnow
+from capx.models.base import Model, exact_string, table_args, utcnow
 
 MESSAGE_METHODS = ("email", "talk")
 MESSAGE_STATUSES = ("sent", "failed")
 
 
-class MessageLog(db.Model):
+class MessageLog(Model):
     """One message a user sent (or tried to send): to whom, how, when, and how it went."""
 
     __tablename__ = "message_log"

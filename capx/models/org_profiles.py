@@ -12,8 +12,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from capx.extensions import db
-from capx.models.base import table_args, utcnow
+from capx.models.base import Model, table_args, utcnow
 
 #: Limits shown on the profile (enforced when saving).
 MAX_PROJECTS = 4
@@ -21,7 +20,7 @@ MAX_DOCUMENTS = 4
 MAX_DIFF_TAGS = 10
 
 
-class OrganizationDetails(db.Model):
+class OrganizationDetails(Model):
     """One row per organization: report of activities link and contacts (all optional)."""
 
     __tablename__ = "organization_details"
@@ -35,7 +34,7 @@ class OrganizationDetails(db.Model):
     contact_website: Mapped[str | None] = mapped_column(sa.String(500))  # https only
 
 
-class OrganizationProject(db.Model):
+class OrganizationProject(Model):
     """One of an organization's main projects (at most MAX_PROJECTS), in display order."""
 
     __tablename__ = "organization_project"
@@ -50,7 +49,7 @@ class OrganizationProject(db.Model):
     description: Mapped[str | None] = mapped_column(sa.Text)
 
 
-class OrganizationDocument(db.Model):
+class OrganizationDocument(Model):
     """A Commons file an organization shows with "View document" (at most MAX_DOCUMENTS)."""
 
     __tablename__ = "organization_document"
@@ -62,7 +61,7 @@ class OrganizationDocument(db.Model):
     file_name: Mapped[str] = mapped_column(sa.String(255))
 
 
-class OrganizationDiffTag(db.Model):
+class OrganizationDiffTag(Model):
     """A Diff (diff.wikimedia.org) tag whose posts show as the organization's news.
 
     ``slug`` is the tag's WordPress slug (lower case, hyphens), derived from the name typed.
@@ -78,7 +77,7 @@ class OrganizationDiffTag(db.Model):
     position: Mapped[int] = mapped_column(sa.SmallInteger, default=0)
 
 
-class DiffPost(db.Model):
+class DiffPost(Model):
     """A Diff post stored by ``flask capx fetch-news`` (unique by link); pages read only these."""
 
     __tablename__ = "diff_post"
@@ -95,7 +94,7 @@ class DiffPost(db.Model):
     tags: Mapped[list["DiffPostTag"]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
 
 
-class DiffPostTag(db.Model):
+class DiffPostTag(Model):
     """Which tag slug(s) a stored Diff post was fetched for."""
 
     __tablename__ = "diff_post_tag"

@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import datetime as dt
 
+from typing import TYPE_CHECKING
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from capx.extensions import db
-from capx.models.base import capacity_kind, table_args, utcnow
+from capx.models.base import Model, capacity_kind, table_args, utcnow
 from capx.models.capacities import Capacity
 from capx.models.reference import Territory
 
+if TYPE_CHECKING:  # the people module imports this one
+    from capx.models.people import User
 
-class OrganizationType(db.Model):
+
+class OrganizationType(Model):
     """Chapter, user group, thematic organization or gathering group."""
 
     __tablename__ = "organization_type"
@@ -28,7 +32,7 @@ class OrganizationType(db.Model):
     name: Mapped[str] = mapped_column(sa.String(100))  # English; localized by message key
 
 
-class Organization(db.Model):
+class Organization(Model):
     """An affiliate or other organization with a public profile."""
 
     __tablename__ = "organization"
@@ -67,7 +71,7 @@ class Organization(db.Model):
         return next(iter(by_lang.values()), self.acronym or "")
 
 
-class OrganizationName(db.Model):
+class OrganizationName(Model):
     """An organization's name in one language (English is required)."""
 
     __tablename__ = "organization_name"
@@ -81,7 +85,7 @@ class OrganizationName(db.Model):
     organization: Mapped[Organization] = relationship(back_populates="names")
 
 
-class OrganizationManager(db.Model):
+class OrganizationManager(Model):
     """A user who may edit an organization's profile and events (assigned by staff)."""
 
     __tablename__ = "organization_manager"
@@ -92,10 +96,10 @@ class OrganizationManager(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
-    user: Mapped["User"] = relationship()  # noqa: F821 (people module)
+    user: Mapped[User] = relationship()
 
 
-class OrganizationCapacity(db.Model):
+class OrganizationCapacity(Model):
     """A capacity an organization knows, makes available or wants."""
 
     __tablename__ = "organization_capacity"
@@ -110,7 +114,7 @@ class OrganizationCapacity(db.Model):
     capacity: Mapped[Capacity] = relationship()
 
 
-class OrganizationTerritory(db.Model):
+class OrganizationTerritory(Model):
     """A region or country where an organization works."""
 
     __tablename__ = "organization_territory"
@@ -123,7 +127,7 @@ class OrganizationTerritory(db.Model):
     territory: Mapped[Territory] = relationship()
 
 
-class PartnerMember(db.Model):
+class PartnerMember(Model):
     """A person who acts for a partner organization (its programs' applications, its badges)."""
 
     __tablename__ = "partner_member"

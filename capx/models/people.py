@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from capx.extensions import db
-from capx.models.base import capacity_kind, exact_string, table_args, utcnow
+from capx.models.base import Model, capacity_kind, exact_string, table_args, utcnow
 from capx.models.capacities import Capacity
 from capx.models.reference import Avatar, Language, Territory, WikimediaProject
+
+if TYPE_CHECKING:  # the organizations module imports this one
+    from capx.models.organizations import Organization
 
 #: Language proficiency levels, stored as their index (0 = not proficient ... 6 = native).
 PROFICIENCY_LEVELS = ("not-proficient", "basic", "intermediate", "advanced", "almost-native",
@@ -44,7 +46,7 @@ def profile_search_name(username: str, alt_account: str | None) -> str:
     return "\n".join(fold_for_search(name) for name in (username, alt_account) if name)[:SEARCH_NAME_LENGTH]
 
 
-class User(db.Model):
+class User(Model):
     """A Wikimedian who logged in at least once."""
 
     __tablename__ = "user"
@@ -74,7 +76,7 @@ class User(db.Model):
         return self.username.replace(" ", "_")
 
 
-class OAuthToken(db.Model):
+class OAuthToken(Model):
     """A user's OAuth access token for a wiki, encrypted with a key from the environment."""
 
     __tablename__ = "oauth_token"
@@ -86,7 +88,7 @@ class OAuthToken(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class Profile(db.Model):
+class Profile(Model):
     """What a user publishes about themselves (one per user)."""
 
     __tablename__ = "profile"
@@ -133,7 +135,7 @@ class Profile(db.Model):
 GRAM = 3
 
 
-class ProfileNameGram(db.Model):
+class ProfileNameGram(Model):
     """Three consecutive characters of a profile's folded names (:attr:`Profile.search_name`).
 
     A search text of three or more characters can only be in a profile that has every gram of it,
@@ -160,7 +162,8 @@ def fill_name_grams(connection: sa.Connection, profiles: Any, new: bool = False)
     deleting theirs unless they are ``new`` (none yet): one DELETE and one INSERT ... SELECT, the
     grams cut by the database itself (SUBSTR over a run of positions), so a bulk write of a million
     profiles needs no Python loop."""
-    gram_table, profile = ProfileNameGram.__table__, Profile.__table__
+    # The mapped classes' tables (typed as any FromClause, which has no insert/delete).
+    gram_table, profile = cast(sa.Table, ProfileNameGram.__table__), cast(sa.Table, Profile.__table__)
     if not new:
         chosen = sa.select(profile.c.id).where(profiles)
         connection.execute(gram_table.delete().where(gram_table.c.profile_id.in_(chosen)))
@@ -172,7 +175,7 @@ def fill_name_grams(connection: sa.Connection, profiles: Any, new: bool = False)
         .where(profiles, gram.not_like("%\n%"))))
 
 
-class KeptProfileData(db.Model):
+class KeptProfileData(Model):
     """What a profile had on the previous platform that CapX does not show: kept for its owner.
 
     The owner sees it on the edit page and in the data export; nobody else sees it. ``contact``
@@ -195,7 +198,7 @@ class KeptProfileData(db.Model):
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
-class ProfileCapacity(db.Model):
+class ProfileCapacity(Model):
     """A capacity on a profile as known, available or wanted."""
 
     __tablename__ = "profile_capacity"
@@ -211,7 +214,7 @@ class ProfileCapacity(db.Model):
     capacity: Mapped[Capacity] = relationship()
 
 
-class ProfileLanguage(db.Model):
+class ProfileLanguage(Model):
     """A language on a profile with its proficiency (index into PROFICIENCY_LEVELS)."""
 
     __tablename__ = "profile_language"
@@ -226,7 +229,7 @@ class ProfileLanguage(db.Model):
     language: Mapped[Language] = relationship()
 
 
-class ProfileTerritory(db.Model):
+class ProfileTerritory(Model):
     """A region or country a profile shows."""
 
     __tablename__ = "profile_territory"
@@ -239,7 +242,7 @@ class ProfileTerritory(db.Model):
     territory: Mapped[Territory] = relationship()
 
 
-class ProfileAffiliation(db.Model):
+class ProfileAffiliation(Model):
     """An organization a profile says it is affiliated with."""
 
     __tablename__ = "profile_affiliation"
@@ -250,10 +253,10 @@ class ProfileAffiliation(db.Model):
                                                  primary_key=True)
     position: Mapped[int] = mapped_column(sa.SmallInteger, default=0)
 
-    organization: Mapped["Organization"] = relationship()  # noqa: F821 (organizations module)
+    organization: Mapped[Organization] = relationship()
 
 
-class ProfileProject(db.Model):
+class ProfileProject(Model):
     """A Wikimedia project a profile is interested in."""
 
     __tablename__ = "profile_project"
@@ -266,7 +269,7 @@ class ProfileProject(db.Model):
     project: Mapped[WikimediaProject] = relationship()
 
 
-class SavedProfile(db.Model):
+class SavedProfile(Model):
     """A profile someone saved to their private list. Nobody else can see it."""
 
     __tablename__ = "saved_profile"
@@ -277,7 +280,7 @@ class SavedProfile(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
-class SavedOrganization(db.Model):
+class SavedOrganization(Model):
     """An organization someone saved to their private list."""
 
     __tablename__ = "saved_organization"

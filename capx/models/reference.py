@@ -8,11 +8,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from capx.extensions import db
-from capx.models.base import table_args
+from capx.models.base import Model, table_args
 
 
-class Territory(db.Model):
+class Territory(Model):
     """A Wikimedia region (parent_id is None) or a country inside one region.
 
     ``code`` is the region's short id (LAC, SSA, ...) or the country's ISO 3166 alpha-3 code;
@@ -40,7 +39,7 @@ class Territory(db.Model):
         return self.parent_id is None
 
 
-class Language(db.Model):
+class Language(Model):
     """A language people speak or write in (MediaWiki code, CLDR names)."""
 
     __tablename__ = "language"
@@ -53,7 +52,7 @@ class Language(db.Model):
     direction: Mapped[str] = mapped_column(sa.String(3), default="ltr")
 
 
-class WikimediaProject(db.Model):
+class WikimediaProject(Model):
     """A Wikimedia project (Wikipedia, Commons, ...)."""
 
     __tablename__ = "wikimedia_project"
@@ -65,7 +64,7 @@ class WikimediaProject(db.Model):
     logo_url: Mapped[str | None] = mapped_column(sa.String(300))
 
 
-class Avatar(db.Model):
+class Avatar(Model):
     """One of the avatars a user can choose (a Commons file)."""
 
     __tablename__ = "avatar"

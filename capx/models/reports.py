@@ -11,8 +11,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from capx.extensions import db
-from capx.models.base import table_args, utcnow
+from capx.models.base import Model, table_args, utcnow
 from capx.models.people import User
 
 REPORT_TYPES = ("error", "feature", "improvement", "test-case")
@@ -22,7 +21,7 @@ DESCRIPTION_MAX = 1000
 REPLY_MAX = 2000
 
 
-class BugReport(db.Model):
+class BugReport(Model):
     """One report: what the reporter wrote, and the team's status and reply."""
 
     __tablename__ = "bug_report"

@@ -7,11 +7,10 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from capx.extensions import db
-from capx.models.base import exact_string, table_args, utcnow
+from capx.models.base import Model, exact_string, table_args, utcnow
 
 
-class Statistic(db.Model):
+class Statistic(Model):
     """One pre-computed figure of the Data Analytics dashboard (refreshed by a job).
 
     ``metric`` names the figure; ``region_id`` is the Wikimedia region it counts (NULL means the
@@ -32,7 +31,7 @@ class Statistic(db.Model):
     computed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
-class NameGramCount(db.Model):
+class NameGramCount(Model):
     """How many profiles have a name gram (``ProfileNameGram``), as of the last statistics refresh.
 
     Explore's name search drives its query from the search text's rarest gram; reading these few

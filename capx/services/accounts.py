@@ -12,9 +12,13 @@ import sqlalchemy as sa
 from capx.clients.meta_wiki import GlobalAccount, Identity, MetaWikiClient, MetaWikiError
 from capx.extensions import db
 from capx.models import OAuthToken, Profile, User, utcnow
-from capx.services.secrets import decrypt_json, encrypt_json
+from capx.support.secrets import decrypt_json, encrypt_json
 
 log = logging.getLogger(__name__)
+
+#: Demo profiles (``flask capx seed-demo``) have central ids at or below this; development logins
+#: get negative ids above it, real accounts positive ones, so the three never collide.
+DEMO_CENTRAL_BASE = -1_000_000_000
 
 
 class LoginRefused(Exception):
@@ -78,9 +82,7 @@ def dev_login(username: str) -> User:
     username = username[:1].upper() + username[1:]
     user = db.session.scalar(sa.select(User).where(User.username == username))
     if user is None:
-        # Stay above the demo profiles' range (capx.services.demo), which seed-demo fills later.
-        from capx.services.demo import DEMO_CENTRAL_BASE
-
+        # Stay above the demo profiles' range, which seed-demo fills later.
         lowest = db.session.scalar(sa.select(sa.func.min(User.central_id))
                                    .where(User.central_id > DEMO_CENTRAL_BASE)) or 0
         user = User(central_id=min(lowest, 0) - 1, username=username, registered_at=utcnow())
@@ -155,6 +157,8 @@ def sync_accounts(client: MetaWikiClient, echo: Callable[[str], None] = log.info
             break
         for user in users:
             last_id = user.id
+            if user.central_id is None:  # never: the query asks for positive ids
+                continue
             summary.checked += 1
             try:
                 account = client.global_account(user.central_id)
@@ -179,7 +183,7 @@ def _apply_account(user: User, account: GlobalAccount, summary: SyncSummary,
         return
     if account.username and account.username != user.username:
         echo(f"  {user.username}: renamed to {account.username}")
-        _free_username(account.username, user.central_id)
+        _free_username(account.username, account.central_id)
         user.username = account.username
         summary.renamed += 1
     if account.locked and not user.is_locked:

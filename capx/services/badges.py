@@ -44,7 +44,7 @@ from capx.models import (
     UserBadge,
     utcnow,
 )
-from capx.services.media import commons_file_url, normalize_commons_file
+from capx.support.media import commons_file_url, normalize_commons_file
 
 #: What makes a profile complete (each counts for the "profile-sections" measure).
 COMPLETENESS_ITEMS = ("bio", "picture", "languages", "territories", "known", "available", "wanted",
@@ -56,7 +56,8 @@ BUILT_IN_FILE = Path(__file__).resolve().parent.parent / "data" / "badges.json"
 def built_in_badges() -> list[dict[str, object]]:
     """CapX's own badges as shipped (code, English name, rule, threshold)."""
     with BUILT_IN_FILE.open(encoding="utf-8") as fh:
-        return json.load(fh)  # type: ignore[no-any-return]
+        specs: list[dict[str, object]] = json.load(fh)
+    return specs
 
 
 #: Codes of the badges that have translated messages.
@@ -149,11 +150,12 @@ def measure(user_ids: Iterable[int], now: dt.datetime | None = None) -> dict[int
                                                                    MessageLog.status == "sent")
             .group_by(MessageLog.sender_id)):
         out[uid]["messages-sent"] = count
-    for uid, count in db.session.execute(
+    for recipient, count in db.session.execute(
             sa.select(MessageLog.recipient_id, sa.func.count()).where(MessageLog.recipient_id.in_(ids),
                                                                       MessageLog.status == "sent")
             .group_by(MessageLog.recipient_id)):
-        out[uid]["messages-received"] = count
+        if recipient is not None:
+            out[recipient]["messages-received"] = count
     for uid, count in db.session.execute(
             sa.select(OrganizationManager.user_id, sa.func.count()).where(OrganizationManager.user_id.in_(ids))
             .group_by(OrganizationManager.user_id)):
@@ -213,11 +215,10 @@ def recompute_user(user: User) -> None:
     recompute([user.id])
 
 
-def recompute_all(echo: Callable[[str], None] = lambda _l: None, batch_size: int = 500,
-                  commit: Callable[[], None] | None = None) -> int:
-    """The daily job: every person, in batches, ``commit`` after each batch (the session's commit
-    by default)."""
-    commit = commit or db.session.commit
+def recompute_all(commit: Callable[[], None], echo: Callable[[str], None] = lambda _l: None,
+                  batch_size: int = 500) -> int:
+    """The daily job: every person, in batches; the caller's ``commit`` runs after each batch (a
+    long job must not hold one transaction over every user)."""
     last_id, total, newly = 0, 0, 0
     while True:
         ids = list(db.session.scalars(sa.select(User.id).where(User.id > last_id).order_by(User.id).limit(batch_size)))
@@ -315,8 +316,9 @@ def statuses(user: User) -> list[BadgeStatus]:
     live = measure([user.id]).get(user.id, {})
     out = [_status(badge, rows.get(badge.id), live.get(str(badge.rule))) for badge in internal_badges()]
     held = [row.badge_id for row in rows.values() if row.earned]
-    others = db.session.scalars(sa.select(Badge).where(Badge.id.in_(held), Badge.kind != INTERNAL)
-                                .order_by(Badge.position, Badge.id)) if held else []
+    others: list[Badge] = list(db.session.scalars(
+        sa.select(Badge).where(Badge.id.in_(held), Badge.kind != INTERNAL).order_by(Badge.position, Badge.id))) \
+        if held else []
     out.extend(_status(badge, rows.get(badge.id), None) for badge in others)
     return out
 

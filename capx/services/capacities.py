@@ -3,28 +3,30 @@
 The whole directory is small (about 140 capacities), so a page loads it once with two queries
 (capacities, then their texts in the language chain) and answers everything else from memory:
 names for any number of cards, descendants for filters, search. Pages therefore do a fixed
-number of capacity queries whatever they show. The tree is cached per request in ``g``, and
-across requests per process, keyed by language chain: a cached tree is used while the database's
-"capacities" stamp (:mod:`capx.services.stamps`) is the one it was built under; any ORM write to
+number of capacity queries whatever they show. The caller names the language chain (the request's
+interface language and its fallbacks, or ``["en"]`` in a job): nothing here reads the request.
+The tree is kept per unit of work (:mod:`capx.support.scope`), and across requests per process,
+keyed by language chain: a cached tree is used while the database's
+"capacities" stamp (:mod:`capx.support.stamps`) is the one it was built under; any ORM write to
 ``capacity`` or ``capacity_text`` replaces the stamp in the same transaction, so every process
 sees a change at its next request. Cached trees are shared: callers must not change them.
 """
 
 from __future__ import annotations
 
-import threading
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Iterable
+from typing import Any, Callable, Hashable, Iterable, Sequence, TypeVar
 
 import sqlalchemy as sa
-from flask import g, has_request_context
 
 from capx.extensions import db
-from capx.language import current_language_chain
 from capx.models import Capacity, CapacityText
-from capx.services import stamps
+from capx.support import scope, stamps
+from capx.support.caches import StampedCache
+
+T = TypeVar("T")
 
 
 def fold(text: str) -> str:
@@ -60,6 +62,7 @@ class CapacityTree:
     def __init__(self, nodes: dict[int, CapacityNode], lang_chain: list[str]) -> None:
         self.nodes = nodes
         self.lang_chain = lang_chain
+        self._derived: dict[Hashable, Any] = {}
         self.roots = sorted((n for n in nodes.values() if n.parent_id is None), key=lambda n: n.position)
         for node in nodes.values():
             if node.parent_id is not None and node.parent_id in nodes:
@@ -145,12 +148,20 @@ class CapacityTree:
         hits = by_name + by_description
         return hits[:limit] if limit else hits
 
+    def derived(self, what: Hashable, build: Callable[[], T]) -> T:
+        """``build()`` once per tree (e.g. the capacity picker's choices): a tree is rebuilt when
+        capacities change, so whatever is derived from it is too. Shared: do not change it."""
+        if what not in self._derived:
+            # Two threads may build the same value at once; both results are equal.
+            self._derived[what] = build()
+        return self._derived[what]
+
     _search_texts: dict[int, tuple[list[str], list[str]]]
 
 
-def load_tree(lang_chain: list[str] | None = None) -> CapacityTree:
+def load_tree(lang_chain: Sequence[str]) -> CapacityTree:
     """Load the capacity tree for a language chain (two queries)."""
-    chain = lang_chain or current_language_chain()
+    chain = list(lang_chain)
     nodes = {
         row.id: CapacityNode(row.id, row.code, row.parent_id, row.position, row.color, row.icon,
                              row.metabase_qid, row.wikidata_qid, row.missing_upstream)
@@ -192,12 +203,11 @@ def load_tree(lang_chain: list[str] | None = None) -> CapacityTree:
 
 # -- the per-process cache and its stamp ----------------------------------------------------------
 
-#: The name of the stamp that changes with the capacity tables (see capx.services.stamps).
+#: The name of the stamp that changes with the capacity tables (see capx.support.stamps).
 TREE_STAMP = stamps.CAPACITIES
-#: Trees kept per process (one per engine and language chain); beyond this the cache starts over.
-_MAX_CACHED_TREES = 64
-_cache_lock = threading.Lock()
-_cached_trees: dict[tuple[str, tuple[str, ...]], tuple[str, CapacityTree]] = {}
+#: Trees kept per process, one per engine and language chain.
+_trees: StampedCache[tuple[str, tuple[str, ...]], CapacityTree] = StampedCache(max_keys=64)
+_SCOPE_KEY = "capacity-tree"
 
 
 def tree_stamp() -> str | None:
@@ -205,30 +215,16 @@ def tree_stamp() -> str | None:
     return stamps.stamp(TREE_STAMP)
 
 
-def cached_tree(lang_chain: list[str] | None = None) -> CapacityTree:
+def cached_tree(lang_chain: Sequence[str]) -> CapacityTree:
     """The tree for a language chain from the process cache when still valid, else loaded (and
     kept). Without a stamp in the database nothing is cached."""
-    chain = lang_chain or current_language_chain()
-    stamp = tree_stamp()
-    if stamp is None:
-        return load_tree(chain)
-    key = (str(db.engine.url), tuple(chain))
-    with _cache_lock:
-        hit = _cached_trees.get(key)
-    if hit is not None and hit[0] == stamp:
-        return hit[1]
-    tree = load_tree(chain)
-    with _cache_lock:
-        if len(_cached_trees) >= _MAX_CACHED_TREES:
-            _cached_trees.clear()
-        _cached_trees[key] = (stamp, tree)
-    return tree
+    chain = tuple(lang_chain)
+    return _trees.get((str(db.engine.url), chain), tree_stamp(), lambda: load_tree(chain))
 
 
 def forget_cached_trees() -> None:
     """Empty this process's cache (the stamp makes this unnecessary; for tests and tools)."""
-    with _cache_lock:
-        _cached_trees.clear()
+    _trees.reset()
 
 
 def bump_tree_stamp(connection: sa.Connection) -> None:
@@ -236,18 +232,13 @@ def bump_tree_stamp(connection: sa.Connection) -> None:
     stamps.bump(connection, TREE_STAMP)
 
 
-def capacity_tree() -> CapacityTree:
-    """The tree for the current request's language: once per request, from the process cache
-    while the capacity stamp is unchanged."""
-    if not has_request_context():
-        return cached_tree()
-    tree = getattr(g, "capacity_tree", None)
-    if tree is None or tree.lang_chain != current_language_chain():
-        tree = g.capacity_tree = cached_tree()
-    return tree
+def capacity_tree(chain: Sequence[str]) -> CapacityTree:
+    """The tree for a language chain (the interface language and its fallbacks, ending in English):
+    once per unit of work, from the process cache while the capacity stamp is unchanged."""
+    key = tuple(chain)
+    return scope.remember((_SCOPE_KEY, key), lambda: cached_tree(key))
 
 
 def forget_tree() -> None:
-    """Drop the request's cached tree (after a write that changes names or the hierarchy)."""
-    if has_request_context() and hasattr(g, "capacity_tree"):
-        del g.capacity_tree
+    """Drop this unit of work's trees (after a write that changes names or the hierarchy)."""
+    scope.forget(lambda key: isinstance(key, tuple) and key[:1] == (_SCOPE_KEY,))

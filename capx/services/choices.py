@@ -8,16 +8,15 @@ JSON suggestions all go through :func:`search`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Sequence
 
 import sqlalchemy as sa
-from flask import g, has_request_context
 
 from capx.extensions import db
-from capx.language import current_language_chain
 from capx.models import Organization, OrganizationName
 from capx.services.capacities import capacity_tree, fold
 from capx.services.reference_data import reference_data
+from capx.support import scope
 
 KINDS = ("capacity", "territory", "language", "organization")
 
@@ -32,49 +31,35 @@ class Choice:
     lang: str | None = None  # set when the label is in another language than the page
 
 
-def _cached(key: str, build: Callable[[], list[Choice]]) -> list[Choice]:
-    if not has_request_context():
-        return build()
-    cache = g.setdefault("choices_cache", {})
-    if key not in cache:
-        cache[key] = build()
-    return cache[key]
+def _organization_scope_key(chain: Sequence[str]) -> tuple[str, str]:
+    """The scope key of the full organization list (by interface language)."""
+    return ("organization-choices", chain[0])
 
 
-def _organization_cache_key() -> str:
-    """The request cache key of the full organization list (by interface language)."""
-    return f"organization:{current_language_chain()[0]}"
-
-
-def _listed(kind: str) -> bool:
+def _listed(kind: str, chain: Sequence[str]) -> bool:
     """True when the full list of ``kind`` costs nothing more: capacities, territories and languages
-    are in memory, organizations once this request built their list."""
-    return (kind != "organization" or not has_request_context()
-            or _organization_cache_key() in g.get("choices_cache", {}))
+    are in memory, organizations once this unit of work built their list."""
+    return kind != "organization" or scope.has(_organization_scope_key(chain))
 
 
-def capacity_choices() -> list[Choice]:
+def capacity_choices(chain: Sequence[str]) -> list[Choice]:
     """Every capacity, in directory order, labelled with its name and its path.
 
-    Built once per request and tree (a request that changes capacities gets a new tree)."""
-    tree = capacity_tree()
-    cache = g.setdefault("choices_cache", {}) if has_request_context() else {}
-    hit = cache.get("capacity")
-    if hit is None or hit[0] is not tree:
-        hit = cache["capacity"] = (tree, [
-            Choice(n.id, n.name, " › ".join(p.name for p in tree.path(n.id)[:-1]),
-                   n.name_lang if n.name_lang != tree.lang else None) for n in tree.ordered()])
-    return hit[1]
+    Built once per tree (a write that changes capacities makes a new tree); shared: do not change it."""
+    tree = capacity_tree(chain)
+    return tree.derived("choices", lambda: [
+        Choice(n.id, n.name, " › ".join(p.name for p in tree.path(n.id)[:-1]),
+               n.name_lang if n.name_lang != tree.lang else None) for n in tree.ordered()])
 
 
-def territory_choices() -> list[Choice]:
+def territory_choices(chain: Sequence[str]) -> list[Choice]:
     """Regions first (each followed by its countries), names in the interface language.
 
     Built once per reference snapshot and language (shared: callers must not change it)."""
-    ref = reference_data()
+    ref, lang = reference_data(), chain[0]
 
     def build() -> list[Choice]:
-        names = {t: ref.territory_label(t) for t in ref.territories}
+        names = {t: ref.territory_label(t, lang) for t in ref.territories}
         out = []
         for region in sorted((t for t in ref.territories.values() if t.parent_id is None), key=lambda t: names[t.id]):
             region_label = names[region.id]
@@ -83,25 +68,24 @@ def territory_choices() -> list[Choice]:
                        for c in sorted(ref.countries.get(region.id, []), key=lambda c: fold(names[c])))
         return out
 
-    return ref.derived("territory-choices", build)
+    return ref.derived("territory-choices", lang, build)
 
 
-def language_choices() -> list[Choice]:
+def language_choices(chain: Sequence[str]) -> list[Choice]:
     """Every language, by its name in the interface language, with its autonym as detail.
 
     Built once per reference snapshot and language (shared: callers must not change it)."""
-    ref = reference_data()
+    ref, lang = reference_data(), chain[0]
 
     def build() -> list[Choice]:
-        choices = [Choice(x.id, ref.language_label(x.id), x.autonym) for x in ref.languages.values()]
+        choices = [Choice(x.id, ref.language_label(x.id, lang), x.autonym) for x in ref.languages.values()]
         return sorted(choices, key=lambda c: fold(c.label))
 
-    return ref.derived("language-choices", build)
+    return ref.derived("language-choices", lang, build)
 
 
-def _organization_labels(ids: Iterable[int] | None = None) -> list[Choice]:
+def _organization_labels(chain: Sequence[str], ids: Iterable[int] | None = None) -> list[Choice]:
     """Organizations (all, or only ``ids``) by name in the interface language, unsorted."""
-    chain = current_language_chain()
     names_query = sa.select(OrganizationName.organization_id, OrganizationName.lang, OrganizationName.name)
     acronyms_query = sa.select(Organization.id, Organization.acronym)
     if ids is not None:
@@ -119,12 +103,15 @@ def _organization_labels(ids: Iterable[int] | None = None) -> list[Choice]:
     return out
 
 
-def organization_choices() -> list[Choice]:
-    """Every organization by its name in the interface language (English fallback), acronym as detail."""
-    return _cached(_organization_cache_key(), lambda: sorted(_organization_labels(), key=lambda c: fold(c.label)))
+def organization_choices(chain: Sequence[str]) -> list[Choice]:
+    """Every organization by its name in the interface language (English fallback), acronym as detail.
+
+    Once per unit of work (organizations change at any time: no process cache)."""
+    return scope.remember(_organization_scope_key(chain),
+                          lambda: sorted(_organization_labels(chain), key=lambda c: fold(c.label)))
 
 
-_BUILDERS: dict[str, Callable[[], list[Choice]]] = {
+_BUILDERS: dict[str, Callable[[Sequence[str]], list[Choice]]] = {
     "capacity": capacity_choices,
     "territory": territory_choices,
     "language": language_choices,
@@ -132,12 +119,12 @@ _BUILDERS: dict[str, Callable[[], list[Choice]]] = {
 }
 
 
-def choices(kind: str) -> list[Choice]:
-    """All choices of a kind (one of KINDS)."""
-    return _BUILDERS[kind]()
+def choices(kind: str, chain: Sequence[str]) -> list[Choice]:
+    """All choices of a kind (one of KINDS), labelled for the language chain."""
+    return _BUILDERS[kind](chain)
 
 
-def search(kind: str, query: str, limit: int = 20) -> list[Choice]:
+def search(kind: str, query: str, chain: Sequence[str], limit: int = 20) -> list[Choice]:
     """Choices whose label (or detail, e.g. an acronym or autonym) contains the query.
 
     Capacities are searched by the directory search (names and descriptions, with English
@@ -147,10 +134,10 @@ def search(kind: str, query: str, limit: int = 20) -> list[Choice]:
     if not needle:
         return []
     if kind == "capacity":
-        tree = capacity_tree()
+        tree = capacity_tree(chain)
         return [Choice(n.id, n.name, " › ".join(p.name for p in tree.path(n.id)[:-1]))
                 for n in tree.search(query, limit=limit)]
-    items = choices(kind)
+    items = choices(kind, chain)
     first = [c for c in items if needle in fold(c.label)]
     second = [c for c in items if c not in first and needle in fold(c.detail)]
     return (first + second)[:limit]
@@ -160,16 +147,16 @@ def search(kind: str, query: str, limit: int = 20) -> list[Choice]:
 FEW = 20
 
 
-def labels(kind: str, ids: Iterable[int]) -> list[Choice]:
+def labels(kind: str, ids: Iterable[int], chain: Sequence[str]) -> list[Choice]:
     """The choices for the given ids, in the given order (unknown ids are skipped)."""
     ids = list(ids)
     if not ids:
         return []
-    if kind == "organization" and len(ids) <= FEW and not _listed(kind):
+    if kind == "organization" and len(ids) <= FEW and not _listed(kind, chain):
         # A page naming one or two organizations should not load and name every one.
-        by_id = {c.value: c for c in _organization_labels(ids)}
+        by_id = {c.value: c for c in _organization_labels(chain, ids)}
     else:
-        by_id = {c.value: c for c in choices(kind)}
+        by_id = {c.value: c for c in choices(kind, chain)}
     return [by_id[i] for i in ids if i in by_id]
 
 
@@ -177,7 +164,7 @@ def labels(kind: str, ids: Iterable[int]) -> list[Choice]:
 MANY = 200
 
 
-def valid_ids(kind: str, ids: Iterable[int]) -> list[int]:
+def valid_ids(kind: str, ids: Iterable[int], chain: Sequence[str]) -> list[int]:
     """The ids that exist, in order, without repeats (territories and languages from the reference
     snapshot; organizations, those with a name, in the database unless this request has the list)."""
     ids = list(ids)
@@ -189,8 +176,8 @@ def valid_ids(kind: str, ids: Iterable[int]) -> list[int]:
         known = reference_data().territories
     elif kind == "language":
         known = reference_data().languages
-    elif kind == "capacity" or _listed(kind) or len(asked) > MANY:
-        known = {c.value for c in choices(kind)}
+    elif kind == "capacity" or _listed(kind, chain) or len(asked) > MANY:
+        known = {c.value for c in choices(kind, chain)}
     else:
         column = OrganizationName.organization_id
         known = set(db.session.scalars(sa.select(column).where(column.in_(asked)).distinct())) if asked else set()

@@ -16,9 +16,11 @@ from sqlalchemy.orm import selectinload
 from capx.extensions import db
 from capx.models import (AVAILABLE, KNOWN, SUGGESTION_APPROVED, SUGGESTION_PENDING, SUGGESTION_REJECTED, WANTED,
                          Capacity, CapacitySuggestion, CapacityText, Organization, OrganizationCapacity,
-                         OrganizationManager, Profile, ProfileCapacity, ThematicCategory,
+                         Profile, ProfileCapacity, ThematicCategory,
                          ThematicCategoryCapacity, User, utcnow)
+from capx.services.accounts import ensure_profile
 from capx.services.capacities import forget_tree
+from capx.services.organizations import visible
 
 #: Kinds a visitor can add from a capacity page.
 ADDABLE_KINDS = (KNOWN, WANTED)
@@ -68,7 +70,7 @@ def capacity_counts(capacity_id: int) -> dict[str, int]:
 
 def organizations_with(capacity_id: int, lang_chain: list[str]) -> list[tuple[Organization, str]]:
     """Organizations (with at least one manager) that list the capacity, with their name, by name."""
-    has_manager = sa.exists().where(OrganizationManager.organization_id == Organization.id)
+    has_manager = visible()
     orgs = db.session.scalars(
         sa.select(Organization)
         .where(Organization.id.in_(sa.select(OrganizationCapacity.organization_id)
@@ -97,8 +99,6 @@ def add_to_profile(user: User, capacity_id: int, kind: str) -> bool:
     """
     if kind not in ADDABLE_KINDS:
         raise ValueError(kind)
-    from capx.services.accounts import ensure_profile
-
     profile = ensure_profile(user)
     if db.session.get(ProfileCapacity, (profile.id, capacity_id, kind)) is not None:
         return False

@@ -18,14 +18,15 @@ from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
 from capx.extensions import db
-from capx.language import lazy_msg
+from capx.forms.errors import FormErrors
+from capx.language import current_language_chain
 from capx.models import EVENT_FORMATS, Event, EventCapacity, Organization, Territory, User, utcnow
-from capx.pickers import int_list
 from capx.services import choices as choices_service
 from capx.services.capacities import capacity_tree
-from capx.services.media import normalize_commons_file
+from capx.support.media import normalize_commons_file
+from capx.support.values import int_list, parse_id
 from capx.services.organizations import is_web_url, visible_organization_ids_subquery
-from capx.translations import LazyMessage
+from capx.translations import LazyMessage, lazy_msg
 
 PER_PAGE = 20
 MAX_FEATURED = 4
@@ -80,10 +81,7 @@ class EventFilters:
 
 
 def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
+    return parse_id(value)
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -120,7 +118,7 @@ def filtered_query(filters: EventFilters, now: dt.datetime | None = None) -> sa.
         ids = [filters.territory, *db.session.scalars(sa.select(Territory.id).where(Territory.parent_id == filters.territory))]
         query = query.where(Event.territory_id.in_(ids))
     if filters.capacity:
-        ids = sorted(capacity_tree().descendants([filters.capacity])) or [filters.capacity]
+        ids = sorted(capacity_tree(current_language_chain()).descendants([filters.capacity])) or [filters.capacity]
         query = query.where(Event.id.in_(sa.select(EventCapacity.event_id).where(EventCapacity.capacity_id.in_(ids))))
     if filters.q:
         needle = "%" + filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -176,9 +174,9 @@ def edit_from_event(event: Event) -> EventEdit:
         description=event.description or "", image=event.image_file or "")
 
 
-def parse_event(data: MultiDict[str, str]) -> tuple[EventEdit, dict[str, list[LazyMessage]]]:
+def parse_event(data: MultiDict[str, str]) -> tuple[EventEdit, FormErrors]:
     """Read and validate the event form."""
-    errors: dict[str, list[LazyMessage]] = {}
+    errors = FormErrors()
 
     def fail(key: str, message: LazyMessage) -> None:
         errors.setdefault(key, []).append(message)
@@ -188,7 +186,8 @@ def parse_event(data: MultiDict[str, str]) -> tuple[EventEdit, dict[str, list[La
 
     edit = EventEdit(title=text("title"), url=text("url"), start=text("start"), end=text("end"),
                      time_zone=text("time_zone") or "UTC", format=text("format"), location=text("location"),
-                     description=(data.get("description") or "").strip(), image=text("image"))
+                     # A line break is one character, as the form's counter shows it (browsers send CR LF).
+                     description=(data.get("description") or "").replace("\r\n", "\n").strip(), image=text("image"))
     if not edit.title:
         fail("title", lazy_msg("event-error-required"))
     elif len(edit.title) > TITLE_MAX:
@@ -220,11 +219,11 @@ def parse_event(data: MultiDict[str, str]) -> tuple[EventEdit, dict[str, list[La
         fail("location", lazy_msg("organization-error-too-long", LOCATION_MAX))
     territory_raw = text("territory_id")
     if territory_raw:
-        valid = choices_service.valid_ids("territory", [_int(territory_raw) or 0])
+        valid = choices_service.valid_ids("territory", [_int(territory_raw) or 0], current_language_chain())
         edit.territory_id = valid[0] if valid else None
         if edit.territory_id is None:
             fail("territory_id", lazy_msg("organization-error-invalid-choice"))
-    capacity_ids = {c.value for c in choices_service.choices("capacity")}
+    capacity_ids = {c.value for c in choices_service.choices("capacity", current_language_chain())}
     edit.capacities = [i for i in int_list(data.getlist("capacity")) if i in capacity_ids]
     if len(edit.description) > DESCRIPTION_MAX:
         fail("description", lazy_msg("organization-error-too-long", DESCRIPTION_MAX))
@@ -265,10 +264,10 @@ EVENT_SNAPSHOT_FIELDS = (
 
 def event_snapshot(edit: EventEdit) -> dict[str, str]:
     """Comparable values of an event form (for the "changed meanwhile" table)."""
-    territory = choices_service.labels("territory", [edit.territory_id]) if edit.territory_id else []
+    territory = choices_service.labels("territory", [edit.territory_id], current_language_chain()) if edit.territory_id else []
     return {"title": edit.title, "url": edit.url, "start": edit.start, "end": edit.end, "time_zone": edit.time_zone,
             "format": edit.format, "location": edit.location, "territory": territory[0].label if territory else "",
-            "capacities": ", ".join(c.label for c in choices_service.labels("capacity", sorted(edit.capacities))),
+            "capacities": ", ".join(c.label for c in choices_service.labels("capacity", sorted(edit.capacities), current_language_chain())),
             "description": edit.description, "image": edit.image}
 
 

@@ -29,7 +29,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from capx.extensions import db
-from capx.language import current_language, current_language_chain
+from capx.language import current_language, current_language_chain, msg_text
 from capx.models import (
     AVAILABLE,
     CAPACITY_KINDS,
@@ -37,7 +37,6 @@ from capx.models import (
     WANTED,
     Organization,
     OrganizationCapacity,
-    OrganizationManager,
     OrganizationName,
     OrganizationTerritory,
     OrganizationType,
@@ -52,9 +51,11 @@ from capx.models import (
 )
 from capx.models.people import ProfileNameGram, fold_for_search, name_grams
 from capx.services.capacities import CapacityNode, CapacityTree, capacity_tree
-from capx.services.grouped import POSITION, concat, unpack
-from capx.services.media import commons_file_url
-from capx.services.pagination import Page, make_page
+from capx.support.grouped import POSITION, concat, unpack
+from capx.support.media import commons_file_url
+from capx.support.pagination import Page, make_page
+from capx.support.values import parse_id
+from capx.services.organizations import visible
 from capx.services.reference_data import LanguageRef, TerritoryRef, reference_data
 from capx.services.statistics import filter_value_counts, name_gram_counts
 
@@ -94,20 +95,21 @@ VALUES_MAX = 50
 
 # -- reference lookups (from the in-memory snapshot, no query) -----------------------------------
 
-def territory_label(ref: TerritoryRef) -> str:
-    """A territory's name in the interface language (regions by message, countries by CLDR)."""
-    return reference_data().territory_label(ref.id)
+def territory_label(ref: TerritoryRef, lang: str) -> str:
+    """A territory's name in language ``lang`` (regions by message, countries by CLDR)."""
+    return reference_data().territory_label(ref.id, lang)
 
 
-def language_label(ref: LanguageRef) -> str:
-    """A language's name in the interface language (CLDR), else its English name."""
-    return reference_data().language_label(ref.id)
+def language_label(ref: LanguageRef, lang: str) -> str:
+    """A language's name in language ``lang`` (CLDR), else its English name."""
+    return reference_data().language_label(ref.id, lang)
 
 
 def _resolve(values: Sequence[str], by_id: Mapping[int, Any], by_code: Mapping[str, Any]) -> list[Any]:
     picked: list[Any] = []
     for value in values:
-        ref = by_id.get(int(value)) if value.isdigit() else by_code.get(value)
+        number = parse_id(value)
+        ref = by_id.get(number) if number is not None else by_code.get(value)
         if ref is not None and ref not in picked:
             picked.append(ref)
     return picked
@@ -220,8 +222,6 @@ class _Filters:
 
     def _shared_chips(self, tree: CapacityTree) -> list[Chip]:
         """Chips for the filters both lists have: name, capacities, exchange types, territories."""
-        from capx.language import msg_text
-
         chips: list[Chip] = []
         if self.name:
             chips.append(Chip("name", self.name, msg_text("explore-chip-name", self.name)))
@@ -231,7 +231,7 @@ class _Filters:
                 chips.append(Chip("capacity", str(capacity_id), node.name,
                                   node.name_lang if node.name_lang != tree.lang else None))
         chips += [Chip("exchange", e, msg_text(f"explore-exchange-{e}")) for e in self.exchange]
-        chips += [Chip("territory", t.code, territory_label(t)) for t in self.territories]
+        chips += [Chip("territory", t.code, territory_label(t, current_language())) for t in self.territories]
         return chips
 
     def _without(self, key: str, value: str | None) -> Any:
@@ -300,12 +300,10 @@ class ProfileFilters(_Filters):
 
     def chips(self, tree: CapacityTree) -> list[Chip]:
         """The active filters, each removable on its own."""
-        from capx.language import msg_text
-
         lang = current_language()
         chips = self._shared_chips(tree)
         chips += [Chip("affiliation", str(a[0]), a[1], a[2] if a[2] != lang else None) for a in self.affiliations]
-        chips += [Chip("language", lg.code, language_label(lg)) for lg in self.languages]
+        chips += [Chip("language", lg.code, language_label(lg, current_language())) for lg in self.languages]
         if self.include_incomplete:
             chips.append(Chip("include_incomplete", "1", msg_text("explore-filter-include-incomplete")))
         return chips
@@ -363,7 +361,7 @@ def parse_profile_filters(args: Mapping[str, Any], tree: CapacityTree | None = N
     Territories and languages are canonically codes, but ids are accepted (the pickers submit
     ids); a territory, language or affiliation filter costs one small query each.
     """
-    tree = tree or capacity_tree()
+    tree = tree or capacity_tree(current_language_chain())
     return ProfileFilters(
         **_common(args, tree),
         affiliations=resolve_organizations(_ints(_values(args, "affiliation"))),
@@ -375,7 +373,7 @@ def parse_profile_filters(args: Mapping[str, Any], tree: CapacityTree | None = N
 
 def parse_organization_filters(args: Mapping[str, Any], tree: CapacityTree | None = None) -> OrganizationFilters:
     """The organization list's filters from a query string (same rules as Explore's)."""
-    return OrganizationFilters(**_common(args, tree or capacity_tree()))
+    return OrganizationFilters(**_common(args, tree or capacity_tree(current_language_chain())))
 
 
 # -- queries -------------------------------------------------------------------------------------
@@ -728,8 +726,8 @@ def profile_cards(profile_ids: Sequence[int], tree: CapacityTree, viewer: User |
         for packed in unpack(row.languages):
             language = ref.languages.get(packed % POSITION)
             if language is not None:
-                card.languages.append((ref.language_label(language.id), language.code, language.direction))
-        card.territories = [ref.territory_label(packed % POSITION) for packed in unpack(row.territories)
+                card.languages.append((ref.language_label(language.id, tree.lang), language.code, language.direction))
+        card.territories = [ref.territory_label(packed % POSITION, tree.lang) for packed in unpack(row.territories)
                             if packed % POSITION in ref.territories]
         cards[row.id] = card
     return [cards[i] for i in profile_ids if i in cards]
@@ -743,7 +741,7 @@ def search_profiles(filters: ProfileFilters, viewer: User | None, per_page: int 
     filters are evaluated once. Then one query reads the page's cards. The number of queries is
     the same whatever the page size or data size.
     """
-    tree = capacity_tree()
+    tree = capacity_tree(current_language_chain())
     cap = max(COUNT_CAP, filters.page * per_page + 4 * per_page)
     conditions, walk = profile_conditions(filters, tree, wanted=cap + 1)
     unlocked, join_user = not_locked()
@@ -770,7 +768,7 @@ def saved_profiles(owner: User, number: int, per_page: int = PER_PAGE) -> Result
 
     Only ever about ``owner``'s own list: nobody can read another person's list.
     """
-    tree = capacity_tree()
+    tree = capacity_tree(current_language_chain())
     conditions = [SavedProfile.owner_id == owner.id, User.is_locked.is_not(True)]
     count = db.session.scalar(
         sa.select(sa.func.count()).select_from(SavedProfile)
@@ -797,8 +795,8 @@ def saved_profiles(owner: User, number: int, per_page: int = PER_PAGE) -> Result
 # -- organizations -------------------------------------------------------------------------------
 
 def visible_organization_condition() -> Any:
-    """Organizations are listed only while they have at least one manager."""
-    return sa.exists().where(OrganizationManager.organization_id == Organization.id)
+    """Organizations are listed only while they are visible (capx.services.organizations.visible)."""
+    return visible()
 
 
 def organization_conditions(filters: OrganizationFilters, tree: CapacityTree) -> list[Any]:
@@ -873,7 +871,7 @@ def organization_cards(rows: Sequence[Any], tree: CapacityTree, viewer: User | N
             .where(OrganizationTerritory.organization_id.in_(ids))
             .order_by(OrganizationTerritory.organization_id, OrganizationTerritory.territory_id)):
         if territory_id in ref.territories:
-            cards[org_id].territories.append(ref.territory_label(territory_id))
+            cards[org_id].territories.append(ref.territory_label(territory_id, tree.lang))
     if viewer is not None:
         saved = set(db.session.scalars(sa.select(SavedOrganization.organization_id).where(
             SavedOrganization.owner_id == viewer.id, SavedOrganization.organization_id.in_(ids))))
@@ -894,7 +892,7 @@ def _organization_rows_query(conditions: list[Any]) -> sa.Select[Any]:
 
 def search_organizations(filters: OrganizationFilters, viewer: User | None, per_page: int = PER_PAGE) -> Results:
     """A page of the public organization list (alphabetical by English name), with a capped count."""
-    tree = capacity_tree()
+    tree = capacity_tree(current_language_chain())
     conditions = organization_conditions(filters, tree)
     count, capped, page = _count_and_page(sa.select(Organization.id).where(*conditions), filters.page, per_page)
     rows: list[Any] = []
@@ -913,7 +911,7 @@ def saved_organizations(owner: User) -> list[OrganizationCard]:
                   Organization.id.in_(sa.select(SavedOrganization.organization_id)
                                       .where(SavedOrganization.owner_id == owner.id))]
     rows = list(db.session.execute(_organization_rows_query(conditions).limit(SAVED_ORGANIZATIONS_MAX)))
-    cards = organization_cards(rows, capacity_tree(), None)
+    cards = organization_cards(rows, capacity_tree(current_language_chain()), None)
     for card in cards:
         card.saved = True
     return cards

@@ -24,12 +24,13 @@ import sqlalchemy as sa
 from capx.extensions import db
 from capx.language import current_language_chain
 from capx.models import (AVAILABLE, KNOWN, WANTED, Capacity, Event, EventCapacity, Organization,
-                         OrganizationCapacity, OrganizationManager, OrganizationName, Profile, ProfileCapacity,
+                         OrganizationCapacity, OrganizationName, Profile, ProfileCapacity,
                          ProfileLanguage, ProfileTerritory, SavedOrganization, SavedProfile, Statistic, User, utcnow)
-from capx.services.grouped import POSITION, concat, unpack
+from capx.support.grouped import POSITION, concat, unpack
+from capx.services.organizations import visible, visible_organization_ids_subquery
 from capx.services.reference_data import reference_data
 from capx.services.statistics import filter_value_counts
-from capx.services.timed_cache import TimedCache
+from capx.support.timed_cache import TimedCache
 
 
 @dataclass(frozen=True)
@@ -42,9 +43,7 @@ class LandingFigures:
 def landing_figures() -> LandingFigures:
     """Counts for the landing page: people (not locked), managed organizations, capacities."""
     people = db.session.scalar(sa.select(sa.func.count()).select_from(User).where(User.is_locked.is_(False)))
-    organizations = db.session.scalar(
-        sa.select(sa.func.count(sa.distinct(OrganizationManager.organization_id)))
-        .join(Organization, Organization.id == OrganizationManager.organization_id))
+    organizations = db.session.scalar(sa.select(sa.func.count()).select_from(Organization).where(visible()))
     capacities = db.session.scalar(sa.select(sa.func.count()).select_from(Capacity))
     return LandingFigures(people or 0, organizations or 0, capacities or 0)
 
@@ -318,7 +317,7 @@ def _organizations(viewer: User, offer_ids: set[int], want_ids: set[int], day: d
     if not conditions:
         return []
     matches = sa.func.count().label("matches")
-    managed = sa.select(OrganizationManager.organization_id).scalar_subquery()
+    managed = visible_organization_ids_subquery().scalar_subquery()
     saved = sa.select(SavedOrganization.organization_id).where(SavedOrganization.owner_id == viewer.id).scalar_subquery()
     org = OrganizationCapacity.organization_id
 
@@ -376,7 +375,7 @@ def popular_capacities(limit: int = 60) -> list[tuple[int, int]]:
 
 def forget_popular() -> None:
     """Drop the cached popularity (tests that build their own data)."""
-    _popular.clear()
+    _popular.reset()
 
 
 def _capacities_to_add(viewer: User, mine: set[int], day: dt.date) -> list[CapacityCard]:
@@ -429,5 +428,5 @@ def suggestions(viewer: User, me: ViewerProfile | None = None, now: dt.datetime 
         organizations=_organizations(viewer, offer_ids, want_ids, day),
         capacities=_capacities_to_add(viewer, known_ids | offer_ids | want_ids, day),
         events=_events(viewer, known_ids | want_ids, now, day),
-        language_names={lid: ref.language_label(lid) for lid in shown_languages},
+        language_names={lid: ref.language_label(lid, current_language_chain()[0]) for lid in shown_languages},
     )

@@ -14,6 +14,7 @@ from capx.extensions import db
 from capx.models import (MentorshipApplication, MentorshipProgram, MentorshipQuestion, Organization,
                          OrganizationManager, PartnerMember, User, utcnow)
 from capx.services import mentorship_crypto
+from sqlalchemy.orm import selectinload
 
 OPEN, UPCOMING, CLOSED = "open", "upcoming", "closed"
 
@@ -196,19 +197,27 @@ class SubmitResult:
     refused: str | None = None  # closed, no-key, already-applied
 
 
+def refusal(program: MentorshipProgram, user: User, role: str, now: dt.datetime | None = None) -> str | None:
+    """Why ``user`` may not apply to ``program`` in ``role`` now, or None: "closed" outside the
+    registration period, "no-key" while the program has no public key, "already-applied"."""
+    if registration_status(program, now) != OPEN:
+        return "closed"
+    if not program.public_key_pem:
+        return "no-key"
+    if already_applied(program.id, user.id, role):
+        return "already-applied"
+    return None
+
+
 def submit_application(program: MentorshipProgram, role: str, user: User, form: Any,
                        now: dt.datetime | None = None) -> SubmitResult:
     """Validate and store an encrypted application (the caller commits).
 
-    Refused (nothing stored) outside the registration period, when the program has no key yet,
-    or when the user already applied for this role.
+    Refused (nothing stored) for the reasons of :func:`refusal`.
     """
-    if registration_status(program, now) != OPEN:
-        return SubmitResult(None, {}, "closed")
-    if not program.public_key_pem:
-        return SubmitResult(None, {}, "no-key")
-    if already_applied(program.id, user.id, role):
-        return SubmitResult(None, {}, "already-applied")
+    refused = refusal(program, user, role, now)
+    if refused is not None:
+        return SubmitResult(None, {}, refused)
     answers, errors = validate_answers(form_questions(program, role), form)
     if errors:
         return SubmitResult(None, errors)
@@ -218,6 +227,7 @@ def submit_application(program: MentorshipProgram, role: str, user: User, form: 
     # Encrypt for the key as it is now, with the program row locked until the commit: a key
     # change cannot slip in between (set_public_key takes the same lock).
     _lock(program)
+    assert program.public_key_pem is not None  # refusal() answered "no-key" otherwise
     key = mentorship_crypto.load_public_key(program.public_key_pem)
     envelope = mentorship_crypto.encrypt(key, program.id, role, payload)
     application = MentorshipApplication(
@@ -237,8 +247,6 @@ def already_applied(program_id: int, user_id: int, role: str) -> bool:
 
 def my_applications(user: User) -> list[MentorshipApplication]:
     """The user's applications (program loaded), newest first."""
-    from sqlalchemy.orm import selectinload
-
     return list(db.session.scalars(
         sa.select(MentorshipApplication).options(selectinload(MentorshipApplication.program))
         .where(MentorshipApplication.applicant_id == user.id).order_by(MentorshipApplication.created_at.desc())))

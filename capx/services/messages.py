@@ -20,7 +20,7 @@ from capx.extensions import db
 from capx.models import MessageLog, User, utcnow
 from capx.services import badges
 from capx.services.accounts import load_token
-from capx.services.pagination import Page, make_page
+from capx.support.pagination import Page, make_page
 
 EMAIL, TALK = "email", "talk"
 SUBJECT_PREFIX = "[Capacity Exchange]"

@@ -1,8 +1,11 @@
 """Organizations: who may see and manage them, their profile, and saving an edit.
 
-Visibility: an organization without managers is hidden from lists, search, suggestions and
-statistics (staff can still reach its page). Other features use :func:`visible_organizations_query`,
-:func:`visible_organization_ids_subquery` and :func:`is_visible`.
+Visibility: an organization is visible only while it has a manager; without one it is hidden
+from lists, search, suggestions, statistics, and its events and programs with it (staff can still
+reach its page). That rule is written once, below, in its forms: :func:`visible_given` (the rule
+itself), :func:`visible` (as SQL, for any organization id column or value),
+:func:`visible_organization_ids_subquery`, :func:`visible_organizations_query`, :func:`is_visible_id`
+and :func:`is_visible`. Nothing else in the code base writes it again.
 
 Editing: :func:`parse_edit` turns the submitted form into an :class:`OrganizationEdit` plus errors
 per field, :func:`apply_edit` writes it in the caller's transaction. Two managers editing at once
@@ -23,7 +26,8 @@ from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
 from capx.extensions import db
-from capx.language import lazy_msg
+from capx.forms.errors import FormErrors
+from capx.language import current_language_chain
 from capx.models import (
     AVAILABLE,
     KNOWN,
@@ -45,11 +49,11 @@ from capx.models import (
     User,
     utcnow,
 )
-from capx.pickers import int_list
 from capx.services import badges
 from capx.services import choices as choices_service
-from capx.services.media import normalize_commons_file
-from capx.translations import LazyMessage
+from capx.support.media import normalize_commons_file
+from capx.support.values import int_list
+from capx.translations import LazyMessage, lazy_msg
 
 META_HOSTS = {"meta.wikimedia.org", "meta.m.wikimedia.org"}
 EMAIL_RE = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;.]{2,}$")
@@ -59,26 +63,38 @@ PROJECT_NAME_MAX = 200
 EXTRA_NAME_ROWS = 2
 
 
-# -- visibility and managers ------------------------------------------------------------------------
+# -- visibility (the rule, once) and managers ---------------------------------------------------------
 
-def has_manager_clause() -> sa.ColumnElement[bool]:
-    """SQL condition "this organization has at least one manager"."""
-    return sa.exists().where(OrganizationManager.organization_id == Organization.id)
+def visible_given(managers: int) -> bool:
+    """The rule: an organization with this many managers is visible (shown in lists, search,
+    suggestions, statistics, with its events and programs) only while it has at least one."""
+    return managers > 0
+
+
+def visible(organization_id: Any = Organization.id) -> sa.ColumnElement[bool]:
+    """The rule as SQL for an organization id (by default ``organization.id``; also a foreign key
+    column such as ``Event.organization_id``, or a value): it has at least one manager."""
+    return sa.exists().where(OrganizationManager.organization_id == organization_id)
 
 
 def visible_organizations_query() -> sa.Select[tuple[Organization]]:
-    """``SELECT organization`` restricted to visible organizations (those with a manager)."""
-    return sa.select(Organization).where(has_manager_clause())
+    """``SELECT organization`` restricted to visible organizations."""
+    return sa.select(Organization).where(visible())
 
 
 def visible_organization_ids_subquery() -> sa.Select[tuple[int]]:
-    """The ids of visible organizations, for ``Organization.id.in_(...)`` filters elsewhere."""
+    """The ids of visible organizations, for ``<column>.in_(...)`` filters (one row per id)."""
     return sa.select(OrganizationManager.organization_id).distinct()
 
 
+def is_visible_id(organization_id: int) -> bool:
+    """Whether the organization with this id is visible (one query)."""
+    return db.session.scalar(sa.select(visible(organization_id))) or False
+
+
 def is_visible(org: Organization) -> bool:
-    """Whether the organization shows in lists, search, suggestions and statistics."""
-    return db.session.scalar(sa.select(sa.exists().where(OrganizationManager.organization_id == org.id))) or False
+    """Whether the organization is visible (one query)."""
+    return is_visible_id(org.id)
 
 
 def managed_by(user: User | None) -> list[Organization]:
@@ -261,9 +277,9 @@ def _text(data: Mapping[str, str], key: str) -> str:
     return (data.get(key) or "").strip()
 
 
-def parse_edit(data: MultiDict[str, str]) -> tuple[OrganizationEdit, dict[str, list[LazyMessage]]]:
+def parse_edit(data: MultiDict[str, str]) -> tuple[OrganizationEdit, FormErrors]:
     """Read and validate the submitted edit form: the typed values and translated errors per field."""
-    errors: dict[str, list[LazyMessage]] = {}
+    errors = FormErrors()
 
     def fail(key: str, message: LazyMessage) -> None:
         errors.setdefault(key, []).append(message)
@@ -312,13 +328,13 @@ def parse_edit(data: MultiDict[str, str]) -> tuple[OrganizationEdit, dict[str, l
     if edit.report_url and not is_meta_wiki_url(edit.report_url):
         fail("report_url", lazy_msg("organization-error-meta-url"))
 
-    capacity_ids = {c.value for c in choices_service.choices("capacity")}
+    capacity_ids = {c.value for c in choices_service.choices("capacity", current_language_chain())}
     edit.known = [i for i in int_list(data.getlist("capacity_known")) if i in capacity_ids]
     edit.available = [i for i in int_list(data.getlist("capacity_available")) if i in capacity_ids]
     edit.wanted = [i for i in int_list(data.getlist("capacity_wanted")) if i in capacity_ids]
     if set(edit.available) - set(edit.known):
         fail("capacity_available", lazy_msg("organization-error-available-not-known"))
-    edit.territories = choices_service.valid_ids("territory", int_list(data.getlist("territory")))
+    edit.territories = choices_service.valid_ids("territory", int_list(data.getlist("territory")), current_language_chain())
 
     for index in range(MAX_PROJECTS + 2):
         row = ProjectRow(_text(data, f"project_name-{index}"), _text(data, f"project_image-{index}"),
@@ -450,7 +466,7 @@ SNAPSHOT_FIELDS = (
 def snapshot(edit: OrganizationEdit) -> dict[str, str]:
     """The comparable, human-readable value of each field (capacities and territories by name)."""
     def labels(kind: str, ids: list[int]) -> str:
-        return ", ".join(c.label for c in choices_service.labels(kind, ids))
+        return ", ".join(c.label for c in choices_service.labels(kind, ids, current_language_chain()))
 
     type_names = dict(db.session.execute(sa.select(OrganizationType.id, OrganizationType.name)).all())
     return {

@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from capx.clients.wikidata import WikidataClient, WikidataError
 from capx.extensions import db
-from capx.forms import normalize_username
+from capx.support.usernames import normalize_username
 from capx.models import (
     AVAILABLE,
     CAPACITY_KINDS,
@@ -42,6 +42,8 @@ from capx.models import (
     WikimediaProject,
     utcnow,
 )
+from capx.services import badges as badge_service, lets_connect
+from capx.services.accounts import end_sessions, ensure_profile
 
 log = logging.getLogger(__name__)
 
@@ -82,8 +84,6 @@ def load_profile(user: User, create: bool = False) -> Profile:
     if profile is None:
         if not create:
             return Profile(user_id=user.id, show_wikidata_photo=False, show_wikidata_item=False)
-        from capx.services.accounts import ensure_profile
-
         profile = ensure_profile(user)
     return profile
 
@@ -197,9 +197,6 @@ def _iso(value: dt.datetime | None) -> str | None:
 
 def export_user(user: User) -> dict[str, Any]:
     """Everything stored about the user, as JSON-ready data (codes and names, not only ids)."""
-    from capx.services import badges as badge_service
-    from capx.services import lets_connect
-
     profile = load_profile(user)
     capacities = {kind: [pc.capacity.code for pc in profile.capacities if pc.kind == kind]
                   for kind in (KNOWN, AVAILABLE, WANTED)}
@@ -312,9 +309,6 @@ def delete_account(user: User) -> None:
     features add). The Let's Connect record is erased in its own database first: if that fails,
     nothing is deleted.
     """
-    from capx.services import lets_connect
-    from capx.services.accounts import end_sessions
-
     lets_connect.erase_registration(user)
     end_sessions(user)
     db.session.flush()

@@ -1,4 +1,4 @@
-"""Reference data: loading it from ``capx/data/`` and naming it in the interface language.
+"""Reference data: loading it from ``capx/data/`` (naming it in a language: :mod:`capx.services.reference_names`).
 
 ``load_reference`` is an idempotent upsert: running it twice changes nothing, and it never
 deletes rows that profiles may point to.
@@ -17,7 +17,9 @@ from babel import Locale
 from capx.extensions import db
 from capx.models import (Avatar, CacheStamp, Capacity, CapacityText, Language, Organization, OrganizationName,
                          OrganizationType, Territory, WikimediaProject)
-from capx.translations import babel_locale
+from capx.services.badges import load_built_in_badges
+from capx.services.directory import load_thematic_categories
+from capx.support import stamps
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
@@ -113,7 +115,8 @@ def load_territories(summary: LoadSummary, data_dir: Path = DATA_DIR) -> None:
 
 def load_simple(summary: LoadSummary, kind: str, model: type, key_attr: str, rows: Iterable[dict[str, Any]]) -> None:
     """Upsert rows of a model identified by one unique attribute."""
-    existing = {getattr(obj, key_attr): obj for obj in db.session.scalars(sa.select(model))}
+    rows_now: list[Any] = list(db.session.scalars(sa.select(model)))
+    existing = {getattr(obj, key_attr): obj for obj in rows_now}
     for row in rows:
         values = dict(row)
         key = values.pop(key_attr)
@@ -144,7 +147,7 @@ def load_organizations(summary: LoadSummary, data_dir: Path = DATA_DIR) -> None:
 
 
 def load_reference(data_dir: Path = DATA_DIR, echo: Callable[[str], None] = print) -> LoadSummary:
-    """Load every kind of reference data in one transaction."""
+    """Load every kind of reference data, flushed in the caller's transaction (the caller commits)."""
     summary = LoadSummary()
     load_capacities(summary, data_dir)
     load_territories(summary, data_dir)
@@ -155,41 +158,18 @@ def load_reference(data_dir: Path = DATA_DIR, echo: Callable[[str], None] = prin
     load_simple(summary, "avatars", Avatar, "position",
                 ({"position": r["position"], "file_name": r["file"]} for r in read_data("avatars.json", data_dir)))
     load_organizations(summary, data_dir)
-    from capx.services.badges import load_built_in_badges
-
     badges_added, badges_changed = load_built_in_badges()
     if badges_added:
         summary.added["badges"] = badges_added
     if badges_changed:
         summary.changed["badges"] = badges_changed
-    from capx.services.directory import load_thematic_categories
-
     created = load_thematic_categories()
     if created:
         summary.added["thematic categories"] = created
-    from capx.services import stamps
-
     stamps.ensure(db.session.connection(bind_arguments={"mapper": sa.inspect(CacheStamp)}))
-    db.session.commit()
+    db.session.flush()
     for kind in sorted(set(summary.added) | set(summary.changed)):
         echo(f"{kind}: {summary.added.get(kind, 0)} added, {summary.changed.get(kind, 0)} changed")
     if not summary.total:
         echo("reference data already up to date")
     return summary
-
-
-def territory_name(territory: Territory, lang: str) -> str:
-    """A territory's name in the interface language: regions by message, countries by CLDR."""
-    if territory.parent_id is None:
-        from capx.language import msg_text
-
-        return msg_text(f"region-{territory.code.lower()}")
-    return babel_locale(lang).territories.get(territory.iso2 or "", territory.name)
-
-
-def language_name(language: Language, lang: str) -> str:
-    """A language's name in the interface language (CLDR), else its English name."""
-    own = babel_locale(language.code)
-    if own.language != language.code.split("-")[0]:
-        return language.english_name  # Babel knows nothing of this code (it fell back)
-    return own.get_display_name(babel_locale(lang)) or language.english_name

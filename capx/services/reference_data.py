@@ -3,26 +3,26 @@
 Territories (8 regions and their countries), languages and avatars are a few hundred rows that
 change only when ``flask capx load-reference`` runs. Cards, filters and suggestions name dozens of
 them per page, so instead of joining them into every query (or loading them per request), each
-process keeps one snapshot, used while the "reference" stamp (:mod:`capx.services.stamps`) is
-the one it was built under. Labels in a language are computed once per snapshot and language.
-Without a stamp in the database (a fresh or test database) the snapshot is rebuilt per request.
+process keeps one snapshot, used while the "reference" stamp (:mod:`capx.support.stamps`) is
+the one it was built under. Labels in a language are computed once per snapshot and language; the
+caller names the language (nothing here reads the request). Without a stamp in the database (a
+fresh or test database) the snapshot is rebuilt per unit of work (:mod:`capx.support.scope`).
 Snapshots are shared between requests and threads: callers must not change them.
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Callable, TypeVar
+
 import sqlalchemy as sa
-from flask import g, has_request_context
 
 from capx.extensions import db
-from capx.language import current_language
 from capx.models import Avatar, Language, Territory
-from capx.services import stamps
-from capx.services.reference import language_name, territory_name
+from capx.services.reference_names import language_name, territory_name
+from capx.support import caches, scope, stamps
+from capx.support.caches import StampedCache
 
 
 T = TypeVar("T")
@@ -71,41 +71,41 @@ class ReferenceData:
             if t.parent_id is not None:
                 self.countries.setdefault(t.parent_id, []).append(t.id)
 
-    def derived(self, what: str, build: Callable[[], T]) -> T:
+    def derived(self, what: str, lang: str, build: Callable[[], T]) -> T:
         """``build()`` once per snapshot and interface language (e.g. the sorted territory choices)."""
-        key = (what, current_language())
+        key = (what, lang)
         if key not in self._derived:
             # Two threads may build the same value at once; both results are equal.
             self._derived[key] = build()
-        return self._derived[key]  # type: ignore[no-any-return]
+        return self._derived[key]
 
-    def _labels_in(self, what: str) -> dict[int, str]:
+    def _labels_in(self, what: str, lang: str) -> dict[int, str]:
         # Filled on demand: a page names a few dozen of the 250 territories and 400 languages.
-        return self._labels.setdefault((what, current_language()), {})
+        return self._labels.setdefault((what, lang), {})
 
-    def territory_label(self, territory_id: int) -> str:
-        """A territory's name in the interface language (regions by message, countries by CLDR)."""
-        labels = self._labels_in("territory")
+    def territory_label(self, territory_id: int, lang: str) -> str:
+        """A territory's name in language ``lang`` (regions by message, countries by CLDR)."""
+        labels = self._labels_in("territory", lang)
         label = labels.get(territory_id)
         if label is None:
             ref = self.territories.get(territory_id)
-            label = labels[territory_id] = territory_name(ref, current_language()) if ref else ""  # type: ignore[arg-type]
+            label = labels[territory_id] = territory_name(ref, lang) if ref else ""
         return label
 
-    def language_label(self, language_id: int) -> str:
-        """A language's name in the interface language (CLDR), else its English name."""
-        labels = self._labels_in("language")
+    def language_label(self, language_id: int, lang: str) -> str:
+        """A language's name in language ``lang`` (CLDR), else its English name."""
+        labels = self._labels_in("language", lang)
         label = labels.get(language_id)
         if label is None:
             ref = self.languages.get(language_id)
-            label = labels[language_id] = _language_name(ref.code, ref.english_name, current_language()) if ref else ""
+            label = labels[language_id] = _language_name(ref.code, ref.english_name, lang) if ref else ""
         return label
 
 
 @lru_cache(maxsize=4096)
 def _language_name(code: str, english_name: str, lang: str) -> str:
     # CLDR display names are fixed data, and Babel is slow-ish: remembered even without a stamp.
-    return language_name(LanguageRef(0, code, english_name, "ltr"), lang)  # type: ignore[arg-type]
+    return language_name(LanguageRef(0, code, english_name, "ltr"), lang)
 
 
 def load_reference_data() -> ReferenceData:
@@ -118,38 +118,21 @@ def load_reference_data() -> ReferenceData:
     return ReferenceData(territories, languages, avatars)
 
 
-_lock = threading.Lock()
-_cached: dict[str, tuple[str, ReferenceData]] = {}
+caches.register_reset("language names", _language_name.cache_clear)
+_snapshots: StampedCache[str, ReferenceData] = StampedCache(max_keys=16)
+_SCOPE_KEY = "reference-data"
 
 
 def _cached_reference_data() -> ReferenceData:
-    stamp = stamps.stamp(stamps.REFERENCE)
-    if stamp is None:
-        return load_reference_data()
-    key = str(db.engine.url)
-    with _lock:
-        hit = _cached.get(key)
-    if hit is not None and hit[0] == stamp:
-        return hit[1]
-    data = load_reference_data()
-    with _lock:
-        _cached[key] = (stamp, data)
-    return data
+    return _snapshots.get(str(db.engine.url), stamps.stamp(stamps.REFERENCE), load_reference_data)
 
 
 def reference_data() -> ReferenceData:
-    """The current snapshot: once per request, from the process cache while the stamp is unchanged."""
-    if not has_request_context():
-        return _cached_reference_data()
-    data = g.get("_reference_data")
-    if data is None:
-        data = g._reference_data = _cached_reference_data()
-    return data
+    """The current snapshot: once per unit of work, from the process cache while the stamp is unchanged."""
+    return scope.remember(_SCOPE_KEY, _cached_reference_data)
 
 
 def forget_reference_data() -> None:
-    """Empty this process's cache and the request's snapshot (for tests and tools)."""
-    with _lock:
-        _cached.clear()
-    if has_request_context():
-        g.pop("_reference_data", None)
+    """Empty this process's cache and this unit of work's snapshot (for tests and tools)."""
+    _snapshots.reset()
+    scope.forget(lambda key: key == _SCOPE_KEY)

@@ -6,20 +6,39 @@ else. Reporters cannot change a report once filed; staff change its status and r
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from capx.extensions import db
 from capx.models import REPORT_STATUSES, REPORT_TYPES, BugReport, User, utcnow
-from capx.services.pagination import Page, make_page
+from capx.support.pagination import Page, make_page
 
 
-def file_report(reporter: User, title: str, description: str, type_: str) -> BugReport:
-    """Store a new report (status New); the caller commits."""
-    if type_ not in REPORT_TYPES:
-        raise ValueError(f"unknown report type {type_!r}")
-    report = BugReport(reporter_id=reporter.id, title=title.strip(), description=description.strip(), type=type_,
-                       status="new")
+@dataclass(frozen=True)
+class NewReport:
+    """A report as a reporter files it (checked by capx.forms.reports)."""
+
+    title: str
+    description: str
+    type: str
+
+
+@dataclass(frozen=True)
+class TriageDecision:
+    """What staff decide about a report: its status, and the reply the reporter reads (or none)."""
+
+    status: str
+    reply: str | None
+
+
+def file_report(reporter: User, new: NewReport) -> BugReport:
+    """Store a new report (status New) and flush; the caller commits."""
+    if new.type not in REPORT_TYPES:
+        raise ValueError(f"unknown report type {new.type!r}")
+    report = BugReport(reporter_id=reporter.id, title=new.title.strip(), description=new.description.strip(),
+                       type=new.type, status="new")
     db.session.add(report)
     db.session.flush()
     return report
@@ -54,11 +73,12 @@ def triage_list(status: str | None, page_number: int, per_page: int = 30) -> tup
     return page, rows, {s: counts.get(s, 0) for s in REPORT_STATUSES}
 
 
-def triage(report: BugReport, staff: User, status: str, reply: str | None) -> None:
-    """Staff set the status and the reply (an empty reply removes it); the caller commits."""
-    if status not in REPORT_STATUSES:
-        raise ValueError(f"unknown status {status!r}")
-    report.status = status
-    report.staff_reply = (reply or "").strip() or None
+def triage(report: BugReport, staff: User, decision: TriageDecision) -> None:
+    """Staff set the status and the reply (an empty reply removes it), flushed; the caller commits."""
+    if decision.status not in REPORT_STATUSES:
+        raise ValueError(f"unknown status {decision.status!r}")
+    report.status = decision.status
+    report.staff_reply = (decision.reply or "").strip() or None
     report.triaged_by_id = staff.id
     report.updated_at = utcnow()
+    db.session.flush()

@@ -11,7 +11,8 @@ from typing import Iterable
 import sqlalchemy as sa
 
 from capx.extensions import db
-from capx.models import Organization, OrganizationManager, SavedOrganization, SavedProfile, User
+from capx.models import Organization, SavedOrganization, SavedProfile, User
+from capx.services.organizations import is_visible_id
 
 
 def save_profile(owner: User, target_id: int) -> bool:
@@ -51,8 +52,7 @@ def save_organization(owner: User, organization_id: int) -> bool:
     org = db.session.get(Organization, organization_id)
     if org is None:
         return False
-    if not owner.is_staff and not db.session.scalar(
-            sa.select(sa.exists().where(OrganizationManager.organization_id == organization_id))):
+    if not owner.is_staff and not is_visible_id(organization_id):
         return False
     if db.session.get(SavedOrganization, (owner.id, organization_id)) is None:
         db.session.add(SavedOrganization(owner_id=owner.id, organization_id=organization_id))

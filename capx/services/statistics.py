@@ -20,10 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from flask import g, has_app_context
 
 from capx.extensions import db
-from capx.services.timed_cache import TimedCache
 from capx.models import (
     AVAILABLE,
     KNOWN,
@@ -43,6 +41,9 @@ from capx.models import (
     User,
     utcnow,
 )
+from capx.services.organizations import visible_organization_ids_subquery
+from capx.support import scope
+from capx.support.timed_cache import TimedCache
 
 ALL = "all"
 CAPACITY_VIEW_KINDS = (ALL, KNOWN, AVAILABLE, WANTED)
@@ -80,8 +81,6 @@ def compute_statistics(now: dt.datetime | None = None) -> list[dict[str, Any]]:
         User.is_locked.is_(False), User.created_at >= now - dt.timedelta(days=NEW_USER_DAYS))))
     add("messages-sent", s.scalar(sa.select(sa.func.count()).select_from(MessageLog).where(MessageLog.status == "sent")))
     # The same rule as every list: an organization counts while it has a manager.
-    from capx.services.organizations import visible_organization_ids_subquery
-
     add("organizations", s.scalar(sa.select(sa.func.count()).select_from(visible_organization_ids_subquery().subquery())))
     add("capacities", s.scalar(sa.select(sa.func.count()).select_from(Capacity)))
 
@@ -166,8 +165,7 @@ def refresh_statistics(now: dt.datetime | None = None) -> int:
     db.session.execute(sa.insert(NameGramCount).from_select(
         ["gram", "profiles"], sa.select(ProfileNameGram.gram, sa.func.count()).group_by(ProfileNameGram.gram)))
     db.session.commit()
-    if has_app_context():
-        forget_figures()
+    forget_figures()
     return len(rows)
 
 
@@ -226,7 +224,7 @@ def filter_value_counts() -> FilterValueCounts | None:
 
 def forget_filter_value_counts() -> None:
     """Drop the cached counts (tests that build their own data)."""
-    _filter_counts.clear()
+    _filter_counts.reset()
 
 
 # -- where the figures come from ------------------------------------------------------------------
@@ -308,24 +306,26 @@ class MemoryFigures:
 def figures() -> DatabaseFigures | MemoryFigures:
     """The figures to show: the stored ones, or (none stored yet) computed now and not stored.
 
-    Chosen once per application context (a request), so one page never mixes the two.
+    Chosen once per scope (a request: :mod:`capx.support.scope`), so one page never mixes the two.
     """
-    cached = g.get("capx_figures")
-    if cached is None:
-        when = db.session.scalar(sa.select(Statistic.computed_at).where(Statistic.metric == "users").limit(1))
-        if when is not None:
-            cached = DatabaseFigures(when)
-        else:
-            log.info("no stored statistics yet: computing them for this request (run flask capx refresh-statistics)")
-            now = utcnow()
-            cached = MemoryFigures(compute_statistics(now), now)
-        g.capx_figures = cached
-    return cached
+    return scope.remember(_FIGURES_KEY, _choose_figures)
+
+
+_FIGURES_KEY = "statistics-figures"
+
+
+def _choose_figures() -> DatabaseFigures | MemoryFigures:
+    when = db.session.scalar(sa.select(Statistic.computed_at).where(Statistic.metric == "users").limit(1))
+    if when is not None:
+        return DatabaseFigures(when)
+    log.info("no stored statistics yet: computing them for this request (run flask capx refresh-statistics)")
+    now = utcnow()
+    return MemoryFigures(compute_statistics(now), now)
 
 
 def forget_figures() -> None:
-    """Drop the figures chosen for this context (after a refresh in the same context)."""
-    g.pop("capx_figures", None)
+    """Drop the figures chosen for this scope (after a refresh in the same scope)."""
+    scope.forget(lambda key: key == _FIGURES_KEY)
 
 
 def computed_at() -> dt.datetime:

@@ -18,7 +18,7 @@ from capx.extensions import db
 from capx.models import CapacityText, OAuthToken, User
 from capx.services.accounts import load_token, store_token
 from capx.services.capacities import fold, forget_tree, load_tree
-from capx.services.secrets import decrypt_json, encrypt_json
+from capx.support.secrets import decrypt_json, encrypt_json
 
 PROVIDER = "metabase"
 FILTERS = ("all", "untranslated", "translated")

@@ -55,7 +55,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app on a free port of 127.0.0.1, in a thread, with its own database."""
     import flask_migrate
 
-    from capx.services.demo import seed_demo
+    from capx.devtools.demo import seed_demo
     from capx.services.reference import load_reference
 
     _require_chromium()
@@ -65,6 +65,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with app.app_context():
         flask_migrate.upgrade()
         load_reference(echo=lambda _line: None)
+        db.session.commit()
         seed_demo(30, seed=1, echo=lambda _line: None, managed_organizations=5)
         db.session.remove()
     _LIVE_APPS.append(app)

@@ -122,6 +122,7 @@ def site(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sit
     with app.app_context():
         flask_migrate.upgrade()
         load_reference(echo=lambda _line: None)
+        db.session.commit()
         db.session.remove()
     _populate(app)
     (communication,) = ids(app, "capacity", "communication")

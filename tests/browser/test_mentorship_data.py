@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from capx.services.demo import demo_username
-from capx.services.demo_showcase import pilot_manager_number
+from capx.devtools.demo import demo_username
+from capx.devtools.demo_showcase import pilot_manager_number
 from tests.browser.conftest import axe_check, screenshot
 from tests.browser.test_organizations import log_in, own_errors
 

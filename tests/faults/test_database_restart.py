@@ -116,6 +116,7 @@ def test_requests_during_a_database_restart(private_mariadb: PrivateMariaDB, tmp
     with app.app_context():
         flask_migrate.upgrade()
         load_reference(echo=lambda _line: None)
+        db.session.commit()
         targets = []
         for n in range(400):
             user = User(central_id=900_000 + n, username=f"Target {n}")

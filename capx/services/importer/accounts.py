@@ -10,6 +10,7 @@ differences are noted. Locked (inactive) and staff accounts keep that state.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -18,7 +19,7 @@ from capx.extensions import db
 from capx.models import Profile, User
 from capx.models.people import ProfileNameGram, name_grams, profile_search_name
 from capx.services.importer.context import ImportContext
-from capx.services.importer.records import all_recorded, record, recorded
+from capx.services.importer.records import all_recorded, record, recorded, table_of
 from capx.services.importer.report import IMPORTED, MERGED, PREVIOUSLY
 from capx.services.importer.scan import Account
 
@@ -92,7 +93,9 @@ def _write_batch(ctx: ImportContext, batch: list[Account]) -> None:
         if wanted else {}
     names = [a.username for a in batch]
     taken = {u.username: u for u in db.session.scalars(sa.select(User).where(User.username.in_(names)))}
-    users, profiles, records = [], [], []
+    users: list[dict[str, Any]] = []
+    profiles: list[dict[str, Any]] = []
+    records: list[tuple[int, int | None, bool]] = []
     for account in batch:
         if account.pk in done:
             continue
@@ -125,8 +128,8 @@ def _write_batch(ctx: ImportContext, batch: list[Account]) -> None:
         if existing.get(uid or 0) is None and uid is not None:
             existing[uid] = User(id=user_id, central_id=uid, username=username)  # a repeated uid merges
     if users:
-        db.session.execute(sa.insert(User.__table__), users)
-        db.session.execute(sa.insert(Profile.__table__), profiles)
+        db.session.execute(sa.insert(table_of(User)), users)
+        db.session.execute(sa.insert(table_of(Profile)), profiles)
         write_name_grams([(p["id"], p["search_name"]) for p in profiles], new=True)
     _profile_ids(ctx, [a.username for a in batch if a.username not in ctx.profiles])
     record(MODEL, records)
@@ -140,7 +143,7 @@ def write_name_grams(profiles: list[tuple[int, str]], new: bool = False) -> None
     """Explore's name search rows (``ProfileNameGram``) of profiles and their search names, cut in
     Python (the same grams as ``fill_name_grams`` cuts in SQL, at a fraction of the cost for a batch
     of new profiles); the grams of profiles that are not ``new`` are replaced."""
-    table = ProfileNameGram.__table__
+    table = table_of(ProfileNameGram)
     if not new and profiles:
         db.session.execute(table.delete().where(table.c.profile_id.in_([pid for pid, _name in profiles])))
     rows = [{"gram": gram, "profile_id": pid} for pid, name in profiles for gram in sorted(name_grams(name))]

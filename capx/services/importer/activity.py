@@ -17,9 +17,8 @@ from capx.models import BugReport, CapacitySuggestion, Event, EventCapacity, Mes
 from capx.services.importer.context import ImportContext
 from capx.services.importer.mapping import (bug_status, bug_type, commons_file, event_end, event_format,
                                             message_log, openstreetmap_id, suggestion_status, wikidata_qid)
-from capx.services.importer.people import _pending
 from capx.services.importer.reader import Row
-from capx.services.importer.records import record
+from capx.services.importer.records import pending_rows, record, table_of
 from capx.services.importer.report import IMPORTED
 from capx.services.importer.schema import parse_datetime
 
@@ -27,7 +26,7 @@ from capx.services.importer.schema import parse_datetime
 def write_events(ctx: ImportContext, batch: list[Row]) -> None:
     """``events.events`` at their old ids, with the capacities they are about."""
     model = "events.events"
-    rows = _pending(ctx, model, batch)
+    rows = pending_rows(ctx.report, model, batch)
     events: list[dict[str, Any]] = []
     capacities: list[dict[str, Any]] = []
     records = []
@@ -61,16 +60,16 @@ def write_events(ctx: ImportContext, batch: list[Row]) -> None:
         records.append((row.pk, row.pk, False))
         ctx.report.count(model, IMPORTED)
     if events:
-        db.session.execute(sa.insert(Event.__table__), events)
+        db.session.execute(sa.insert(table_of(Event)), events)
     if capacities:
-        db.session.execute(sa.insert(EventCapacity.__table__), capacities)
+        db.session.execute(sa.insert(table_of(EventCapacity)), capacities)
     record(model, records)
 
 
 def write_bugs(ctx: ImportContext, batch: list[Row]) -> None:
     """``bugs.bug``: reports for the CapX team, or capacity suggestions for ``new_capacity``."""
     model = "bugs.bug"
-    rows = _pending(ctx, model, batch)
+    rows = pending_rows(ctx.report, model, batch)
     reports: list[dict[str, Any]] = []
     suggestions: list[dict[str, Any]] = []
     records = []
@@ -94,16 +93,16 @@ def write_bugs(ctx: ImportContext, batch: list[Row]) -> None:
         records.append((row.pk, new_id, False))
         ctx.report.count(model, IMPORTED)
     if reports:
-        db.session.execute(sa.insert(BugReport.__table__), reports)
+        db.session.execute(sa.insert(table_of(BugReport)), reports)
     if suggestions:
-        db.session.execute(sa.insert(CapacitySuggestion.__table__), suggestions)
+        db.session.execute(sa.insert(table_of(CapacitySuggestion)), suggestions)
     record(model, records)
 
 
 def write_messages(ctx: ImportContext, batch: list[Row]) -> None:
     """``message.message``: the log of a message (the old platform never stored the text either)."""
     model = "message.message"
-    rows = _pending(ctx, model, batch)
+    rows = pending_rows(ctx.report, model, batch)
     values, records = [], []
     for row in rows:
         f = row.fields
@@ -120,5 +119,5 @@ def write_messages(ctx: ImportContext, batch: list[Row]) -> None:
         records.append((row.pk, new_id, False))
         ctx.report.count(model, IMPORTED)
     if values:
-        db.session.execute(sa.insert(MessageLog.__table__), values)
+        db.session.execute(sa.insert(table_of(MessageLog)), values)
     record(model, records)

@@ -11,6 +11,7 @@ Directory, which group capacities across the tree in the same way.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,6 +22,7 @@ from capx.services.importer.context import ImportContext
 from capx.services.importer.mapping import fold, wikidata_qid
 from capx.services.importer.records import all_recorded, record
 from capx.services.importer.report import IMPORTED, MERGED, PREVIOUSLY
+from capx.services.importer.schema import parse_datetime
 from capx.services.organizations import tag_slug
 
 MODEL = "skills.skill"
@@ -121,9 +123,7 @@ def import_capacities(ctx: ImportContext, matched_skills: set[int]) -> None:
     record(MODEL, new_records)
 
 
-def _created(fields: dict[str, Any]) -> Any:
-    from capx.services.importer.schema import parse_datetime
-
+def _created(fields: dict[str, Any]) -> dt.datetime:
     return parse_datetime(fields["skill_date_of_creation"])
 
 

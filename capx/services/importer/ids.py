@@ -39,7 +39,7 @@ def plan_moves(current_ids: Iterable[int], matched: dict[int, int], max_old_id: 
     return moves
 
 
-def referencing_columns(table_name: str) -> list[sa.Column]:  # type: ignore[type-arg]
+def referencing_columns(table_name: str) -> list[sa.Column]:
     """Every column of the main database that holds an id of ``table_name`` (its foreign keys)."""
     columns = []
     for table in db.metadatas[None].sorted_tables:
@@ -49,7 +49,7 @@ def referencing_columns(table_name: str) -> list[sa.Column]:  # type: ignore[typ
     return columns
 
 
-def _case(column: sa.Column, mapping: dict[int, int]) -> sa.Case:  # type: ignore[type-arg]
+def _case(column: sa.Column, mapping: dict[int, int]) -> sa.Case:
     return sa.case(mapping, value=column)
 
 

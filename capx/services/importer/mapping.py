@@ -12,7 +12,7 @@ import unicodedata
 from urllib.parse import urlsplit
 
 from capx.models import PROFICIENCY_LEVELS
-from capx.services.media import normalize_commons_file
+from capx.support.media import normalize_commons_file
 
 # -- people ----------------------------------------------------------------------------------------
 

@@ -30,7 +30,7 @@ from capx.services.importer.checks import parse_envelope
 from capx.services.importer.errors import ImportFileError
 from capx.services.importer.mapping import question_kind
 from capx.services.importer.reader import Row
-from capx.services.importer.records import all_recorded, record, recorded
+from capx.services.importer.records import all_recorded, record, recorded, table_of
 from capx.services.importer.report import IMPORTED, MERGED, PREVIOUSLY
 from capx.services.importer.schema import parse_datetime
 
@@ -114,7 +114,8 @@ def _members(ctx: ImportContext, partners: dict[int, dict[str, Any]]) -> None:
     model = "portal.partnermembership"
     done = all_recorded(model)
     ctx.report.count(model, PREVIOUSLY, len(done))
-    existing = set(db.session.execute(sa.select(PartnerMember.organization_id, PartnerMember.user_id)).all())
+    existing: set[tuple[int, int]] = {(org, user) for org, user in db.session.execute(
+        sa.select(PartnerMember.organization_id, PartnerMember.user_id))}
     records = []
     for pk, f in sorted(ctx.index.rows(model).items()):
         if pk in done:
@@ -283,7 +284,7 @@ def write_applications(ctx: ImportContext, batch: list[Row]) -> None:
         records.append((row.pk, new_id, False))
         ctx.report.count(model, IMPORTED)
     if values:
-        db.session.execute(sa.insert(MentorshipApplication.__table__), values)
+        db.session.execute(sa.insert(table_of(MentorshipApplication)), values)
     record(model, records)
 
 

@@ -21,7 +21,7 @@ from capx.services.events import MAX_FEATURED
 from capx.services.importer.context import ImportContext
 from capx.services.importer.mapping import commons_file, fold, name_language
 from capx.services.importer.reader import Row
-from capx.services.importer.records import all_recorded, record, recorded
+from capx.services.importer.records import all_recorded, record, recorded, table_of
 from capx.services.importer.report import IMPORTED, MERGED, PREVIOUSLY
 from capx.services.importer.schema import parse_datetime
 from capx.services.organizations import tag_slug
@@ -308,9 +308,10 @@ def write_managers(ctx: ImportContext, batch: list[Row]) -> None:
     done = recorded(model, [r.pk for r in batch])
     ctx.report.count(model, PREVIOUSLY, len(done))
     pairs = {(ctx.organizations[r.fields["organization"]], ctx.users[r.fields["user"][0]]) for r in batch}
-    existing = set(db.session.execute(sa.select(OrganizationManager.organization_id, OrganizationManager.user_id)
-                                      .where(sa.tuple_(OrganizationManager.organization_id, OrganizationManager.user_id)
-                                             .in_(list(pairs))))) if pairs else set()
+    existing: set[tuple[int, int]] = {(org, user) for org, user in db.session.execute(
+        sa.select(OrganizationManager.organization_id, OrganizationManager.user_id)
+        .where(sa.tuple_(OrganizationManager.organization_id, OrganizationManager.user_id).in_(list(pairs))))} \
+        if pairs else set()
     values, records = [], []
     for row in batch:
         if row.pk in done:
@@ -326,5 +327,5 @@ def write_managers(ctx: ImportContext, batch: list[Row]) -> None:
         records.append((row.pk, pair[0], False))
         ctx.report.count(model, IMPORTED)
     if values:
-        db.session.execute(sa.insert(OrganizationManager.__table__), values)
+        db.session.execute(sa.insert(table_of(OrganizationManager)), values)
     record(model, records)

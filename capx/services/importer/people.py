@@ -18,18 +18,11 @@ from capx.services.importer.accounts import write_name_grams
 from capx.services.importer.context import ImportContext
 from capx.services.importer.mapping import kept_display_name, labelled_values, proficiency, pronoun, wikidata_qid
 from capx.services.importer.reader import Row
-from capx.services.importer.records import record, recorded
-from capx.services.importer.report import IMPORTED, MERGED, PREVIOUSLY
+from capx.services.importer.records import pending_rows, record, table_of
+from capx.services.importer.report import IMPORTED, MERGED
 from capx.services.importer.schema import parse_datetime
 
-_profile = Profile.__table__
-
-
-def _pending(ctx: ImportContext, model: str, batch: list[Row]) -> list[Row]:
-    """The rows of a batch no earlier run recorded (the others are counted as such)."""
-    done = recorded(model, [r.pk for r in batch])
-    ctx.report.count(model, PREVIOUSLY, len(done))
-    return [r for r in batch if r.pk not in done]
+_profile = table_of(Profile)
 
 
 # -- profiles ------------------------------------------------------------------------------------------
@@ -37,7 +30,7 @@ def _pending(ctx: ImportContext, model: str, batch: list[Row]) -> list[Row]:
 def write_profiles(ctx: ImportContext, batch: list[Row]) -> None:
     """``users.profile``: the profile's own fields, its lists, and the fields CapX keeps for its owner."""
     model = "users.profile"
-    rows = _pending(ctx, model, batch)
+    rows = pending_rows(ctx.report, model, batch)
     updates: list[dict[str, Any]] = []
     capacities: list[dict[str, Any]] = []
     territories: list[dict[str, Any]] = []
@@ -67,15 +60,15 @@ def write_profiles(ctx: ImportContext, batch: list[Row]) -> None:
         records.append((row.pk, profile_id, False))
         ctx.report.count(model, IMPORTED)
     if updates:
-        columns = {k: sa.bindparam(k) for k in updates[0] if k != "b_id"}
+        columns: dict[str, Any] = {k: sa.bindparam(k) for k in updates[0] if k != "b_id"}
         db.session.execute(_profile.update().where(_profile.c.id == sa.bindparam("b_id")).values(columns), updates)
         # The accounts step wrote the grams of the user name; an alternative account adds some.
         write_name_grams([(u["b_id"], u["search_name"]) for u in updates if u["alt_account"]])
-    for model_class, values in ((ProfileCapacity, capacities), (ProfileTerritory, territories),
-                                (ProfileAffiliation, affiliations), (ProfileProject, projects),
-                                (KeptProfileData, kept)):
-        if values:
-            db.session.execute(sa.insert(model_class.__table__), values)
+    for model_class, rows_of in ((ProfileCapacity, capacities), (ProfileTerritory, territories),
+                                 (ProfileAffiliation, affiliations), (ProfileProject, projects),
+                                 (KeptProfileData, kept)):
+        if rows_of:
+            db.session.execute(sa.insert(table_of(model_class)), rows_of)
     record(model, records)
 
 
@@ -177,7 +170,7 @@ def _merge_profile(ctx: ImportContext, row: Row, profile_id: int, values: dict[s
 def write_languages(ctx: ImportContext, batch: list[Row]) -> None:
     """``users.languageproficiency``: a language on a profile, in file order, with its level."""
     model = "users.languageproficiency"
-    rows = _pending(ctx, model, batch)
+    rows = pending_rows(ctx.report, model, batch)
     profile_ids = {ctx.profiles[ctx.index.profile_users[r.fields["profile"]]] for r in rows}
     existing: dict[int, set[int]] = defaultdict(set)
     positions: dict[int, int] = defaultdict(lambda: -1)
@@ -202,7 +195,7 @@ def write_languages(ctx: ImportContext, batch: list[Row]) -> None:
         records.append((row.pk, pid, False))
         ctx.report.count(model, IMPORTED)
     if values:
-        db.session.execute(sa.insert(ProfileLanguage.__table__), values)
+        db.session.execute(sa.insert(table_of(ProfileLanguage)), values)
     record(model, records)
 
 
@@ -212,7 +205,7 @@ def write_saved_items(ctx: ImportContext, batch: list[Row]) -> None:
     """``users.saveditem``: saved people and organizations. CapX has one saved list: "learner" and
     "sharer" (the Explore tab it was saved from) both land in it, and the second of a pair merges."""
     model = "users.saveditem"
-    rows = _pending(ctx, model, batch)
+    rows = pending_rows(ctx.report, model, batch)
     people: set[tuple[int, int]] = set()
     orgs: set[tuple[int, int]] = set()
     owners = {ctx.users[r.fields["user"][0]] for r in rows}
@@ -221,7 +214,9 @@ def write_saved_items(ctx: ImportContext, batch: list[Row]) -> None:
                                         .where(SavedProfile.owner_id.in_(list(owners)))).all())
         orgs = set(db.session.execute(sa.select(SavedOrganization.owner_id, SavedOrganization.organization_id)
                                       .where(SavedOrganization.owner_id.in_(list(owners)))).all())
-    new_people, new_orgs, records = [], [], []
+    new_people: list[dict[str, Any]] = []
+    new_orgs: list[dict[str, Any]] = []
+    records = []
     for row in rows:
         f = row.fields
         owner = ctx.users[f["user"][0]]
@@ -240,9 +235,9 @@ def write_saved_items(ctx: ImportContext, batch: list[Row]) -> None:
         records.append((row.pk, key[1], False))
         ctx.report.count(model, IMPORTED)
     if new_people:
-        db.session.execute(sa.insert(SavedProfile.__table__), new_people)
+        db.session.execute(sa.insert(table_of(SavedProfile)), new_people)
     if new_orgs:
-        db.session.execute(sa.insert(SavedOrganization.__table__), new_orgs)
+        db.session.execute(sa.insert(table_of(SavedOrganization)), new_orgs)
     record(model, records)
 
 
@@ -252,7 +247,7 @@ def write_lets_connect_logs(ctx: ImportContext, batch: list[Row]) -> None:
     """``users.letsconnectlog``: the person registered for Let's Connect then (their earliest log is
     the registration date); the confirmation codes are kept for them."""
     model = "users.letsconnectlog"
-    rows = _pending(ctx, model, batch)
+    rows = pending_rows(ctx.report, model, batch)
     by_profile: dict[int, list[Row]] = defaultdict(list)
     for row in rows:
         by_profile[ctx.profiles[row.fields["user"][0]]].append(row)
@@ -283,7 +278,7 @@ def write_social_auth(ctx: ImportContext, batch: list[Row]) -> None:
     """``social_django.usersocialauth``: its ``uid`` became the account's central id (merged into
     the user); the OAuth tokens in ``extra_data`` are never carried over."""
     model = "social_django.usersocialauth"
-    rows = _pending(ctx, model, batch)
+    rows = pending_rows(ctx.report, model, batch)
     records = []
     for row in rows:
         if row.fields["provider"] != "mediawiki":

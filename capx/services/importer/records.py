@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import sqlalchemy as sa
 
 from capx.extensions import db
 from capx.models import ImportedRow, utcnow
+from capx.services.importer.reader import Row
+from capx.services.importer.report import PREVIOUSLY, ImportReport
 
-_table = ImportedRow.__table__
+
+
+def table_of(model: type[Any]) -> sa.Table:
+    """The table of a model, as a Core table: the import writes batches through Core statements
+    (executemany), without building ORM objects."""
+    return db.metadatas[None].tables[model.__tablename__]
+
+
+_table = table_of(ImportedRow)
 
 
 def recorded(model: str, old_ids: Iterable[int]) -> dict[int, tuple[int | None, bool]]:
@@ -38,3 +49,10 @@ def record(model: str, rows: Iterable[tuple[int, int | None, bool]]) -> None:
               for old_id, new_id, merged in rows]
     if values:
         db.session.execute(sa.insert(_table), values)
+
+
+def pending_rows(report: ImportReport, model: str, batch: list[Row]) -> list[Row]:
+    """The rows of a batch no earlier run recorded (the others are counted as imported earlier)."""
+    done = recorded(model, [r.pk for r in batch])
+    report.count(model, PREVIOUSLY, len(done))
+    return [r for r in batch if r.pk not in done]

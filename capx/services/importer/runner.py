@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from capx.clients.meta_wiki import MetaWikiClient
 from capx.extensions import db
 from capx.models import CacheStamp
-from capx.services import stamps
+from capx.support import stamps
 from capx.services.importer import accounts, activity, badges, capacities, mentorship, organizations, people
 from capx.services.importer import reference
 from capx.services.importer.context import ImportContext, ImportOptions
@@ -71,8 +71,9 @@ def _plan_and_move_ids(ctx: ImportContext) -> None:
         "event": ({}, index.max_pk("events.events")),
     }
     # Rows an earlier run already placed stay where they are.
-    placed = {"capacity": ctx.capacities.values(), "organization": ctx.organizations.values(),
-              "badge": ctx.badges.values(), "event": all_recorded("events.events").keys()}
+    placed: dict[str, list[int]] = {
+        "capacity": list(ctx.capacities.values()), "organization": list(ctx.organizations.values()),
+        "badge": list(ctx.badges.values()), "event": list(all_recorded("events.events"))}
     for table_name in KEPT_ID_TABLES:
         matched, max_old = matches[table_name]
         matched = {**{i: i for i in placed[table_name]}, **matched}

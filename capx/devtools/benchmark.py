@@ -22,7 +22,7 @@ from flask import Flask
 
 from capx.extensions import db
 from capx.models import Capacity, User
-from capx.services.demo import DEMO_CENTRAL_BASE
+from capx.services.accounts import DEMO_CENTRAL_BASE
 
 TRIVIAL_CASE = ("trivial (/healthz)", "/healthz")
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask import Flask
 from sqlalchemy.engine import make_url
 
@@ -81,8 +83,6 @@ def _proxy(config: Mapping[str, Any], production: bool) -> Check:
 
 
 def _schema(app: Flask) -> Check:
-    from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
     try:
         with app.app_context():
             config = app.extensions["migrate"].migrate.get_config()

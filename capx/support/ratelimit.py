@@ -16,9 +16,8 @@ import threading
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Hashable
-from weakref import WeakSet
 
-_ALL: WeakSet[SlidingWindow | TimedCache] = WeakSet()
+from capx.support import caches
 
 
 def client_key(remote_addr: str | None, session_token: str | None, addresses_known: bool) -> str:
@@ -37,12 +36,6 @@ def client_key(remote_addr: str | None, session_token: str | None, addresses_kno
     return "session:" + hashlib.sha256(session_token.encode()).hexdigest()[:32]
 
 
-def reset_all() -> None:
-    """Forget every count and cached answer in this process (between tests)."""
-    for item in list(_ALL):
-        item.reset()
-
-
 class SlidingWindow:
     """At most ``limit`` hits per ``window`` seconds for each key."""
 
@@ -51,7 +44,7 @@ class SlidingWindow:
         self.limit, self.window, self.max_keys, self.clock = limit, window, max_keys, clock
         self._hits: OrderedDict[Hashable, deque[float]] = OrderedDict()
         self._lock = threading.Lock()
-        _ALL.add(self)
+        caches.register(self)
 
     def hit(self, key: Hashable) -> bool:
         """Count one hit for ``key``; False (and not counted) when the key is over its limit."""
@@ -92,7 +85,7 @@ class TimedCache:
         self.ttl, self.max_keys, self.clock = ttl, max_keys, clock
         self._items: OrderedDict[Hashable, tuple[float, object]] = OrderedDict()
         self._lock = threading.Lock()
-        _ALL.add(self)
+        caches.register(self)
 
     def get(self, key: Hashable) -> object | None:
         with self._lock:

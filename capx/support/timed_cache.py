@@ -13,6 +13,7 @@ import time
 from typing import Callable, Generic, TypeVar
 
 from capx.extensions import db
+from capx.support import caches
 
 T = TypeVar("T")
 
@@ -24,6 +25,7 @@ class TimedCache(Generic[T]):
         self.ttl = ttl
         self._lock = threading.Lock()
         self._entries: dict[str, tuple[float, T]] = {}
+        caches.register(self)
 
     def get(self, build: Callable[[], T]) -> T:
         """The cached value, or ``build()`` (kept, unless it is None: nothing to cache yet)."""
@@ -38,7 +40,7 @@ class TimedCache(Generic[T]):
                 self._entries[key] = (time.monotonic() + self.ttl, value)
         return value
 
-    def clear(self) -> None:
+    def reset(self) -> None:
         """Forget every value (tests that build their own data)."""
         with self._lock:
             self._entries.clear()

@@ -12,25 +12,13 @@ ticked chip directly.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Mapping, Sequence
 
 from werkzeug.datastructures import MultiDict
 
 from capx.services import choices as choices_service
 from capx.services.choices import Choice
-
-
-def int_list(values: list[str]) -> list[int]:
-    """Integers from form values, ignoring anything malformed, keeping order, no repeats."""
-    out: list[int] = []
-    for value in values:
-        try:
-            number = int(value)
-        except (TypeError, ValueError):
-            continue
-        if number not in out:
-            out.append(number)
-    return out
+from capx.support.values import int_list
 
 
 @dataclass
@@ -49,15 +37,15 @@ class PickerState:
     def selected_ids(self) -> list[int]:
         return [c.value for c in self.selected]
 
-    def read_search(self, data: Mapping[str, str], limit: int = 30) -> None:
+    def read_search(self, data: Mapping[str, str], chain: Sequence[str], limit: int = 30) -> None:
         """Take the search text from submitted ``data`` and, on this picker's search step, the
-        candidates (chosen items left out)."""
+        candidates (chosen items left out), labelled for the language ``chain``."""
         self.query = (data.get(f"{self.name}_q") or "").strip()[:100]
         self.last_search = (data.get(f"{self.name}_q_searched") or "")[:100]
         if searching(data) == self.name and self.query:
             self.last_search = self.query
             chosen = {c.value for c in self.selected}
-            self.candidates = [c for c in choices_service.search(self.kind, self.query, limit=limit)
+            self.candidates = [c for c in choices_service.search(self.kind, self.query, chain, limit=limit)
                                if c.value not in chosen]
 
 
@@ -81,17 +69,18 @@ def searching(data: Mapping[str, str]) -> str | None:
              if key.endswith("_q") and data.get(f"{key.removesuffix('_q')}__present")}
     typed = [name for name, text in boxes.items() if text]
     new = [name for name in typed if boxes[name] != (data.get(f"{name}_q_searched") or "")]
-    return (new or typed or [None])[0]
+    return (new or typed)[0] if (new or typed) else None
 
 
 def picker_state(name: str, kind: str, data: MultiDict[str, str] | None, initial_ids: list[int] | None = None,
-                 limit: int = 30) -> PickerState:
-    """Build a picker from submitted data (or the initial ids when nothing was submitted)."""
+                 *, chain: Sequence[str], limit: int = 30) -> PickerState:
+    """Build a picker from submitted data (or the initial ids when nothing was submitted), its
+    items labelled for the language ``chain``."""
     if data is not None and (name in data or searching(data) or data.get(f"{name}__present")):
         ids = int_list(data.getlist(name))
     else:
         ids = list(initial_ids or [])
-    state = PickerState(name, kind, choices_service.labels(kind, ids))
+    state = PickerState(name, kind, choices_service.labels(kind, ids, chain))
     if data is not None:
-        state.read_search(data, limit)
+        state.read_search(data, chain, limit)
     return state

@@ -11,19 +11,22 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from capx.extensions import db
-from capx.models import (AVAILABLE, KNOWN, WANTED, Capacity, Language, Organization, OrganizationCapacity,
-                         OrganizationManager, OrganizationTerritory, Profile, ProfileAffiliation, ProfileCapacity,
-                         ProfileLanguage, ProfileProject, ProfileTerritory, Territory, User, WikimediaProject)
+from capx.models import (AVAILABLE, KNOWN, WANTED, Avatar, Capacity, Language, Organization, OrganizationCapacity,
+                         OrganizationManager, OrganizationName, OrganizationTerritory, Profile, ProfileAffiliation,
+                         ProfileCapacity, ProfileLanguage, ProfileProject, ProfileTerritory, Territory, User,
+                         WikimediaProject)
+from capx.devtools.demo_showcase import PILOT_PROGRAMS, seed_showcase
 from capx.models.people import fill_name_grams, profile_search_name
+from capx.services.accounts import DEMO_CENTRAL_BASE
+from capx.services.statistics import refresh_statistics
 
 #: Demo accounts live in their own range of (negative) central ids, apart from real and dev ones.
-DEMO_CENTRAL_BASE = -1_000_000_000
 BATCH = 2_000
 
 _FIRST = ("Ana", "Bruno", "Carla", "Dayo", "Eun", "Farah", "Giulia", "Hiro", "Ines", "Jamal", "Kofi", "Lena",
@@ -98,8 +101,6 @@ def _demo_rows(n: int, seed: int, ctx: dict[str, Any]) -> dict[str, Any]:
 
 
 def _context() -> dict[str, Any]:
-    from capx.models import Avatar
-
     territories = db.session.execute(sa.select(Territory.id, Territory.parent_id)).all()
     return {
         "capacities": list(db.session.scalars(sa.select(Capacity.id).order_by(Capacity.id))),
@@ -114,10 +115,7 @@ def _context() -> dict[str, Any]:
     }
 
 
-def _showcase_created_ids() -> sa.Select[tuple[int]]:
-    from capx.models import OrganizationName
-    from capx.services.demo_showcase import PILOT_PROGRAMS
-
+def _showcase_created_ids() -> sa.Select[int]:
     return sa.select(OrganizationName.organization_id).where(
         OrganizationName.lang == "en", OrganizationName.name.in_([p["organization"] for p in PILOT_PROGRAMS]))
 
@@ -127,7 +125,7 @@ def seed_demo(profiles: int, seed: int = 1, echo: Callable[[str], None] = print,
     """Create demo profiles 1..``profiles`` that do not exist yet, and give organizations managers.
 
     With ``showcase`` (the default) also fill a few organization profiles, add events and Diff
-    posts, the four pilot mentorship programs (capx.services.demo_showcase), and refresh the
+    posts, the four pilot mentorship programs (capx.devtools.demo_showcase), and refresh the
     dashboard's statistics so they count the demo data."""
     ctx = _context()
     if not ctx["capacities"] or not ctx["countries"]:
@@ -143,8 +141,6 @@ def seed_demo(profiles: int, seed: int = 1, echo: Callable[[str], None] = print,
         echo(f"demo profiles: {summary.created + summary.existing} of {profiles}")
     summary.organizations_managed = _assign_managers(managed_organizations, seed, ctx)
     if showcase:
-        from capx.services.demo_showcase import seed_showcase
-
         shown = seed_showcase(seed, today=today)
         summary.organizations_filled, summary.events, summary.programs = (
             shown.organizations_filled, shown.events, shown.programs)
@@ -153,8 +149,6 @@ def seed_demo(profiles: int, seed: int = 1, echo: Callable[[str], None] = print,
              f"{shown.applications} new demo applications")
     db.session.commit()
     if showcase:
-        from capx.services.statistics import refresh_statistics
-
         refresh_statistics()
     with_managers = db.session.scalar(sa.select(sa.func.count(sa.distinct(OrganizationManager.organization_id)))) or 0
     echo(f"done: {summary.created} created, {summary.existing} already there, "
@@ -293,7 +287,7 @@ def _copy_chunk(k: int, offset: int, first: int, last: int) -> None:
                      .join(new_profile, new_profile.user_id == user_pairs.c.new_user).subquery())
     fill_name_grams(db.session.connection(), Profile.__table__.c.id > copies_after, new=True)
     for model in (ProfileCapacity, ProfileLanguage, ProfileTerritory, ProfileAffiliation, ProfileProject):
-        table = model.__table__
+        table = cast(sa.Table, model.__table__)  # a mapped class's table (typed as any FromClause)
         others = [c for c in table.columns if c.name != "profile_id"]
         db.session.execute(sa.insert(table).from_select(
             ["profile_id", *(c.name for c in others)],

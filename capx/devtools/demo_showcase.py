@@ -1,6 +1,6 @@
 """The parts of the demo data that show organizations, events, Diff news and mentorship at work.
 
-Called by :func:`capx.services.demo.seed_demo` after the demo profiles exist. Deterministic for a
+Called by :func:`capx.devtools.demo.seed_demo` after the demo profiles exist. Deterministic for a
 given seed and seeding day, and idempotent: every row is found again by a stable key (an event's
 URL, a post's link, a program's organization and name) and left alone when it is already there.
 
@@ -30,7 +30,7 @@ from capx.models import (AVAILABLE, KNOWN, Capacity, CapacityText, DiffPost, Dif
                          OrganizationManager, OrganizationName, OrganizationProject, OrganizationTerritory,
                          OrganizationType, Territory, User)
 from capx.services import mentorship_crypto
-from capx.services.demo import DEMO_CENTRAL_BASE
+from capx.services.accounts import DEMO_CENTRAL_BASE
 from capx.services.events import to_utc
 from capx.services.organizations import tag_slug
 
@@ -148,8 +148,8 @@ def seed_showcase(seed: int, today: dt.date | None = None, profiles_to_fill: int
                                         .order_by(User.central_id.desc())))
     if not demo_users:
         return summary
-    caps_by_name = dict(db.session.execute(
-        sa.select(CapacityText.name, CapacityText.capacity_id).where(CapacityText.lang == "en")).all())
+    caps_by_name = {name: capacity_id for name, capacity_id in db.session.execute(
+        sa.select(CapacityText.name, CapacityText.capacity_id).where(CapacityText.lang == "en")) if name is not None}
     capacity_ids = list(db.session.scalars(sa.select(Capacity.id).order_by(Capacity.id)))
     territories = dict(db.session.execute(sa.select(Territory.code, Territory.id)).all())
     countries = list(db.session.scalars(sa.select(Territory.id).where(Territory.parent_id.is_not(None))
@@ -164,7 +164,7 @@ def seed_showcase(seed: int, today: dt.date | None = None, profiles_to_fill: int
                                       .order_by(OrganizationManager.organization_id)))
     others = [o for o in managed if o not in {p.id for p in pilots}]
     to_fill = [(org, spec["diff_tag"]) for org, spec in zip(pilots, PILOT_PROGRAMS, strict=True)]
-    to_fill += [(db.session.get(Organization, oid), None) for oid in others[:profiles_to_fill]]
+    to_fill += [(org, None) for oid in others[:profiles_to_fill] if (org := db.session.get(Organization, oid)) is not None]
     for org, tag in to_fill:
         if _fill_profile(org, tag, random.Random(f"{seed}:organization:{org.id}"), today):  # nosec B311
             summary.organizations_filled += 1

@@ -3,8 +3,9 @@
 Two kinds of data are cached per process across requests: the capacity tree ("capacities") and the
 small reference tables that name things on every card ("reference": territories, languages,
 avatars). A cached structure is used while the stamp it was built under is still the one in the
-database. Every request reads all stamps with one primary-key query, the first time it needs one,
-and keeps them until it writes a stamped table itself.
+database. Every request (every unit of work with a :mod:`capx.support.scope`) reads all stamps
+with one primary-key query, the first time it needs one, and keeps them until it writes a stamped
+table itself.
 
 The session events below replace a stamp in the same transaction as any ORM write to one of its
 tables (objects flushed, or bulk insert/update/delete statements), so a rolled-back write keeps the
@@ -16,29 +17,29 @@ from __future__ import annotations
 
 import itertools
 import secrets
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
-from flask import g, has_request_context
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from capx.extensions import db
 from capx.models import Avatar, CacheStamp, Capacity, CapacityText, Language, Territory, utcnow
+from capx.support import scope
 
 CAPACITIES = "capacities"
 REFERENCE = "reference"
 
 #: Which stamp each cached table changes.
 STAMP_OF_TABLE: dict[str, str] = {
-    Capacity.__table__.name: CAPACITIES,
-    CapacityText.__table__.name: CAPACITIES,
-    Territory.__table__.name: REFERENCE,
-    Language.__table__.name: REFERENCE,
-    Avatar.__table__.name: REFERENCE,
+    Capacity.__tablename__: CAPACITIES,
+    CapacityText.__tablename__: CAPACITIES,
+    Territory.__tablename__: REFERENCE,
+    Language.__tablename__: REFERENCE,
+    Avatar.__tablename__: REFERENCE,
 }
 _STAMP_OF_MODEL: dict[type, str] = {Capacity: CAPACITIES, CapacityText: CAPACITIES, Territory: REFERENCE,
                                     Language: REFERENCE, Avatar: REFERENCE}
-_REQUEST_KEY = "_cache_stamps"
+_SCOPE_KEY = "cache-stamps"
 
 
 def _read_stamps() -> dict[str, str]:
@@ -48,13 +49,8 @@ def _read_stamps() -> dict[str, str]:
 def stamp(name: str) -> str | None:
     """The current stamp called ``name``, or None when it was never set (then nothing may be cached).
 
-    In a request, all stamps are read once (one query) and kept until the request bumps one."""
-    if not has_request_context():
-        return _read_stamps().get(name)
-    stamps = g.get(_REQUEST_KEY)
-    if stamps is None:
-        stamps = g.setdefault(_REQUEST_KEY, _read_stamps())
-    return stamps.get(name)
+    In a scope (a request), all stamps are read once (one query) and kept until it bumps one."""
+    return scope.remember(_SCOPE_KEY, _read_stamps).get(name)
 
 
 def bump(connection: sa.Connection, name: str) -> None:
@@ -62,13 +58,12 @@ def bump(connection: sa.Connection, name: str) -> None:
 
     Random rather than counted, so a stamp never comes back after a table was emptied and refilled.
     """
-    table = CacheStamp.__table__
+    table = cast(sa.Table, CacheStamp.__table__)  # a mapped class's table (typed as any FromClause)
     values = {"stamp": secrets.token_hex(16), "updated_at": utcnow()}
     result = connection.execute(sa.update(table).where(table.c.name == name).values(**values))
     if result.rowcount == 0:
         connection.execute(sa.insert(table).values(name=name, **values))
-    if has_request_context():
-        g.pop(_REQUEST_KEY, None)
+    scope.forget(lambda key: key == _SCOPE_KEY)
 
 
 def ensure(connection: sa.Connection) -> None:
