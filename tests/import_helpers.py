@@ -50,6 +50,7 @@ def fresh_database(app: Flask) -> None:
     _empty_tables(app, include_reference=True)
     with app.app_context():
         load_reference(echo=lambda _line: None)
+        db.session.commit()
         db.session.remove()
 
 
