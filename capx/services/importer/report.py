@@ -159,12 +159,12 @@ class ImportReport:
         out.append(f"{'total':<{width}} {t.read:>8} {t.imported:>9} {t.merged:>7} {t.skipped:>8} {t.previously:>8}")
         by_reason = Counter((s.reason, "field" if s.field else "row") for s in self.skips)
         for (reason, what), n in sorted(by_reason.items()):
-            out.append(f"skipped {n} {what}{'s' if n != 1 else ''}: {reason} ({REASONS[reason]})")
+            out.append(f"skipped {n} {what}{'s' if n != 1 else ''}: {reason} — {REASONS[reason]}")
         by_kind: Counter[str] = Counter()
         for (kind, _model), n in self.note_counts.items():
             by_kind[kind] += n
         for kind, n in sorted(by_kind.items()):
-            out.append(f"note: {n} × {kind} ({NOTE_KINDS[kind]})")
+            out.append(f"note: {n} × {kind} — {NOTE_KINDS[kind]}")
         unexplained = self.unexplained()
         if unexplained:
             out.append("UNEXPLAINED rows: " + ", ".join(f"{k}: {v}" for k, v in sorted(unexplained.items())))
