@@ -167,3 +167,43 @@ def test_another_user_saves_the_profile(new_page: Any) -> None:
     assert visitor.locator(".save-toggle button").get_attribute("aria-pressed") == "true"
     axe_check(visitor, "profile-other-saved")
     assert not visitor.js_errors and not owner.js_errors, (visitor.js_errors, owner.js_errors)
+
+
+@pytest.mark.parametrize(("viewport", "theme", "lang"), [("desktop", "light", "en"), ("phone", "dark", "ar")])
+def test_kept_fields_and_imported_badges_of_a_moved_profile(new_page: Any, live_app: Any, viewport: str, theme: str,
+                                                            lang: str) -> None:
+    """A profile moved from the previous platform: its kept fields on the edit page, and badges of
+    every kind (an old internal badge with a Commons picture, an external badge) on the badges page."""
+    import sqlalchemy as sa
+
+    from capx.extensions import db
+    from capx.models import Badge, KeptProfileData, Profile, User, UserBadge, utcnow
+
+    name = f"Moved Exemplo {viewport}"
+    page = new_page(viewport=viewport, theme=theme)
+    offline_commons(page)
+    log_in(page, name)
+    with live_app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.username == name))
+        profile = db.session.scalar(sa.select(Profile).where(Profile.user_id == user.id))
+        db.session.add(KeptProfileData(profile_id=profile.id, display_name="Moved", pronoun="they-them", team="Wiki team",
+                                       contact=[{"display_name": "IRC", "value": "libera.chat #wikimedia-br"}],
+                                       social=[{"display_name": "Mastodon", "value": "https://wikis.world/@moved"}],
+                                       territories=["Svalbard"], updated_at=utcnow()))
+        old = Badge(kind="internal", code=f"profile-sections-5-{viewport}", name="First steps", rule="profile-sections",
+                    threshold=5, position=1001, image="CapX_-_Badge_-_1.svg")
+        external = Badge(kind="external", source="wikilearn", name="Wikidata Basics", position=1010)
+        db.session.add_all([old, external])
+        db.session.flush()
+        db.session.add(UserBadge(user_id=user.id, badge_id=external.id, progress=100, shown=True,
+                                 assertion_url="https://api.badgr.io/public/assertions/x1", issued_at=utcnow()))
+        db.session.commit()
+    query = "?uselang=ar" if lang == "ar" else ""
+    page.goto("/profile/edit" + query)
+    assert "libera.chat #wikimedia-br" in page.inner_text("section.kept")
+    axe_check(page, f"profile-edit-kept-{viewport}-{lang}")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.goto("/profile/badges" + query)
+    assert "Wikidata Basics" in page.inner_text("main") and "First steps" in page.inner_text("main")
+    axe_check(page, f"badges-imported-{viewport}-{lang}")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
