@@ -138,7 +138,7 @@ def _fresh_mariadb(url: str) -> None:
     engine.dispose()
 
 
-def run(path: Path, database_url: str, lets_connect_url: str) -> None:
+def run(path: Path, database_url: str, lets_connect_url: str, extra: list[str]) -> None:
     env = {**os.environ, "CAPX_DATABASE_URL": database_url, "CAPX_LETS_CONNECT_DATABASE_URL": lets_connect_url,
            "CAPX_DATABASE_READ_TIMEOUT": "600"}
     if database_url.startswith("sqlite:///"):
@@ -148,7 +148,8 @@ def run(path: Path, database_url: str, lets_connect_url: str) -> None:
     _flask(env, "db", "upgrade")
     _flask(env, "capx", "load-reference")
     command = [sys.executable, "-m", "flask", "--app", "app", "capx", "import-current", str(path),
-               "--skill-map", str(DUMP / "skill-qids.json")]
+               "--skill-map", str(DUMP / "skill-qids.json"), *extra]
+    load = os.getloadavg()
     started = time.perf_counter()
     child = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)  # nosec B603
     output = child.stdout.read() if child.stdout else ""
@@ -156,7 +157,7 @@ def run(path: Path, database_url: str, lets_connect_url: str) -> None:
     elapsed = time.perf_counter() - started
     tail = [line for line in output.splitlines() if line.startswith(("total", "every row", "UNEXPLAINED"))]
     print("\n".join(tail))
-    print(f"exit status {os.waitstatus_to_exitcode(status)}; wall time {elapsed:.1f} s; "
+    print(f"load average before: {load[0]:.1f}; exit status {os.waitstatus_to_exitcode(status)}; wall time {elapsed:.1f} s; "
           f"peak memory (RSS) {usage.ru_maxrss / 1024:.0f} MiB; CPU {usage.ru_utime + usage.ru_stime:.1f} s")
 
 
@@ -174,12 +175,14 @@ def main() -> None:
     where.add_argument("--sqlite", type=Path, help="the SQLite file to (re)create")
     where.add_argument("--mariadb", help="SQLAlchemy URL of an empty MariaDB database (its tables are dropped)")
     bench.add_argument("--lets-connect", default=None, help="URL of the Let's Connect database (default: SQLite in /tmp)")
+    bench.add_argument("--batch-size", type=int, default=None, help="passed on to import-current")
     args = parser.parse_args()
     if args.command == "generate":
         generate(args.users, args.output, args.target_mb)
         return
     url = f"sqlite:///{args.sqlite.resolve()}" if args.sqlite else args.mariadb
-    run(args.export, url, args.lets_connect or "sqlite:////tmp/capx-bench-lets-connect.sqlite")
+    extra = ["--batch-size", str(args.batch_size)] if args.batch_size else []
+    run(args.export, url, args.lets_connect or "sqlite:////tmp/capx-bench-lets-connect.sqlite", extra)
 
 
 if __name__ == "__main__":

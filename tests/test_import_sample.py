@@ -360,3 +360,24 @@ def test_events_show_their_place_and_wikidata_item(app: Any, imported: dict[str,
     assert 'href="https://www.wikidata.org/wiki/Q937032684"' in page
     page = html_text(client.get("/events/5"))  # no link of its own: no empty "open" button
     assert "Go to the event&#39;s page" not in page and 'href=""' not in page
+
+
+def test_rows_out_of_key_order_are_recorded_one_by_one(app: Any, fresh: None, tmp_path: Any) -> None:
+    """dumpdata writes each model in key order, so a batch is recorded as a range of keys; a file in
+    another order falls back to a record per row, and a second run still changes nothing."""
+    rows = sample_rows()
+    messages = [r for r in rows if r["model"] == "message.message"]
+    start = rows.index(messages[0])
+    rows[start:start + len(messages)] = list(reversed(messages))
+    path = tmp_path / "reordered.json"
+    path.write_text(json.dumps(rows), encoding="utf-8")
+    assert import_file(app, path, "--batch-size", "7").exit_code == 0
+    with app.app_context():
+        from capx.models import ImportedRow
+
+        models = Counter(db.session.scalars(sa.select(ImportedRow.model)))
+    assert models["message.message"] == 30 and models["message.message#range"] == 0  # one by one
+    assert models["users.userbadge#range"] == 594 // 7 + 1  # in key order: a range per batch
+    before = table_counts(app)
+    result = import_file(app, path, "--batch-size", "7")
+    assert result.exit_code == 0 and table_counts(app) == before

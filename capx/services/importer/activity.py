@@ -18,7 +18,7 @@ from capx.services.importer.context import ImportContext
 from capx.services.importer.mapping import (bug_status, bug_type, commons_file, event_end, event_format,
                                             message_log, openstreetmap_id, suggestion_status, wikidata_qid)
 from capx.services.importer.reader import Row
-from capx.services.importer.records import pending_rows, record, table_of
+from capx.services.importer.records import table_of
 from capx.services.importer.report import IMPORTED
 from capx.services.importer.schema import parse_datetime
 
@@ -26,10 +26,9 @@ from capx.services.importer.schema import parse_datetime
 def write_events(ctx: ImportContext, batch: list[Row]) -> None:
     """``events.events`` at their old ids, with the capacities they are about."""
     model = "events.events"
-    rows = pending_rows(ctx.report, model, batch)
+    rows = batch
     events: list[dict[str, Any]] = []
     capacities: list[dict[str, Any]] = []
-    records = []
     for row in rows:
         f = row.fields
         begin = parse_datetime(f["time_begin"])
@@ -57,22 +56,19 @@ def write_events(ctx: ImportContext, batch: list[Row]) -> None:
             "created_at": parse_datetime(f["created_at"]), "updated_at": parse_datetime(f["updated_at"])})
         capacities += [{"event_id": row.pk, "capacity_id": c}
                        for c in dict.fromkeys(ctx.capacities[s] for s in f["related_skills"])]
-        records.append((row.pk, row.pk, False))
         ctx.report.count(model, IMPORTED)
     if events:
         db.session.execute(sa.insert(table_of(Event)), events)
     if capacities:
         db.session.execute(sa.insert(table_of(EventCapacity)), capacities)
-    record(model, records)
 
 
 def write_bugs(ctx: ImportContext, batch: list[Row]) -> None:
     """``bugs.bug``: reports for the CapX team, or capacity suggestions for ``new_capacity``."""
     model = "bugs.bug"
-    rows = pending_rows(ctx.report, model, batch)
+    rows = batch
     reports: list[dict[str, Any]] = []
     suggestions: list[dict[str, Any]] = []
-    records = []
     for row in rows:
         f = row.fields
         user_id = ctx.users[f["user"][0]]
@@ -90,20 +86,18 @@ def write_bugs(ctx: ImportContext, batch: list[Row]) -> None:
             reports.append({"id": new_id, "reporter_id": user_id, "title": title, "description": f["description"],
                             "type": kind, "status": bug_status(f["status"]), "staff_reply": None,
                             "triaged_by_id": None, "created_at": created, "updated_at": updated})
-        records.append((row.pk, new_id, False))
         ctx.report.count(model, IMPORTED)
     if reports:
         db.session.execute(sa.insert(table_of(BugReport)), reports)
     if suggestions:
         db.session.execute(sa.insert(table_of(CapacitySuggestion)), suggestions)
-    record(model, records)
 
 
 def write_messages(ctx: ImportContext, batch: list[Row]) -> None:
     """``message.message``: the log of a message (the old platform never stored the text either)."""
     model = "message.message"
-    rows = pending_rows(ctx.report, model, batch)
-    values, records = [], []
+    rows = batch
+    values: list[dict[str, Any]] = []
     for row in rows:
         f = row.fields
         method, status, code = message_log(f["method"], f["status"], f["error_message"])
@@ -116,8 +110,6 @@ def write_messages(ctx: ImportContext, batch: list[Row]) -> None:
                        "recipient_username": ctx.fit(receiver, 255, model, row.pk, "receiver"),
                        "recipient_id": ctx.users.get(receiver), "method": method, "status": status,
                        "error_code": code, "talk_page_url": None, "created_at": parse_datetime(f["date"])})
-        records.append((row.pk, new_id, False))
         ctx.report.count(model, IMPORTED)
     if values:
         db.session.execute(sa.insert(table_of(MessageLog)), values)
-    record(model, records)

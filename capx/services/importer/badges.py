@@ -18,7 +18,7 @@ from capx.services.importer.context import ImportContext
 from capx.services.importer.checks import describe_badge
 from capx.services.importer.mapping import commons_file, fold
 from capx.services.importer.reader import Row
-from capx.services.importer.records import all_recorded, record, recorded, table_of
+from capx.services.importer.records import all_recorded, record, table_of
 from capx.services.importer.report import IMPORTED, MERGED, PREVIOUSLY
 from capx.services.importer.schema import parse_datetime
 
@@ -96,22 +96,18 @@ def write_user_badges(ctx: ImportContext, batch: list[Row]) -> None:
     A badge the person already has in CapX keeps CapX's row, but never loses an earned state.
     """
     model = "users.userbadge"
-    done = recorded(model, [r.pk for r in batch])
-    ctx.report.count(model, PREVIOUSLY, len(done))
     if not ctx.badge_kinds:
         ctx.badge_kinds.update(db.session.execute(sa.select(Badge.id, Badge.kind)).all())
     kinds = ctx.badge_kinds
-    keys = {(ctx.users[r.fields["user"][0]], ctx.badges[r.fields["badge"]]) for r in batch if r.pk not in done}
+    keys = {(ctx.users[r.fields["user"][0]], ctx.badges[r.fields["badge"]]) for r in batch}
     # Badges people already hold in CapX: only merged people can have any (one query either way).
     merged = {ctx.users[r.fields["user"][0]] for r in batch if r.fields["user"][0] in ctx.merged_users}
     existing = {(b.user_id, b.badge_id): b for b in db.session.scalars(
         sa.select(UserBadge).where(UserBadge.user_id.in_(list(merged))))
         if (b.user_id, b.badge_id) in keys} if merged else {}
-    values, records = [], []
+    values: list[dict[str, Any]] = []
     pending: dict[tuple[int, int], dict[str, Any]] = {}
     for row in batch:
-        if row.pk in done:
-            continue
         f = row.fields
         key = (ctx.users[f["user"][0]], ctx.badges[f["badge"]])
         progress = max(0, min(EARNED, f["progress"]))
@@ -119,7 +115,6 @@ def write_user_badges(ctx: ImportContext, batch: list[Row]) -> None:
         twin = pending.get(key)
         if twin is not None:  # the same (person, badge) twice in the file: one row, the higher progress
             twin["progress"] = max(twin["progress"], progress)
-            records.append((row.pk, key[1], True))
             ctx.report.count(model, MERGED)
             continue
         current = existing.get(key)
@@ -128,7 +123,6 @@ def write_user_badges(ctx: ImportContext, batch: list[Row]) -> None:
                 current.progress = progress
                 current.issued_at = current.issued_at or issued
             current.assertion_url = current.assertion_url or f["external_assertion_url"]
-            records.append((row.pk, key[1], True))
             ctx.report.count(model, MERGED)
             continue
         value = {"user_id": key[0], "badge_id": key[1], "progress": progress, "shown": f["is_displayed"],
@@ -139,9 +133,7 @@ def write_user_badges(ctx: ImportContext, batch: list[Row]) -> None:
                  "updated_at": ctx.now}
         pending[key] = value
         values.append(value)
-        records.append((row.pk, key[1], False))
         ctx.report.count(model, IMPORTED)
     db.session.flush()
     if values:
         db.session.execute(sa.insert(table_of(UserBadge)), values)
-    record(model, records)

@@ -59,6 +59,8 @@ class ImportContext:
     key_fingerprints: dict[int, tuple[str, str]] = field(default_factory=dict)
     allocators: dict[str, IdAllocator] = field(default_factory=dict)
     badge_kinds: dict[int, str] = field(default_factory=dict)
+    #: key ranges of streamed models committed by earlier runs (read once per model)
+    done_ranges: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
     #: old ids whose CapX row was matched (and now carries the old id)
     capacity_matches: set[int] = field(default_factory=set)
     organization_matches: set[int] = field(default_factory=set)

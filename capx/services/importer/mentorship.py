@@ -247,9 +247,7 @@ def write_applications(ctx: ImportContext, batch: list[Row]) -> None:
     form gets the next attempt number."""
     model = batch[0].model
     role = "mentor" if model == RESPONSES["mentor"] else "mentee"
-    done = recorded(model, [r.pk for r in batch])
-    ctx.report.count(model, PREVIOUSLY, len(done))
-    rows = [r for r in batch if r.pk not in done]
+    rows = batch
     attempts: dict[tuple[int, int], int] = {}
     pairs = {(_program(ctx, role, r), ctx.users[r.fields["user"][0]]) for r in rows}
     if pairs:
@@ -260,7 +258,7 @@ def write_applications(ctx: ImportContext, batch: list[Row]) -> None:
                        MentorshipApplication.role == role)
                 .group_by(MentorshipApplication.program_id, MentorshipApplication.applicant_id)):
             attempts[(program_id, user_id)] = attempt
-    values, records = [], []
+    values: list[dict[str, Any]] = []
     for row in rows:
         f = row.fields
         envelope = parse_envelope(row.label, f["data"])
@@ -281,11 +279,9 @@ def write_applications(ctx: ImportContext, batch: list[Row]) -> None:
             "legacy_key_fingerprint": f["encrypted_with_public_key_fingerprint"] or
             (ctx.key_fingerprints[key][1] if key is not None else None),
             "created_at": parse_datetime(f["created_at"])})
-        records.append((row.pk, new_id, False))
         ctx.report.count(model, IMPORTED)
     if values:
         db.session.execute(sa.insert(table_of(MentorshipApplication)), values)
-    record(model, records)
 
 
 def _program(ctx: ImportContext, role: str, row: Row) -> int:

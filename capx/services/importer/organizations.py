@@ -21,7 +21,7 @@ from capx.services.events import MAX_FEATURED
 from capx.services.importer.context import ImportContext
 from capx.services.importer.mapping import commons_file, fold, name_language
 from capx.services.importer.reader import Row
-from capx.services.importer.records import all_recorded, record, recorded, table_of
+from capx.services.importer.records import all_recorded, record, table_of
 from capx.services.importer.report import IMPORTED, MERGED, PREVIOUSLY
 from capx.services.importer.schema import parse_datetime
 from capx.services.organizations import tag_slug
@@ -305,27 +305,20 @@ def import_projects(ctx: ImportContext) -> None:
 def write_managers(ctx: ImportContext, batch: list[Row]) -> None:
     """``orgs.management`` rows: managers of organizations (a repeated pair is merged)."""
     model = "orgs.management"
-    done = recorded(model, [r.pk for r in batch])
-    ctx.report.count(model, PREVIOUSLY, len(done))
     pairs = {(ctx.organizations[r.fields["organization"]], ctx.users[r.fields["user"][0]]) for r in batch}
     existing: set[tuple[int, int]] = {(org, user) for org, user in db.session.execute(
         sa.select(OrganizationManager.organization_id, OrganizationManager.user_id)
         .where(sa.tuple_(OrganizationManager.organization_id, OrganizationManager.user_id).in_(list(pairs))))} \
         if pairs else set()
-    values, records = [], []
+    values: list[dict[str, Any]] = []
     for row in batch:
-        if row.pk in done:
-            continue
         pair = (ctx.organizations[row.fields["organization"]], ctx.users[row.fields["user"][0]])
         if pair in existing:
-            records.append((row.pk, pair[0], True))
             ctx.report.count(model, MERGED)
             continue
         existing.add(pair)
         values.append({"organization_id": pair[0], "user_id": pair[1],
                        "created_at": parse_datetime(row.fields["joined_at"])})
-        records.append((row.pk, pair[0], False))
         ctx.report.count(model, IMPORTED)
     if values:
         db.session.execute(sa.insert(table_of(OrganizationManager)), values)
-    record(model, records)

@@ -18,7 +18,7 @@ from capx.services.importer.accounts import write_name_grams
 from capx.services.importer.context import ImportContext
 from capx.services.importer.mapping import kept_display_name, labelled_values, proficiency, pronoun, wikidata_qid
 from capx.services.importer.reader import Row
-from capx.services.importer.records import pending_rows, record, table_of
+from capx.services.importer.records import table_of
 from capx.services.importer.report import IMPORTED, MERGED
 from capx.services.importer.schema import parse_datetime
 
@@ -30,14 +30,13 @@ _profile = table_of(Profile)
 def write_profiles(ctx: ImportContext, batch: list[Row]) -> None:
     """``users.profile``: the profile's own fields, its lists, and the fields CapX keeps for its owner."""
     model = "users.profile"
-    rows = pending_rows(ctx.report, model, batch)
+    rows = batch
     updates: list[dict[str, Any]] = []
     capacities: list[dict[str, Any]] = []
     territories: list[dict[str, Any]] = []
     affiliations: list[dict[str, Any]] = []
     projects: list[dict[str, Any]] = []
     kept: list[dict[str, Any]] = []
-    records = []
     for row in rows:
         f = row.fields
         username = f["user"][0]
@@ -47,7 +46,6 @@ def write_profiles(ctx: ImportContext, batch: list[Row]) -> None:
         kept_values = _kept_values(ctx, row, username, profile_id)
         if username in ctx.merged_users:
             _merge_profile(ctx, row, profile_id, values, lists, kept_values)
-            records.append((row.pk, profile_id, True))
             ctx.report.count(model, MERGED)
             continue
         updates.append({"b_id": profile_id, **values})
@@ -57,7 +55,6 @@ def write_profiles(ctx: ImportContext, batch: list[Row]) -> None:
         projects += lists["projects"]
         if kept_values:
             kept.append(kept_values)
-        records.append((row.pk, profile_id, False))
         ctx.report.count(model, IMPORTED)
     if updates:
         columns: dict[str, Any] = {k: sa.bindparam(k) for k in updates[0] if k != "b_id"}
@@ -69,7 +66,6 @@ def write_profiles(ctx: ImportContext, batch: list[Row]) -> None:
                                  (KeptProfileData, kept)):
         if rows_of:
             db.session.execute(sa.insert(table_of(model_class)), rows_of)
-    record(model, records)
 
 
 def _profile_values(ctx: ImportContext, row: Row, username: str) -> dict[str, Any]:
@@ -170,7 +166,7 @@ def _merge_profile(ctx: ImportContext, row: Row, profile_id: int, values: dict[s
 def write_languages(ctx: ImportContext, batch: list[Row]) -> None:
     """``users.languageproficiency``: a language on a profile, in file order, with its level."""
     model = "users.languageproficiency"
-    rows = pending_rows(ctx.report, model, batch)
+    rows = batch
     profile_ids = {ctx.profiles[ctx.index.profile_users[r.fields["profile"]]] for r in rows}
     existing: dict[int, set[int]] = defaultdict(set)
     positions: dict[int, int] = defaultdict(lambda: -1)
@@ -180,23 +176,20 @@ def write_languages(ctx: ImportContext, batch: list[Row]) -> None:
                 .where(ProfileLanguage.profile_id.in_(list(profile_ids)))):
             existing[pid].add(lid)
             positions[pid] = max(positions[pid], position)
-    values, records = [], []
+    values: list[dict[str, Any]] = []
     for row in rows:
         pid = ctx.profiles[ctx.index.profile_users[row.fields["profile"]]]
         lid = ctx.languages[row.fields["language"]]
         if lid in existing[pid]:
-            records.append((row.pk, pid, True))
             ctx.report.count(model, MERGED)
             continue
         existing[pid].add(lid)
         positions[pid] += 1
         values.append({"profile_id": pid, "language_id": lid, "proficiency": proficiency(row.fields["proficiency"]),
                        "position": positions[pid]})
-        records.append((row.pk, pid, False))
         ctx.report.count(model, IMPORTED)
     if values:
         db.session.execute(sa.insert(table_of(ProfileLanguage)), values)
-    record(model, records)
 
 
 # -- saved items ---------------------------------------------------------------------------------------
@@ -205,7 +198,7 @@ def write_saved_items(ctx: ImportContext, batch: list[Row]) -> None:
     """``users.saveditem``: saved people and organizations. CapX has one saved list: "learner" and
     "sharer" (the Explore tab it was saved from) both land in it, and the second of a pair merges."""
     model = "users.saveditem"
-    rows = pending_rows(ctx.report, model, batch)
+    rows = batch
     people: set[tuple[int, int]] = set()
     orgs: set[tuple[int, int]] = set()
     owners = {ctx.users[r.fields["user"][0]] for r in rows}
@@ -216,7 +209,6 @@ def write_saved_items(ctx: ImportContext, batch: list[Row]) -> None:
                                       .where(SavedOrganization.owner_id.in_(list(owners)))).all())
     new_people: list[dict[str, Any]] = []
     new_orgs: list[dict[str, Any]] = []
-    records = []
     for row in rows:
         f = row.fields
         owner = ctx.users[f["user"][0]]
@@ -227,18 +219,15 @@ def write_saved_items(ctx: ImportContext, batch: list[Row]) -> None:
             key, seen, out = (owner, ctx.organizations[f["related_org"]]), orgs, new_orgs
             value = {"owner_id": key[0], "organization_id": key[1]}
         if key in seen:
-            records.append((row.pk, key[1], True))
             ctx.report.count(model, MERGED)
             continue
         seen.add(key)
         out.append({**value, "created_at": parse_datetime(f["created_at"])})
-        records.append((row.pk, key[1], False))
         ctx.report.count(model, IMPORTED)
     if new_people:
         db.session.execute(sa.insert(table_of(SavedProfile)), new_people)
     if new_orgs:
         db.session.execute(sa.insert(table_of(SavedOrganization)), new_orgs)
-    record(model, records)
 
 
 # -- Let's Connect logs --------------------------------------------------------------------------------
@@ -247,11 +236,10 @@ def write_lets_connect_logs(ctx: ImportContext, batch: list[Row]) -> None:
     """``users.letsconnectlog``: the person registered for Let's Connect then (their earliest log is
     the registration date); the confirmation codes are kept for them."""
     model = "users.letsconnectlog"
-    rows = pending_rows(ctx.report, model, batch)
+    rows = batch
     by_profile: dict[int, list[Row]] = defaultdict(list)
     for row in rows:
         by_profile[ctx.profiles[row.fields["user"][0]]].append(row)
-    records = []
     for profile_id, logs in by_profile.items():
         profile = db.session.get(Profile, profile_id)
         assert profile is not None  # nosec B101 # made by the accounts step
@@ -265,11 +253,9 @@ def write_lets_connect_logs(ctx: ImportContext, batch: list[Row]) -> None:
         entries = list(kept.lets_connect or [])
         for row in logs:
             entries.append({"confirmation": row.fields["confirmation"], "at": row.fields["timestamp"]})
-            records.append((row.pk, profile_id, False))
             ctx.report.count(model, IMPORTED)
         kept.lets_connect = entries
     db.session.flush()
-    record(model, records)
 
 
 # -- social auth ---------------------------------------------------------------------------------------
@@ -278,14 +264,11 @@ def write_social_auth(ctx: ImportContext, batch: list[Row]) -> None:
     """``social_django.usersocialauth``: its ``uid`` became the account's central id (merged into
     the user); the OAuth tokens in ``extra_data`` are never carried over."""
     model = "social_django.usersocialauth"
-    rows = pending_rows(ctx.report, model, batch)
-    records = []
+    rows = batch
     for row in rows:
         if row.fields["provider"] != "mediawiki":
             ctx.report.skip(model, row.pk, "no-equivalent")  # CapX logs in through Meta-Wiki only
             continue
         ctx.report.skip_field(model, row.pk, "extra_data", "credential")
-        records.append((row.pk, ctx.users[row.fields["user"][0]], True))
         ctx.report.count(model, MERGED)
-    record(model, records)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable
 from typing import Any
 
@@ -9,8 +10,6 @@ import sqlalchemy as sa
 
 from capx.extensions import db
 from capx.models import ImportedRow, utcnow
-from capx.services.importer.reader import Row
-from capx.services.importer.report import PREVIOUSLY, ImportReport
 
 
 
@@ -51,8 +50,23 @@ def record(model: str, rows: Iterable[tuple[int, int | None, bool]]) -> None:
         db.session.execute(sa.insert(_table), values)
 
 
-def pending_rows(report: ImportReport, model: str, batch: list[Row]) -> list[Row]:
-    """The rows of a batch no earlier run recorded (the others are counted as imported earlier)."""
-    done = recorded(model, [r.pk for r in batch])
-    report.count(model, PREVIOUSLY, len(done))
-    return [r for r in batch if r.pk not in done]
+#: How a range of rows is recorded in ``imported_row``: model ``<model>#range``, ``old_id`` the
+#: first key and ``new_id`` the last key of a committed batch.
+RANGE = "#range"
+
+
+def recorded_ranges(model: str) -> list[tuple[int, int]]:
+    """The key ranges of ``model`` committed by earlier runs, sorted."""
+    return sorted((first, int(last or first)) for first, (last, _merged) in all_recorded(model + RANGE).items())
+
+
+def record_range(model: str, first: int, last: int) -> None:
+    """Record that every row of ``model`` with a key from ``first`` to ``last`` is done. Only for
+    models whose rows come in increasing key order, where those rows are exactly one batch."""
+    record(model + RANGE, [(first, last, False)])
+
+
+def in_ranges(ranges: list[tuple[int, int]], starts: list[int], key: int) -> bool:
+    """Whether ``key`` is in one of the sorted ``ranges`` (``starts``: their first keys)."""
+    i = bisect_right(starts, key) - 1
+    return i >= 0 and key <= ranges[i][1]

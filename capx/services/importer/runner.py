@@ -25,8 +25,9 @@ from capx.services.importer.context import ImportContext, ImportOptions
 from capx.services.importer.errors import ImportFileError
 from capx.services.importer.ids import KEPT_ID_TABLES, move_ids, plan_moves
 from capx.services.importer.reader import Row, read_rows
-from capx.services.importer.records import all_recorded
-from capx.services.importer.report import ImportReport
+from capx.services.importer.records import (all_recorded, in_ranges, record, record_range, recorded,
+                                            recorded_ranges)
+from capx.services.importer.report import PREVIOUSLY, ImportReport
 from capx.services.importer.scan import SMALL_MODELS, scan
 from capx.services.importer.schema import SKIPPED_MODELS, USER
 
@@ -61,6 +62,15 @@ def load_skill_map(text: str) -> dict[int, dict[str, Any]]:
     return {e["id"]: e for e in data}
 
 
+def _events_imported_earlier(ctx: ImportContext) -> list[int]:
+    """Old events an earlier run wrote (at their old ids)."""
+    model = "events.events"
+    ranges = recorded_ranges(model)
+    starts = [first for first, _last in ranges]
+    rows = all_recorded(model)
+    return [pk for pk in sorted(ctx.index.pks.get(model, ())) if pk in rows or in_ranges(ranges, starts, pk)]
+
+
 def _plan_and_move_ids(ctx: ImportContext) -> None:
     """Match the tables whose ids are kept, and move CapX's own rows out of the old ids' way."""
     index = ctx.index
@@ -73,7 +83,7 @@ def _plan_and_move_ids(ctx: ImportContext) -> None:
     # Rows an earlier run already placed stay where they are.
     placed: dict[str, list[int]] = {
         "capacity": list(ctx.capacities.values()), "organization": list(ctx.organizations.values()),
-        "badge": list(ctx.badges.values()), "event": list(all_recorded("events.events"))}
+        "badge": list(ctx.badges.values()), "event": _events_imported_earlier(ctx)}
     for table_name in KEPT_ID_TABLES:
         matched, max_old = matches[table_name]
         matched = {**{i: i for i in placed[table_name]}, **matched}
@@ -105,6 +115,32 @@ def _batches(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
             yield batch
 
 
+def _not_done(ctx: ImportContext, batch: list[Row]) -> list[Row]:
+    """The rows of a batch no earlier run committed (those are counted as imported earlier)."""
+    model = batch[0].model
+    if model in ctx.index.monotonic:
+        if model not in ctx.done_ranges:
+            ctx.done_ranges[model] = recorded_ranges(model)
+        ranges = ctx.done_ranges[model]
+        starts = [first for first, _last in ranges]
+        todo = [row for row in batch if not in_ranges(ranges, starts, row.pk)]
+    else:
+        done = recorded(model, [row.pk for row in batch])
+        todo = [row for row in batch if row.pk not in done]
+    ctx.report.count(model, PREVIOUSLY, len(batch) - len(todo))
+    return todo
+
+
+def _mark_done(ctx: ImportContext, rows: list[Row]) -> None:
+    """Record a written batch with its rows: as one range of keys when the file gives this model's
+    rows in key order (dumpdata does), else row by row."""
+    model = rows[0].model
+    if model in ctx.index.monotonic:
+        record_range(model, rows[0].pk, rows[-1].pk)
+    else:
+        record(model, [(row.pk, None, False) for row in rows])
+
+
 def _stream(ctx: ImportContext) -> None:
     written = 0
     for batch in _batches(read_rows(ctx.index.path), ctx.options.batch_size):
@@ -115,7 +151,11 @@ def _stream(ctx: ImportContext) -> None:
             for row in batch:
                 ctx.report.skip(model, row.pk, SKIPPED_MODELS[model])
             continue
-        STREAMED[model](ctx, batch)
+        todo = _not_done(ctx, batch)
+        if not todo:
+            continue
+        STREAMED[model](ctx, todo)
+        _mark_done(ctx, todo)
         ctx.commit()
         written += len(batch)
         if written % 50_000 < len(batch):

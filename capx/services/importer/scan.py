@@ -64,6 +64,9 @@ class ExportIndex:
     #: primary keys of models nothing refers to (repeats checked at the end of the scan)
     other_pks: dict[str, "array[int]"] = field(default_factory=dict)
     max_pks: dict[str, int] = field(default_factory=dict)
+    #: models whose rows come in increasing primary key order (dumpdata's order): an earlier run's
+    #: batches of them are recorded as ranges of keys
+    monotonic: set[str] = field(default_factory=set)
     #: role -> the (form, key) pairs mentorship responses were encrypted with
     response_keys: dict[str, set[tuple[int, int | None]]] = field(default_factory=dict)
 
@@ -82,17 +85,23 @@ def scan(path: Path, progress: Callable[[int], None] | None = None) -> ExportInd
     """Read the whole export once; raise :class:`ImportFileError` at the first problem."""
     index = ExportIndex(path)
     pending: dict[tuple[str, Any], tuple[str, str]] = {}  # (target model, key) -> (row label, field)
+    last_pk: dict[str, int] = {}
+    unordered: set[str] = set()
     usernames: set[str] = set()
     profile_of_user: dict[str, int] = {}
     for row in read_rows(path):
         _check(row, index, usernames, profile_of_user)
         _keep(row, index)
+        if row.pk <= last_pk.get(row.model, row.pk - 1):
+            unordered.add(row.model)
+        last_pk[row.model] = row.pk
         for field_name, target, key in _references(row):
             known = key in usernames if target == USER else key in index.pks.get(target, ())
             if not known and (target, key) not in pending:
                 pending[(target, key)] = (row.label, field_name)
         if progress is not None and row.position % 50_000 == 0:
             progress(row.position)
+    index.monotonic = set(last_pk) - unordered
     for model, keys in index.other_pks.items():
         ordered = sorted(keys)
         repeated = next((a for a, b in zip(ordered, ordered[1:], strict=False) if a == b), None)
