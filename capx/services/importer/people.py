@@ -18,7 +18,7 @@ from capx.services.importer.accounts import write_name_grams
 from capx.services.importer.context import ImportContext
 from capx.services.importer.mapping import kept_display_name, labelled_values, proficiency, pronoun, wikidata_qid
 from capx.services.importer.reader import Row
-from capx.services.importer.records import table_of
+from capx.services.importer.records import table_of, update_by_id
 from capx.services.importer.report import IMPORTED, MERGED
 from capx.services.importer.schema import parse_datetime
 
@@ -48,7 +48,7 @@ def write_profiles(ctx: ImportContext, batch: list[Row]) -> None:
             _merge_profile(ctx, row, profile_id, values, lists, kept_values)
             ctx.report.count(model, MERGED)
             continue
-        updates.append({"b_id": profile_id, **values})
+        updates.append({"id": profile_id, "user_id": ctx.users[username], "show_wikidata_photo": False, **values})
         capacities += lists["capacities"]
         territories += lists["territories"]
         affiliations += lists["affiliations"]
@@ -57,10 +57,9 @@ def write_profiles(ctx: ImportContext, batch: list[Row]) -> None:
             kept.append(kept_values)
         ctx.report.count(model, IMPORTED)
     if updates:
-        columns: dict[str, Any] = {k: sa.bindparam(k) for k in updates[0] if k != "b_id"}
-        db.session.execute(_profile.update().where(_profile.c.id == sa.bindparam("b_id")).values(columns), updates)
+        update_by_id(_profile, updates)
         # The accounts step wrote the grams of the user name; an alternative account adds some.
-        write_name_grams([(u["b_id"], u["search_name"]) for u in updates if u["alt_account"]])
+        write_name_grams([(u["id"], u["search_name"]) for u in updates if u["alt_account"]])
     for model_class, rows_of in ((ProfileCapacity, capacities), (ProfileTerritory, territories),
                                  (ProfileAffiliation, affiliations), (ProfileProject, projects),
                                  (KeptProfileData, kept)):

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
 
 from capx.extensions import db
 from capx.models import ImportedRow, utcnow
@@ -70,3 +71,22 @@ def in_ranges(ranges: list[tuple[int, int]], starts: list[int], key: int) -> boo
     """Whether ``key`` is in one of the sorted ``ranges`` (``starts``: their first keys)."""
     i = bisect_right(starts, key) - 1
     return i >= 0 and key <= ranges[i][1]
+
+
+def update_by_id(table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """Update existing rows (each dict holds the ``id`` and every other NOT NULL column).
+
+    On MariaDB an UPDATE batch goes to the server one statement at a time (a round trip per row:
+    20,000 for the profiles of a large export); ``INSERT ... ON DUPLICATE KEY UPDATE`` goes as a few
+    multi-row statements. SQLite runs in this process: a plain executemany UPDATE is as fast.
+    """
+    if not rows:
+        return
+    columns = [name for name in rows[0] if name != "id"]
+    if db.session.get_bind().dialect.name in ("mysql", "mariadb"):
+        upsert = mysql.insert(table)
+        db.session.execute(upsert.on_duplicate_key_update({name: upsert.inserted[name] for name in columns}), rows)
+        return
+    params = [{"row_id": row["id"], **{name: row[name] for name in columns}} for row in rows]
+    db.session.execute(table.update().where(table.c.id == sa.bindparam("row_id"))
+                       .values({name: sa.bindparam(name) for name in columns}), params)
