@@ -17,7 +17,11 @@ from capx.models.base import Model, table_args, utcnow
 
 class ImportedRow(Model):
     """One row of the previous platform's export (``model`` as dumpdata names it, e.g.
-    ``users.profile``, and its primary key) and the id of the CapX row it became, if one."""
+    ``users.profile``, and its primary key) and the id of the CapX row it became, if one.
+
+    ``<model>#range`` rows record a committed batch of streamed rows at once: ``old_id`` is its
+    first key and ``new_id`` its last (for models the export lists in key order).
+    """
 
     __tablename__ = "imported_row"
     __table_args__ = table_args()

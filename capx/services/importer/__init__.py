@@ -13,8 +13,9 @@ The export is one JSON array of ``{"model", "pk", "fields"}`` objects (``manage.
 3. :mod:`.stream` reads the file again and writes the per-person rows (profiles, languages,
    saved items, badges, events, reports, messages, applications) in batches.
 
-Every imported row is recorded with its old model and id (``imported_row``, :mod:`.records`) in the
-batch that wrote it; the caller commits after each batch. A second run therefore changes nothing,
+Every imported row is recorded with its old model and id (``imported_row``, :mod:`.records`; a
+streamed batch as the range of its keys) in the batch that wrote it; the caller commits after each
+batch. A second run therefore changes nothing,
 and a run that stopped resumes. :mod:`.report` counts what happened to every row read; the mapping
 rules live in :mod:`.mapping`. Nothing here reads the request; services flush, the CLI commits.
 """
