@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from capx import create_app
 from capx.extensions import db
 from capx.models import Profile, SavedOrganization, SavedProfile, User, utcnow
-from tests.browser.conftest import axe_check, open_page, serve
+from tests.browser.conftest import axe_check, log_in, open_page, serve
 from tests.conftest import test_config as build_test_config
 from tests.explore_helpers import ids, organization, person
 
@@ -144,13 +144,6 @@ def pages(browser: Any, site: Site) -> Iterator[Any]:
     for page in opened:
         page.context.close()
 
-
-def log_in(page: Any, name: str) -> None:
-    """The development login."""
-    page.goto("/login")
-    page.fill("input[name=username]", name)
-    with page.expect_navigation():
-        page.click("form[action='/login/dev'] button[type=submit]")
 
 
 def query(page: Any) -> list[tuple[str, str]]:
