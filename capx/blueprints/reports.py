@@ -17,6 +17,11 @@ from capx.support.pagination import requested_page
 bp = Blueprint("reports", __name__)
 
 
+@bp.context_processor
+def labels() -> dict[str, Any]:
+    return {"report_type_labels": forms.TYPE_LABELS, "report_status_labels": forms.STATUS_LABELS}
+
+
 @bp.route("/report_bug", methods=["GET", "POST"])
 @login_required
 def index() -> Any:
