@@ -20,6 +20,8 @@ class NavItem:
     audience: str
 
 
+#: The main links, in one row on a desktop: at most seven (the header test holds it to that), the
+#: places everyone goes. What belongs to the visitor is in ``PERSONAL_ITEMS``.
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("main.home", "nav-home", LOGGED_IN),
     NavItem("explore.feed", "nav-explore", LOGGED_IN),
@@ -27,12 +29,18 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("explore.organization_list", "nav-organizations", BOTH),
     NavItem("events.index", "nav-events", BOTH),
     NavItem("mentorship.index", "nav-mentorship", LOGGED_IN),
-    NavItem("messages.index", "nav-messages", LOGGED_IN),
-    NavItem("explore.saved", "nav-saved-profiles", LOGGED_IN),
     NavItem("data.dashboard", "nav-data", LOGGED_IN),
+)
+
+#: The personal menu (under the person's name): their own pages and what they do for CapX. Log out
+#: follows them, as a POST form (base.html).
+PERSONAL_ITEMS: tuple[NavItem, ...] = (
+    NavItem("profiles.mine", "nav-my-profiles", LOGGED_IN),
+    NavItem("profiles.badges", "nav-badges", LOGGED_IN),
+    NavItem("explore.saved", "nav-saved-profiles", LOGGED_IN),
+    NavItem("messages.index", "nav-messages", LOGGED_IN),
     NavItem("reports.index", "nav-bug-reports", LOGGED_IN),
     NavItem("translation.index", "nav-translate", LOGGED_IN),
-    NavItem("profiles.mine", "nav-my-profiles", LOGGED_IN),
 )
 
 
@@ -43,11 +51,11 @@ class NavLink:
     current: bool
 
 
-def nav_links(logged_in: bool) -> list[NavLink]:
-    """The menu entries for this visitor, with the current page marked."""
+def nav_links(logged_in: bool, items: tuple[NavItem, ...] = NAV_ITEMS) -> list[NavLink]:
+    """The entries of ``items`` (the main links by default) for this visitor, the current page marked."""
     links = []
     views = current_app.view_functions
-    for item in NAV_ITEMS:
+    for item in items:
         if item.endpoint not in views:
             continue
         if item.audience == ANONYMOUS and logged_in or item.audience == LOGGED_IN and not logged_in:

@@ -9,13 +9,15 @@ from flask import Flask, Response, g, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter, Map, ValidationError
 
 from capx import translations
 from capx.access import current_user, load_user
 from capx.extensions import db
 from capx.language import available_languages, current_language, msg, msg_lang_attrs, msg_text
-from capx.navigation import nav_links
+from capx.navigation import PERSONAL_ITEMS, nav_links
 from capx.support import scope
+from capx.support.values import LARGEST_ID
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +42,25 @@ CONTENT_SECURITY_POLICY = "; ".join([
 DATABASE_DOWN = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError, sa_exc.DisconnectionError)
 
 
+class DatabaseIdConverter(IntegerConverter):
+    """``<int:...>`` for every route: a number no row can have does not match the route (404).
+
+    Werkzeug's own converter accepts any number of digits, and a number beyond 64 bits reached the
+    query, where the database driver refused it (``OverflowError`` on SQLite): a 500 instead of
+    "no such page". Refusing it here covers every route, present and future, at once.
+    """
+
+    def __init__(self, map: Map, fixed_digits: int = 0, min: int | None = None,  # noqa: A002 - werkzeug's names
+                 max: int | None = None, signed: bool = False) -> None:  # noqa: A002
+        largest = LARGEST_ID if max is None or max > LARGEST_ID else max
+        super().__init__(map, fixed_digits, min, largest, signed)
+
+    def to_python(self, value: str) -> Any:
+        if len(value.lstrip("-")) > len(str(LARGEST_ID)):
+            raise ValidationError()  # never turn a thousand digits into a number
+        return super().to_python(value)
+
+
 def current_theme() -> str:
     """The colour theme the visitor chose (a cookie), 'auto' follows the system."""
     theme = request.cookies.get(THEME_COOKIE, "auto")
@@ -47,7 +68,11 @@ def current_theme() -> str:
 
 
 def init_app(app: Flask) -> None:
-    """Install request hooks, template globals, security headers and error pages."""
+    """Install the id converter, request hooks, template globals, security headers and error pages.
+
+    Called before the blueprints are registered: a rule takes its converter when it is added.
+    """
+    app.url_map.converters["int"] = DatabaseIdConverter
 
     @app.before_request
     def open_scope() -> None:
@@ -78,9 +103,11 @@ def init_app(app: Flask) -> None:
             "msg_text": msg_text,
             "current_user": current_user(),
             "nav_links": nav_links(current_user() is not None),
+            "personal_links": nav_links(current_user() is not None, PERSONAL_ITEMS),
             "page_lang": lang if lang != translations.KEYS_LANGUAGE else "en",
             "page_dir": translations.text_direction(lang),
             "ui_lang": lang,
+            "ui_lang_autonym": translations.language_autonym(lang),
             "ui_languages": [(code, translations.language_autonym(code)) for code in available_languages()],
             "theme": current_theme(),
             "themes": THEMES,

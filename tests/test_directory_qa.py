@@ -86,7 +86,7 @@ def test_edit_page_carries_what_the_scripts_need(client, make_user, login):
     template = body[body.index('<template id="proficiency-template"'):body.index("</template>")]
     assert 'data-label="Proficiency in $1"' in template
     assert template.count("<option") == 7 and '<option value="3" selected>Advanced</option>' in template
-    assert 'data-counter-label="$1 of 2,000 characters left"' in body
+    assert 'data-count="left" data-template="$1 of 2,000 characters left"' in body
 
 
 @pytest.mark.mutates_reference

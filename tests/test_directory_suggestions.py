@@ -183,3 +183,49 @@ def test_load_thematic_categories_keeps_staff_changes(app):
                                  .where(ThematicCategoryCapacity.category_id == category.id)) == 0
         counts = [len(m) for m in (c.members for c in db.session.scalars(sa.select(ThematicCategory)))]
         assert all(n in (0, 10) for n in counts)
+
+
+def _landmark_names(body: str) -> list[tuple[str, str]]:
+    """(role, accessible name) of every named region and navigation landmark on the page, the
+    name taken from aria-label or from the text of the element aria-labelledby points to."""
+    from html.parser import HTMLParser
+
+    class Landmarks(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.found: list[tuple[str, str, str]] = []  # role, label, labelledby
+            self.texts: dict[str, str] = {}
+            self.open_ids: list[str] = []
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            a = dict(attrs)
+            role = {"section": "region", "nav": "navigation", "aside": "complementary"}.get(tag, a.get("role") or "")
+            if role and (a.get("aria-label") or a.get("aria-labelledby")):
+                self.found.append((role, a.get("aria-label") or "", a.get("aria-labelledby") or ""))
+            if a.get("id"):
+                self.texts[a["id"]] = ""
+                self.open_ids.append(a["id"])
+
+        def handle_data(self, data: str) -> None:
+            for ident in self.open_ids:
+                self.texts[ident] += data
+
+        def handle_endtag(self, tag: str) -> None:
+            if self.open_ids and tag in ("h2", "h3", "h4", "span", "p"):
+                self.open_ids.pop()
+
+    parser = Landmarks()
+    parser.feed(body)
+    return [(role, label or " ".join(parser.texts.get(i, "").strip() for i in by.split()))
+            for role, label, by in parser.found]
+
+
+def test_queue_regions_have_distinct_names_when_titles_repeat(client, app, make_user, login):
+    """Two people suggesting the same title must not give the page two landmarks of one name
+    (axe's landmark-unique, issue 19)."""
+    for name in ("Ana Exemplo", "Bruno Exemplo"):
+        login(client, make_user(name))
+        assert suggest(client, title="Podcasting").status_code == 302
+    login(client, make_user("Staff member", is_staff=True))
+    landmarks = _landmark_names(html_text(client.get("/capacity/suggestions")))
+    assert len(landmarks) == len(set(landmarks)), landmarks

@@ -356,3 +356,29 @@ def test_featuring_does_not_conflict_with_an_open_edit(app: Any, client: Any, lo
     assert client.post(f"/events/{event_id}/edit", data=event_form(title="Edited", **loaded)).status_code == 302
     event = only_event(app)
     assert event.title == "Edited" and event.featured_position == 1
+
+
+def test_format_is_required_and_says_so(app: Any, client: Any, login: Any, setup: dict) -> None:
+    """The format has no default (a wrong one would be published unnoticed): the form marks it
+    required, as it marks the other required fields, and refusing it keeps what was typed."""
+    login(client, setup["manager"])
+    url = f"/organization_profile/{setup['org']}/events/new"
+    page = html_text(client.get(url))
+    fieldset = re.search(r'<fieldset[^>]*>\s*<legend class="field__label">(.*?)</legend>(.*?)</fieldset>', page, re.S)
+    assert fieldset and "Format" in fieldset.group(1) and "(required)" in fieldset.group(1)
+    radios = re.findall(r'<input type="radio" name="format"[^>]*>', fieldset.group(2))
+    assert len(radios) == 3 and all(" required" in r for r in radios) and not any("checked" in r for r in radios)
+    title_label = re.search(r'<label class="field__label" for="f-title">(.*?)</label>', page, re.S)
+    assert title_label and "(required)" in title_label.group(1)
+
+    data = event_form()
+    del data["format"]
+    response = client.post(url, data=data)
+    assert response.status_code == 400
+    page = html_text(response)
+    fieldset = re.search(r'<fieldset([^>]*)>\s*<legend class="field__label">.*?</legend>(.*?)</fieldset>', page, re.S)
+    assert fieldset and 'aria-describedby="format-error"' in fieldset.group(1)
+    assert 'id="format-error"' in fieldset.group(2) and "This field is required." in fieldset.group(2)
+    assert 'value="Wiki Loves Editathon"' in page  # the rest is kept
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Event)) == 0

@@ -9,11 +9,12 @@ from flask import (Blueprint, Response, abort, current_app, redirect, render_tem
                    url_for)
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired
 
 from capx.access import current_user, safe_next, start_session
 from capx.clients.meta_wiki import MetaWikiError, meta_wiki_client
 from capx.extensions import db
+from capx.forms.characters import MaxCharacters
 from capx.forms.usernames import ValidUsername
 from capx.services.accounts import LoginRefused, dev_login, end_sessions, login_from_identity
 from capx.support.ratelimit import SlidingWindow, client_key
@@ -47,7 +48,7 @@ class DevLoginForm(FlaskForm):
     username = StringField(
         lazy_msg("login-dev-username"),
         validators=[DataRequired(message=lazy_msg("form-error-required")),
-                    Length(max=MAX_USERNAME_LENGTH, message=lazy_msg("form-error-username-invalid")),
+                    MaxCharacters(MAX_USERNAME_LENGTH, lazy_msg("form-error-username-invalid")),
                     ValidUsername()],
     )
 

@@ -25,6 +25,7 @@ from capx.models import Language, Territory
 from capx.services import choices as choices_service, region_map, statistics as stats
 from capx.services.capacities import capacity_tree
 from capx.support.pagination import make_page, requested_page
+from capx.support.values import parse_id
 from capx.services.reference_names import language_name, territory_name
 from flask_babel import format_number, get_locale
 
@@ -84,10 +85,7 @@ def _options_html(kind: str, selected: int | None) -> Markup:
 
 
 def _int_arg(name: str) -> int | None:
-    try:
-        return int(request.args.get(name, ""))
-    except ValueError:
-        return None
+    return parse_id(request.args.get(name))
 
 
 def _params() -> dict[str, Any]:

@@ -7,15 +7,17 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Optional
 
 from capx.access import current_user, login_required, safe_next, staff_required
 from capx.extensions import db
+from capx.forms.characters import MaxCharacters
 from capx.language import current_language_chain
 from capx.models import (SUGGESTION_PENDING, CapacitySuggestion, ThematicCategory)
 from capx.forms.pickers import picker_state, searching
 from capx.services import directory as service
 from capx.services.capacities import capacity_tree
+from capx.support.values import parse_id
 from capx.translations import lazy_msg
 from sqlalchemy.orm import selectinload
 
@@ -31,10 +33,7 @@ def _parent_choices() -> list[tuple[str, str]]:
 
 
 def _int_or_none(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
+    return parse_id(value)
 
 
 class SuggestionForm(FlaskForm):
@@ -42,12 +41,12 @@ class SuggestionForm(FlaskForm):
 
     title = StringField(lazy_msg("directory-suggest-title-label"),
                         validators=[DataRequired(message=lazy_msg("form-error-required")),
-                                    Length(max=200, message=lazy_msg("form-error-too-long", 200))])
+                                    MaxCharacters(200)])
     description = TextAreaField(lazy_msg("directory-suggest-description-label"),
                                 validators=[DataRequired(message=lazy_msg("form-error-required")),
-                                            Length(max=1000, message=lazy_msg("form-error-too-long", 1000))])
+                                            MaxCharacters(1000)])
     reason = TextAreaField(lazy_msg("directory-suggest-reason-label"),
-                           validators=[Optional(), Length(max=1000, message=lazy_msg("form-error-too-long", 1000))])
+                           validators=[Optional(), MaxCharacters(1000)])
     parent = SelectField(lazy_msg("directory-suggest-parent-label"), validate_choice=False)
 
 
@@ -56,12 +55,12 @@ class ApproveForm(FlaskForm):
 
     name = StringField(lazy_msg("directory-moderate-name-label"),
                        validators=[DataRequired(message=lazy_msg("form-error-required")),
-                                   Length(max=200, message=lazy_msg("form-error-too-long", 200))])
+                                   MaxCharacters(200)])
     description = TextAreaField(lazy_msg("directory-moderate-description-label"),
-                                validators=[Optional(), Length(max=1000, message=lazy_msg("form-error-too-long", 1000))])
+                                validators=[Optional(), MaxCharacters(1000)])
     parent = SelectField(lazy_msg("directory-moderate-parent-label"), validate_choice=False)
     note = TextAreaField(lazy_msg("directory-moderate-note-label"),
-                         validators=[Optional(), Length(max=1000, message=lazy_msg("form-error-too-long", 1000))])
+                         validators=[Optional(), MaxCharacters(1000)])
 
 
 class RejectForm(FlaskForm):
@@ -69,7 +68,7 @@ class RejectForm(FlaskForm):
 
     note = TextAreaField(lazy_msg("directory-moderate-reject-note-label"),
                          validators=[DataRequired(message=lazy_msg("form-error-required")),
-                                     Length(max=1000, message=lazy_msg("form-error-too-long", 1000))])
+                                     MaxCharacters(1000)])
 
 
 class AddForm(FlaskForm):

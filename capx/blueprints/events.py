@@ -150,6 +150,7 @@ def _render_form(org: Organization, edit: events_service.EventEdit, errors: dict
         event=event, version=version, loaded=org_service.encode_snapshot(loaded or {}), changes=changes,
         capacity_picker=picker_state("capacity", "capacity", form, edit.capacities, chain=current_language_chain()),
         territory_options=territory_choices(current_language_chain()), time_zones=events_service.time_zones(),
+        description_max=events_service.DESCRIPTION_MAX,
         formats=EVENT_FORMATS), status
 
 

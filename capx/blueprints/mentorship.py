@@ -12,10 +12,11 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import selectinload
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
 
 from capx.access import current_user, login_required
 from capx.extensions import db
+from capx.forms.characters import MaxCharacters
 from capx.language import current_language_chain, msg_text
 from capx.models import (
     PROGRAM_FORMATS,
@@ -58,12 +59,12 @@ class ProgramForm(FlaskForm):
                                   validators=[InputRequired(message=lazy_msg("form-error-required"))])
     name = StringField(lazy_msg("mentorship-field-name"),
                        validators=[DataRequired(message=lazy_msg("form-error-required")),
-                                   Length(max=200, message=lazy_msg("form-error-too-long", 200))])
+                                   MaxCharacters(200)])
     description = TextAreaField(lazy_msg("mentorship-field-description"),
-                                validators=[Optional(), Length(max=5000, message=lazy_msg("form-error-too-long", 5000))])
+                                validators=[Optional(), MaxCharacters(5000)])
     format = SelectField(lazy_msg("mentorship-field-format"), validators=[InputRequired(message=lazy_msg("form-error-required"))])
     location = StringField(lazy_msg("mentorship-field-location"),
-                           validators=[Optional(), Length(max=300, message=lazy_msg("form-error-too-long", 300))])
+                           validators=[Optional(), MaxCharacters(300)])
     registration_start = DateField(lazy_msg("mentorship-field-registration-start"),
                                    validators=[InputRequired(message=lazy_msg("mentorship-error-date"))])
     registration_end = DateField(lazy_msg("mentorship-field-registration-end"),
@@ -86,9 +87,9 @@ class QuestionForm(FlaskForm):
     kind = SelectField(lazy_msg("mentorship-field-question-kind"))
     label = StringField(lazy_msg("mentorship-field-question-label"),
                         validators=[DataRequired(message=lazy_msg("form-error-required")),
-                                    Length(max=500, message=lazy_msg("form-error-too-long", 500))])
+                                    MaxCharacters(500)])
     help = TextAreaField(lazy_msg("mentorship-field-question-help"),
-                         validators=[Optional(), Length(max=1000, message=lazy_msg("form-error-too-long", 1000))])
+                         validators=[Optional(), MaxCharacters(1000)])
     options = TextAreaField(lazy_msg("mentorship-field-question-options"))
     required = BooleanField(lazy_msg("mentorship-field-question-required"))
 

@@ -9,10 +9,11 @@ from flask import Blueprint, Response, flash, jsonify, redirect, render_template
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired
 
 from capx.access import current_user, login_required
 from capx.clients.meta_wiki import meta_wiki_client
+from capx.forms.characters import MaxCharacters
 from capx.forms.usernames import ValidUsername
 from capx.language import msg_text
 from capx.services import messages as service
@@ -36,7 +37,7 @@ class MessageForm(FlaskForm):
 
     recipient = StringField(lazy_msg("messages-field-to"), validators=[
         DataRequired(message=lazy_msg("form-error-required")),
-        Length(max=MAX_USERNAME_LENGTH, message=lazy_msg("form-error-too-long", MAX_USERNAME_LENGTH)),
+        MaxCharacters(MAX_USERNAME_LENGTH),
         ValidUsername()])
     method = SelectField(lazy_msg("messages-field-method"),
                          choices=[SelectChoice(service.EMAIL, lazy_msg("messages-method-email")),
@@ -44,10 +45,10 @@ class MessageForm(FlaskForm):
                          validate_choice=True)
     subject = StringField(lazy_msg("messages-field-subject"), validators=[
         DataRequired(message=lazy_msg("form-error-required")),
-        Length(max=service.SUBJECT_MAX, message=lazy_msg("form-error-too-long", service.SUBJECT_MAX))])
+        MaxCharacters(service.SUBJECT_MAX)])
     text = TextAreaField(lazy_msg("messages-field-text"), validators=[
         DataRequired(message=lazy_msg("form-error-required")),
-        Length(max=service.TEXT_MAX, message=lazy_msg("form-error-too-long", service.TEXT_MAX))])
+        MaxCharacters(service.TEXT_MAX)])
 
 
 def _has_token() -> bool:

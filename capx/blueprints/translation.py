@@ -104,7 +104,8 @@ def save() -> Response | tuple[str, int]:
     except ValueError:
         abort(400)
     name = (request.form.get("name") or "").strip()
-    description = (request.form.get("description") or "").strip()
+    # A line break is one character, as the page shows it (browsers send CR LF).
+    description = (request.form.get("description") or "").replace("\r\n", "\n").strip()
     if not state["lang"] or state["lang"] not in {code for code, _ in _languages()}:
         abort(400)
     errors: dict[str, tuple[str, str]] = {}

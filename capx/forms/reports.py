@@ -14,8 +14,9 @@ from typing import Mapping
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired
 
+from capx.forms.characters import MaxCharacters
 from capx.forms.errors import Checked, FormErrors
 from capx.models import REPORT_STATUSES, REPORT_TYPES
 from capx.models.reports import DESCRIPTION_MAX, REPLY_MAX, TITLE_MAX
@@ -35,10 +36,10 @@ STATUS_LABELS = {"new": lazy_msg("reports-status-new"), "in-progress": lazy_msg(
 class ReportForm(FlaskForm):
     title = StringField(lazy_msg("reports-field-title"), validators=[
         DataRequired(message=lazy_msg("form-error-required")),
-        Length(max=TITLE_MAX, message=lazy_msg("form-error-too-long", TITLE_MAX))])
+        MaxCharacters(TITLE_MAX)])
     description = TextAreaField(lazy_msg("reports-field-description"), validators=[
         DataRequired(message=lazy_msg("form-error-required")),
-        Length(max=DESCRIPTION_MAX, message=lazy_msg("form-error-too-long", DESCRIPTION_MAX))])
+        MaxCharacters(DESCRIPTION_MAX)])
     type = SelectField(lazy_msg("reports-field-type"),
                        choices=[SelectChoice(t, TYPE_LABELS[t]) for t in REPORT_TYPES])
 
@@ -47,7 +48,7 @@ class TriageForm(FlaskForm):
     status = SelectField(lazy_msg("reports-field-status"),
                          choices=[SelectChoice(s, STATUS_LABELS[s]) for s in REPORT_STATUSES])
     reply = TextAreaField(lazy_msg("reports-field-reply"), validators=[
-        Length(max=REPLY_MAX, message=lazy_msg("form-error-too-long", REPLY_MAX))])
+        MaxCharacters(REPLY_MAX)])
 
 
 def report_form() -> ReportForm:

@@ -54,3 +54,4 @@ KNOWN, AVAILABLE, WANTED = "known", "available", "wanted"
 CAPACITY_KINDS = (KNOWN, AVAILABLE, WANTED)
 capacity_kind = sa.Enum(*CAPACITY_KINDS, name="capacity_kind", native_enum=False, length=10,
                         create_constraint=True)
+

@@ -25,7 +25,7 @@ from capx.services import choices as choices_service
 from capx.services.capacities import capacity_tree
 from capx.support.collections import sync_rows
 from capx.support.media import normalize_commons_file
-from capx.support.values import int_list
+from capx.support.values import int_list, parse_id
 from capx.services.organizations import is_web_url, visible_organization_ids_subquery
 from capx.translations import LazyMessage, lazy_msg
 
@@ -82,10 +82,7 @@ class EventFilters:
 
 
 def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
-        return None
+    return parse_id(value)
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -190,7 +187,8 @@ def parse_event(data: MultiDict[str, str]) -> tuple[EventEdit, FormErrors]:
 
     edit = EventEdit(title=text("title"), url=text("url"), start=text("start"), end=text("end"),
                      time_zone=text("time_zone") or "UTC", format=text("format"), location=text("location"),
-                     description=(data.get("description") or "").strip(), image=text("image"))
+                     # A line break is one character, as the form's counter shows it (browsers send CR LF).
+                     description=(data.get("description") or "").replace("\r\n", "\n").strip(), image=text("image"))
     if not edit.title:
         fail("title", lazy_msg("event-error-required"))
     elif len(edit.title) > TITLE_MAX:

@@ -54,6 +54,7 @@ from capx.services.capacities import CapacityNode, CapacityTree, capacity_tree
 from capx.support.grouped import POSITION, concat, unpack
 from capx.support.media import commons_file_url
 from capx.support.pagination import Page, make_page
+from capx.support.values import parse_id
 from capx.services.organizations import visible
 from capx.services.reference_data import LanguageRef, TerritoryRef, reference_data
 from capx.services.statistics import filter_value_counts, name_gram_counts
@@ -107,7 +108,8 @@ def language_label(ref: LanguageRef, lang: str) -> str:
 def _resolve(values: Sequence[str], by_id: Mapping[int, Any], by_code: Mapping[str, Any]) -> list[Any]:
     picked: list[Any] = []
     for value in values:
-        ref = by_id.get(int(value)) if value.isdigit() else by_code.get(value)
+        number = parse_id(value)
+        ref = by_id.get(number) if number is not None else by_code.get(value)
         if ref is not None and ref not in picked:
             picked.append(ref)
     return picked

@@ -15,7 +15,8 @@ def focused(page: Any) -> dict[str, Any]:
         const e = document.activeElement;
         const link = e && e.matches('[role=treeitem]') ? e.querySelector(':scope > a') : e;
         return {tag: e.tagName, role: e.getAttribute('role'), expanded: e.getAttribute('aria-expanded'),
-                text: (link ? link.textContent : '').trim(), href: e.getAttribute('href') || ''};
+                text: (link ? link.textContent : '').trim(), href: e.getAttribute('href') || '',
+                inMain: !!e.closest('main')};
     }""")
 
 
@@ -37,8 +38,8 @@ def test_three_views_with_the_keyboard_only(new_page: Any, theme: str) -> None:
     assert page.locator(".directory-card").count() == 7
     axe_check(page, f"directory-cards-{theme}")
 
-    # Cards: Tab to the first card's disclosure, open it with Enter, Tab into its children.
-    tab_to(page, lambda f: f["tag"] == "SUMMARY")
+    # Cards: Tab to the first card's disclosure (past the header's), open it with Enter, Tab into its children.
+    tab_to(page, lambda f: f["tag"] == "SUMMARY" and f["inMain"])
     page.keyboard.press("Enter")
     assert page.locator(".directory-card details").first.get_attribute("open") is not None
     now = tab_to(page, lambda f: f["tag"] == "A", limit=3)
@@ -97,6 +98,7 @@ def test_search_and_add_to_known_in_portuguese(new_page: Any) -> None:
     page = new_page(viewport="phone")
     log_in(page, "Rosa Exemplo")
     page.goto("/capacity")
+    page.click("details.header-menu--settings > summary")  # the header's Language and theme menu
     with page.expect_navigation():
         page.select_option("#uselang-select", "pt-br")  # the interface language, kept on the account
     page.fill("#directory-q", "press")

@@ -35,7 +35,11 @@ import responses
 import sqlalchemy as sa
 
 from capx.extensions import db
-from capx.models import MessageLog, User
+from capx.models import (AVAILABLE, WANTED, Capacity, CapacityText, Event, EventCapacity, MentorshipProgram,
+                         MentorshipProgramCapacity, MessageLog, Organization, OrganizationCapacity,
+                         OrganizationManager, OrganizationName, Profile, ProfileCapacity, User)
+from capx.services.capacities import bump_tree_stamp
+from capx.services.profiles import BIO_MAX
 from tests.browser.conftest import ARTIFACTS, axe_collect, axe_start, format_violations, screenshot
 from tests.conftest import recorded
 
@@ -66,6 +70,114 @@ OVERFLOW_SCRIPT = """() => {
     return {scrollWidth: root.scrollWidth, wide: wide.slice(0, 8)};
 }"""
 
+
+#: Every element and line of text drawn outside the card (``.card``) it belongs to, at most 8: a
+#: long capacity chip or a grid column wider than its card is cut off or spills over its neighbour,
+#: which the page-wide check cannot see when the card sits in a wide page. An element that scrolls
+#: or clips its content is compared itself, not what it holds; what is clipped away on purpose
+#: (``.visually-hidden``) or not shown is left out. Boxes compare as the screen shows them, so the
+#: same check holds right to left.
+CARD_OVERFLOW_SCRIPT = """() => {
+    const slack = 1;
+    const found = [];
+    const name = el => {
+        const cls = typeof el.className === 'string' && el.className.trim()
+            ? '.' + el.className.trim().split(/\\s+/).join('.') : '';
+        return `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}${cls}`;
+    };
+    const outside = (r, box) => r.width > 0 && r.height > 0 && (r.left < box.left - slack
+        || r.right > box.right + slack || r.top < box.top - slack || r.bottom > box.bottom + slack);
+    const span = r => `[${Math.round(r.left)}..${Math.round(r.right)} x ${Math.round(r.top)}..${Math.round(r.bottom)}]`;
+    for (const card of document.querySelectorAll('.card')) {
+        const box = card.getBoundingClientRect();
+        if (!box.width || !box.height) continue;
+        const title = (card.querySelector('.card__title, h2, h3, h4') || card).textContent.trim().slice(0, 40);
+        const report = (what, r) => found.push(`${what} ${span(r)} outside the card ${name(card)} "${title}" ${span(box)}`);
+        const visit = parent => {
+            for (const node of parent.childNodes) {
+                if (node.nodeType === Node.TEXT_NODE) {
+                    if (!node.textContent.trim()) continue;
+                    const range = document.createRange();
+                    range.selectNodeContents(node);
+                    for (const r of range.getClientRects()) {
+                        if (outside(r, box)) { report(`text "${node.textContent.trim().slice(0, 30)}" in ${name(parent)}`, r); break; }
+                    }
+                    continue;
+                }
+                if (node.nodeType !== Node.ELEMENT_NODE || !node.checkVisibility({visibilityProperty: true})) continue;
+                const style = getComputedStyle(node);
+                if (style.clip !== 'auto' || style.clipPath !== 'none') continue;  // drawn clipped: .visually-hidden
+                const r = node.getBoundingClientRect();
+                if (outside(r, box)) { report(name(node), r); continue; }  // not its contents as well
+                const clips = ['auto', 'scroll', 'hidden', 'clip'];
+                if (!clips.includes(style.overflowX) && !clips.includes(style.overflowY)) visit(node);
+            }
+        };
+        visit(card);
+        if (found.length >= 8) break;
+    }
+    return found.slice(0, 8);
+}"""
+
+#: Long names, so that the in-card check has something to catch: a capacity on every demo profile,
+#: the managed organizations, the mentorship programs and the events, and an organization of its own.
+LONG_CAPACITY = {
+    "en": "Community health and safety: friendly space policies, conflict resolution and reporting harassment",
+    "pt-br": "Saúde e segurança da comunidade: políticas de espaço amigável, resolução de conflitos e denúncias",
+    "ar": "صحة المجتمع وسلامته: سياسات المساحات الآمنة وحل النزاعات والإبلاغ عن المضايقات",
+}
+LONG_ORGANIZATION = {
+    "en": "Wikimedians of the Autonomous Communities of the Transcontinental Northern Archipelago User Group",
+    "pt-br": "Grupo de Usuários Wikimedianos das Comunidades Autônomas do Arquipélago Setentrional Transcontinental",
+    "ar": "مجموعة مستخدمي ويكيميديا في المجتمعات المستقلة لأرخبيل الشمال العابر للقارات",
+}
+#: What a walker suggests as a new capacity: every walker the same, so the staff queue holds
+#: suggestions with one title (their regions must still have distinct names).
+SUGGESTED_CAPACITY = "Friendly space policies for online and in-person Wikimedia events"
+
+
+@pytest.fixture(scope="module")
+def long_names(live_app: Any) -> Iterator[int]:
+    """Put the long names into the live server's data for the walks; yields the long-named
+    organization's id. Everything is removed afterwards, so later browser tests see the demo as seeded."""
+    with live_app.app_context():
+        root = db.session.scalars(sa.select(Capacity).where(Capacity.parent_id.is_(None))
+                                  .order_by(Capacity.position, Capacity.id)).first()
+        capacity = Capacity(code="walk-long-name", parent_id=root.id, position=10_000)
+        db.session.add(capacity)
+        db.session.flush()
+        db.session.add_all(CapacityText(capacity_id=capacity.id, lang=lang, name=name, name_source="local")
+                           for lang, name in LONG_CAPACITY.items())
+        organization = Organization(acronym="WMNTAUG")
+        db.session.add(organization)
+        db.session.flush()
+        db.session.add_all(OrganizationName(organization_id=organization.id, lang=lang, name=name)
+                           for lang, name in LONG_ORGANIZATION.items())
+        manager = db.session.scalars(sa.select(Profile.user_id).order_by(Profile.id)).first()
+        db.session.add(OrganizationManager(organization_id=organization.id, user_id=manager))
+        managed = set(db.session.scalars(sa.select(OrganizationManager.organization_id)))
+        db.session.add_all(OrganizationCapacity(organization_id=org, capacity_id=capacity.id, kind=kind)
+                           for org in managed for kind in (AVAILABLE, WANTED))
+        db.session.add_all(ProfileCapacity(profile_id=profile, capacity_id=capacity.id, kind=kind)
+                           for profile in db.session.scalars(sa.select(Profile.id)) for kind in (AVAILABLE, WANTED))
+        db.session.add_all(MentorshipProgramCapacity(program_id=program, capacity_id=capacity.id)
+                           for program in db.session.scalars(sa.select(MentorshipProgram.id)))
+        db.session.add_all(EventCapacity(event_id=event, capacity_id=capacity.id)
+                           for event in db.session.scalars(sa.select(Event.id)))
+        bump_tree_stamp(db.session.connection())
+        db.session.commit()
+        capacity_id, organization_id = capacity.id, organization.id
+        db.session.remove()
+    yield organization_id
+    with live_app.app_context():
+        for model in (ProfileCapacity, OrganizationCapacity, MentorshipProgramCapacity, EventCapacity):
+            db.session.execute(sa.delete(model).where(model.capacity_id == capacity_id))
+        db.session.execute(sa.delete(Organization).where(Organization.id == organization_id))
+        db.session.execute(sa.delete(CapacityText).where(CapacityText.capacity_id == capacity_id))
+        db.session.execute(sa.delete(Capacity).where(Capacity.id == capacity_id))
+        bump_tree_stamp(db.session.connection())
+        db.session.commit()
+        db.session.remove()
 
 def placeholder_png(width: int = 160, height: int = 120, grey: int = 0x9A) -> bytes:
     """A plain grey PNG, 4:3 like most photographs (a 1-pixel image would show as a tall square)."""
@@ -133,14 +245,16 @@ class Walker:
             locator.click()
 
     def choose(self, select: str, value: str) -> None:
-        """Pick from a header select; capx.js submits its form and the page reloads."""
+        """Pick from a select of the header's Language and theme menu; capx.js submits its form and
+        the page reloads."""
+        self.open_menu("details.header-menu--settings")
         with self.page.expect_navigation():
             self.page.select_option(select, value)
 
-    def open_menu(self) -> None:
-        """On a narrow screen the header links sit behind the Menu disclosure."""
-        toggle = self.page.locator("summary.site-nav__toggle")
-        if toggle.is_visible():
+    def open_menu(self, menu: str = "details.site-nav__menu") -> None:
+        """Open a header disclosure (the main links sit behind Menu on a narrow screen)."""
+        toggle = self.page.locator(f"{menu} > summary")
+        if toggle.is_visible() and not self.page.locator(menu).evaluate("el => el.open"):
             toggle.click()
 
     def href(self, selector: str) -> str:
@@ -167,6 +281,9 @@ class Walker:
             if overflow:
                 self.problems.append(f"{where}: scrolls sideways, {overflow['scrollWidth']} px wide: "
                                      + ", ".join(overflow["wide"]))
+        outside = page.evaluate(CARD_OVERFLOW_SCRIPT)
+        if outside:
+            self.problems.append(f"{where}: drawn outside its card:\n    " + "\n    ".join(outside))
         screenshot(page, f"walk/{self.step:02d}-{name}-{self.tag}")
 
     def script_errors(self) -> list[str]:
@@ -179,7 +296,7 @@ def page_path(url: str) -> str:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
-def walk(w: Walker, live_app: Any) -> Iterator[str]:
+def walk(w: Walker, live_app: Any, long_organization: int) -> Iterator[str]:
     """The walk of one visitor: yields the name of each page to check once it is on it."""
     page = w.page
     lang = w.lang
@@ -206,9 +323,8 @@ def walk(w: Walker, live_app: Any) -> Iterator[str]:
     w.go("/events")
     yield "events-anon"
 
-    # Log in from the header menu: the development login creates the account and comes back here.
-    w.open_menu()
-    w.click(page.locator(".site-nav__list a[href^='/login']"))
+    # Log in from the header: the development login creates the account and comes back here.
+    w.click(page.locator(".site-header__login[href^='/login']"))
     yield "login"
     name = f"Walker {w.tag}"
     page.fill("input[name=username]", name)
@@ -229,6 +345,16 @@ def walk(w: Walker, live_app: Any) -> Iterator[str]:
     yield "directory-tree"
     w.go("/capacity?view=themes")
     yield "directory-themes"
+
+    # A capacity the directory lacks: suggested from the directory, then listed among one's own.
+    w.go("/capacity/suggest")
+    yield "suggest"
+    page.fill("input[name=title]", SUGGESTED_CAPACITY)
+    page.fill("textarea[name=description]", "Policies that keep events welcoming, and how to apply them.")
+    w.click(page.locator("form[action='/capacity/suggest'] button[type=submit]"))
+    assert page_path(page.url) == "/capacity/suggestions/mine", page.url
+    yield "my-suggestions"
+
     w.go(root)
     yield "capacity"
 
@@ -253,8 +379,16 @@ def walk(w: Walker, live_app: Any) -> Iterator[str]:
     # Edit one's own profile and save: the change shows on the profile.
     w.go("/profile/edit")
     yield "profile-edit"
-    bio = f"Walking every page ({w.tag})."
+    # The mini bio at its limit, in characters beyond the Basic Multilingual Plane (two UTF-16 units
+    # each): nothing stops the typing, the counter says none are left, and the server takes it.
+    bio = f"Walking every page ({w.tag}). "
+    bio += "🧭" * (BIO_MAX - len(bio))
     page.fill("#bio", bio)
+    assert page.eval_on_selector("#bio", "el => Array.from(el.value).length") == BIO_MAX
+    counter = page.locator("#bio-counter")
+    page.wait_for_function("([el, text]) => el.textContent === text",
+                           arg=[counter.element_handle(), str(counter.get_attribute("data-template")).replace("$1", "0")])
+    assert "char-counter--over" not in (counter.get_attribute("class") or "")
     w.click(page.locator("button[name=save]").first)
     assert page_path(page.url) == "/profile", page.url
     assert page.locator(".cdx-message--success[role=status]").count() == 1
@@ -267,8 +401,9 @@ def walk(w: Walker, live_app: Any) -> Iterator[str]:
     yield "saved"
 
     w.go("/organization_list")
+    assert page.locator(".explore-results .card__title a", has_text=LONG_ORGANIZATION[lang]).count() == 1
     yield "organizations"
-    w.go(w.href(".explore-results .card__title a"))
+    w.go(w.href(f".explore-results .card__title a[href$='/organization_profile/{long_organization}']"))
     yield "organization"
     w.go("/events")
     yield "events"
@@ -294,7 +429,11 @@ def walk(w: Walker, live_app: Any) -> Iterator[str]:
     page.locator(".sent-log details summary").first.click()
     yield "message-sent"
 
+    # A bug report's description takes 1,000 characters: 600 emoji (1,200 UTF-16 units) all stay.
     w.go("/report_bug")
+    page.fill("#description", "🐛" * 600)
+    assert page.eval_on_selector("#description", "el => Array.from(el.value).length") == 600
+    page.wait_for_function("() => /^600 \\/ 1.000$/.test(document.querySelector('#description-counter').textContent)")
     yield "report-bug"
     w.go("/mentorship")
     yield "mentorship"
@@ -307,6 +446,16 @@ def walk(w: Walker, live_app: Any) -> Iterator[str]:
     w.go("/no-such-page", status=404)
     yield "not-found"
 
+    # Staff moderate the suggestions: every walker suggested the same title (the walker becomes
+    # staff here, as the staff list would make them).
+    with live_app.app_context():
+        db.session.execute(sa.update(User).where(User.username == name).values(is_staff=True))
+        db.session.commit()
+        db.session.remove()
+    w.go("/capacity/suggestions")
+    assert page.locator(".card__title", has_text=SUGGESTED_CAPACITY).count() >= 1
+    yield "suggestion-queue"
+
     if lang == "en":
         # Another language from the menu: the texts change and the choice sticks on the account.
         w.choose("#uselang-select", "pt-br")
@@ -317,8 +466,8 @@ def walk(w: Walker, live_app: Any) -> Iterator[str]:
         assert "Aprenda e compartilhe" in page.locator("h1").inner_text()
         yield "landing"
 
-    # Log out from the menu (a POST): the pages that need an account ask for a login again.
-    w.open_menu()
+    # Log out from the personal menu (a POST): the pages that need an account ask for a login again.
+    w.open_menu("details.header-menu--personal")
     w.click(page.locator("form[action='/logout'] button"))
     w.go("/home")
     assert page_path(page.url).startswith("/login"), page.url
@@ -339,7 +488,8 @@ def run_side_by_side(walks: list[tuple[Walker, Iterator[str]]]) -> None:
 
 
 @pytest.mark.parametrize("lang", ["en", "ar"])
-def test_full_walk(new_page: Any, live_app: Any, mocked_http: responses.RequestsMock, lang: str) -> None:
+def test_full_walk(new_page: Any, live_app: Any, long_names: int, mocked_http: responses.RequestsMock,
+                   lang: str) -> None:
     for stale in (ARTIFACTS / "walk").glob("*.png"):  # an earlier run's pages, perhaps renumbered since
         if f"-{lang}-" in stale.name or (lang == "en" and "-pt-br-" in stale.name):
             stale.unlink()
@@ -350,7 +500,7 @@ def test_full_walk(new_page: Any, live_app: Any, mocked_http: responses.Requests
             page = new_page(viewport=viewport, theme=theme)
             offline_commons(page.context)
             walkers.append(Walker(page, lang, theme, width))
-    run_side_by_side([(w, walk(w, live_app)) for w in walkers])
+    run_side_by_side([(w, walk(w, live_app, long_names)) for w in walkers])
 
     problems = []
     for w in walkers:
@@ -362,13 +512,15 @@ def test_full_walk(new_page: Any, live_app: Any, mocked_http: responses.Requests
 
 
 def test_works_without_javascript(browser: Any, live_server: str) -> None:
-    """The header's language picker has a button for browsers without JavaScript (axe needs
-    JavaScript in the page; the same pages are checked with it in the walk)."""
+    """The header's language picker, in its Language and theme menu, has a button for browsers
+    without JavaScript (axe needs JavaScript in the page; the same pages are checked with it in the
+    walk)."""
     context = browser.new_context(base_url=live_server, java_script_enabled=False, viewport={"width": 360, "height": 740})
     context.set_default_timeout(15_000)
     page = context.new_page()
     try:
         page.goto("/")
+        page.click("details.header-menu--settings > summary")  # a <details>: opens without JavaScript
         page.select_option("#uselang-select", "pt-br")
         with page.expect_navigation():
             page.click(".lang-form button[type=submit]")

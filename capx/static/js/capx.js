@@ -6,9 +6,11 @@
  * Hooks are documented in docs/ui-components.md.
  *
  *   html.js                               -> hides .js-hide (CSS)
- *   details.site-nav__menu                -> open on tablet/desktop widths
+ *   details.site-nav__menu                -> open (a row of links) on desktop widths
+ *   details.header-menu, details.site-nav__menu -> Escape, a click elsewhere or
+ *                                            focus leaving closes the open one
  *   [data-copy-target] + [data-copy-status] -> copy to clipboard
- *   textarea[data-maxlength-counter]      -> live character counter
+ *   textarea[data-maxlength-counter][data-max] -> live character counter
  *   form[data-confirm], button[data-confirm] -> confirm before submit
  *   select[data-autosubmit]               -> submit its form on change
  */
@@ -57,44 +59,98 @@
 	}
 
 	/* ------------------------------------------------------------------
-	 * Navigation: the menu is a <details> disclosure on phones. From the
-	 * tablet breakpoint the list is always shown (summary hidden by CSS),
-	 * which needs [open] because CSS cannot open a <details> everywhere.
+	 * Header. The main links are a <details> disclosure ("Menu") below the
+	 * desktop breakpoint; from it the list is always shown (summary hidden
+	 * by CSS), which needs [open] because CSS cannot open a <details>
+	 * everywhere. The settings and personal menus are <details> too: all of
+	 * them open and close without this script. It adds what a menu button
+	 * is expected to do: Escape closes the open one and puts focus back on
+	 * its toggle; a click elsewhere, or focus moving out of it, closes it;
+	 * opening one closes the others.
 	 * ------------------------------------------------------------------ */
+
+	/**
+	 * The desktop breakpoint as a media query list (the token in capx.css,
+	 * with its value as fallback), or null where matchMedia is missing.
+	 *
+	 * @return {MediaQueryList|null}
+	 */
+	function desktopQuery() {
+		if ( typeof window.matchMedia !== 'function' ) {
+			return null;
+		}
+		let breakpoint = getComputedStyle( root )
+			.getPropertyValue( '--min-width-breakpoint-desktop' ).trim();
+		if ( !/^\d+(\.\d+)?(px|em|rem)$/.test( breakpoint ) ) {
+			breakpoint = '1120px';
+		}
+		return window.matchMedia( `(min-width: ${ breakpoint })` );
+	}
+
 	function initNav() {
-		const menus = document.querySelectorAll( 'details.site-nav__menu' );
-		if ( !menus.length || typeof window.matchMedia !== 'function' ) {
+		const wide = desktopQuery();
+		const navMenus = Array.from( document.querySelectorAll( 'details.site-nav__menu' ) );
+		const menus = navMenus.concat( Array.from( document.querySelectorAll( 'details.header-menu' ) ) );
+		if ( !menus.length ) {
 			return;
 		}
-		// Single source of truth: the token in capx.css, with its value as fallback.
-		let breakpoint = getComputedStyle( root )
-			.getPropertyValue( '--min-width-breakpoint-tablet' ).trim();
-		if ( !/^\d+(\.\d+)?(px|em|rem)$/.test( breakpoint ) ) {
-			breakpoint = '640px';
-		}
-		const wide = window.matchMedia( `(min-width: ${ breakpoint })` );
-		const sync = () => {
-			menus.forEach( ( menu ) => {
-				menu.open = wide.matches;
-			} );
-		};
-		sync();
-		if ( typeof wide.addEventListener === 'function' ) {
-			wide.addEventListener( 'change', sync );
-		} else if ( typeof wide.addListener === 'function' ) {
-			wide.addListener( sync ); // Safari < 14
+		// The main links are a row, not a menu, on a desktop: never closed there.
+		const isRow = ( menu ) => !!wide && wide.matches && navMenus.indexOf( menu ) !== -1;
+
+		if ( wide ) {
+			const sync = () => {
+				navMenus.forEach( ( menu ) => {
+					menu.open = wide.matches;
+				} );
+			};
+			sync();
+			if ( typeof wide.addEventListener === 'function' ) {
+				wide.addEventListener( 'change', sync );
+			} else if ( typeof wide.addListener === 'function' ) {
+				wide.addListener( sync ); // Safari < 14
+			}
 		}
 
-		// Phones: Escape closes the open menu and returns focus to its toggle.
+		const close = ( menu, refocus ) => {
+			if ( !menu.open || isRow( menu ) ) {
+				return;
+			}
+			menu.open = false;
+			const summary = menu.querySelector( 'summary' );
+			if ( refocus && summary ) {
+				summary.focus();
+			}
+		};
+
 		menus.forEach( ( menu ) => {
 			menu.addEventListener( 'keydown', ( event ) => {
-				if ( event.key !== 'Escape' || wide.matches || !menu.open ) {
-					return;
+				if ( event.key === 'Escape' && menu.open && !isRow( menu ) ) {
+					event.preventDefault();
+					close( menu, true );
 				}
-				menu.open = false;
-				const summary = menu.querySelector( 'summary' );
-				if ( summary ) {
-					summary.focus();
+			} );
+			// Tabbing past the last entry (or back before the toggle) closes it.
+			menu.addEventListener( 'focusout', ( event ) => {
+				const next = event.relatedTarget;
+				if ( next instanceof Node && !menu.contains( next ) ) {
+					close( menu, false );
+				}
+			} );
+			menu.addEventListener( 'toggle', () => {
+				if ( menu.open && !isRow( menu ) ) {
+					menus.forEach( ( other ) => {
+						if ( other !== menu ) {
+							close( other, false );
+						}
+					} );
+				}
+			} );
+		} );
+
+		document.addEventListener( 'click', ( event ) => {
+			menus.forEach( ( menu ) => {
+				if ( menu.open && event.target instanceof Node && !menu.contains( event.target ) ) {
+					close( menu, false );
 				}
 			} );
 		} );
@@ -173,43 +229,78 @@
 	}
 
 	/* ------------------------------------------------------------------
-	 * Character counter. The counter element (aria-live="polite") shows
-	 * "length / max", or its translatable data-template with $1 = length
-	 * and $2 = max. Updates are debounced so screen readers hear the count
-	 * after a pause in typing, not after every key.
+	 * Character counter. A character is what the server counts: a Unicode
+	 * code point (Python's len), so an emoji is one, not the two UTF-16
+	 * units of String.length; a line break is one too (the server reads the
+	 * CR LF a browser sends as one). The limit is the field's data-max: the
+	 * fields have no maxlength, which browsers count in UTF-16 units and
+	 * which would stop typing short of a text the server accepts.
+	 *
+	 * The counter element (aria-live="polite") shows "length / max", or its
+	 * translatable data-template with $1 = the length (with data-count="left":
+	 * what is left) and $2 = the maximum. Past the limit it gets
+	 * .char-counter--over; the server refuses the text with its own message.
+	 * Updates are debounced so screen readers hear the count after a pause
+	 * in typing, not after every key.
 	 * ------------------------------------------------------------------ */
+
+	/**
+	 * The number of characters in a text, counted as the server counts them.
+	 *
+	 * @param {string} text
+	 * @return {number}
+	 */
+	function countCharacters( text ) {
+		// Array.from splits a string by code points; String.length counts UTF-16 units.
+		return Array.from( text.replace( /\r\n/g, '\n' ) ).length;
+	}
+
+	/**
+	 * Format a number for the page's language with Latin digits, as the
+	 * server's messages do.
+	 *
+	 * @param {number} number
+	 * @return {string}
+	 */
+	function formatNumber( number ) {
+		try {
+			return new Intl.NumberFormat( root.lang || undefined, { numberingSystem: 'latn' } ).format( number );
+		} catch ( e ) {
+			return String( number );
+		}
+	}
+
 	function initCharCounters() {
 		document.querySelectorAll( 'textarea[data-maxlength-counter]' ).forEach( ( field ) => {
 			const counter = findBySelector( field.getAttribute( 'data-maxlength-counter' ) );
 			if ( !counter ) {
 				return;
 			}
-			const max = parseInt(
-				field.getAttribute( 'maxlength' ) || field.getAttribute( 'data-max' ) || '', 10
-			);
+			const max = parseInt( field.getAttribute( 'data-max' ) || '', 10 );
 			const hasMax = Number.isFinite( max ) && max > 0;
+			const showLeft = hasMax && counter.getAttribute( 'data-count' ) === 'left';
 			const template = counter.getAttribute( 'data-template' );
 			let timer = 0;
 
 			const render = () => {
-				// .length counts UTF-16 code units, the same unit maxlength enforces.
-				const length = field.value.length;
+				const length = countCharacters( field.value );
+				const shown = formatNumber( showLeft ? max - length : length );
 				let text;
 				if ( template ) {
 					text = template
-						.replace( /\$1/g, String( length ) )
-						.replace( /\$2/g, hasMax ? String( max ) : '' );
+						.replace( /\$1/g, shown )
+						.replace( /\$2/g, hasMax ? formatNumber( max ) : '' );
 				} else {
-					text = hasMax ? `${ length } / ${ max }` : String( length );
+					text = hasMax ? `${ shown } / ${ formatNumber( max ) }` : shown;
 				}
 				if ( counter.textContent !== text ) {
 					counter.textContent = text;
 				}
-				// Only reachable with data-max (a soft limit): maxlength blocks typing.
 				counter.classList.toggle( 'char-counter--over', hasMax && length > max );
 			};
 
 			render();
+			counter.hidden = false;
 			field.addEventListener( 'input', () => {
 				window.clearTimeout( timer );
 				timer = window.setTimeout( render, 300 );

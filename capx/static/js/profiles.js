@@ -1,4 +1,5 @@
-// Profiles: copy-link button and the bio character counter (progressive enhancement only).
+// Profiles: copy-link button and proficiency fields for languages added by the type-ahead
+// (progressive enhancement only; the bio counter is capx.js's).
 (function () {
   "use strict";
   document.querySelectorAll("[data-copy-target]").forEach(function (button) {
@@ -35,19 +36,4 @@
     };
     new MutationObserver(addProficiency).observe(languages, { childList: true });
   }
-  document.querySelectorAll("[data-counter-for]").forEach(function (counter) {
-    var field = document.getElementById(counter.getAttribute("data-counter-for"));
-    if (!field) { return; }
-    var max = parseInt(field.getAttribute("data-maxlength"), 10);
-    var update = function () {
-      var left = max - field.value.length;
-      var lang = document.documentElement.lang || undefined;
-      var label = counter.getAttribute("data-counter-label") || "$1 / " + max;
-      counter.textContent = label.replace("$1", left.toLocaleString(lang));
-      counter.classList.toggle("char-counter--over", left < 0);
-    };
-    counter.hidden = false;
-    field.addEventListener("input", update);
-    update();
-  });
 }());
