@@ -114,7 +114,6 @@ def init_app(app: Flask) -> None:
             # Same rule as the login itself: never in production, so the banner never lies.
             "dev_login_enabled": bool(app.config.get("CAPX_DEV_LOGIN")) and app.config.get("CAPX_ENV") != "production",
             "source_url": app.config.get("CAPX_SOURCE_URL"),
-            "has_endpoint": lambda endpoint: endpoint in app.view_functions,
         }
 
     @app.teardown_appcontext

@@ -29,6 +29,7 @@ from capx import create_app
 from capx.extensions import db
 from capx.services.badges import BUILT_IN_CODES
 from capx.support import caches
+from tests.helpers import create_user
 
 TESTS = Path(__file__).resolve().parent
 FIXTURES = TESTS / "fixtures"
@@ -293,23 +294,13 @@ def client(app: Flask) -> CapxClient:
 @pytest.fixture()
 def make_user(app: Flask) -> Callable[..., Any]:
     """Create a user with a profile: make_user("Ana Exemplo", is_staff=True, central_id=...)."""
-    from capx.models import Profile, User, utcnow
+    from capx.models import User
 
     counter = {"n": 0}
 
     def factory(username: str = "Test user", **kwargs: Any) -> User:
         counter["n"] += 1
-        with app.app_context():
-            kwargs.setdefault("central_id", 500_000 + counter["n"])
-            kwargs.setdefault("registered_at", utcnow())
-            user = User(username=username, **kwargs)
-            db.session.add(user)
-            db.session.flush()
-            db.session.add(Profile(user_id=user.id))
-            db.session.commit()
-            db.session.refresh(user)
-            db.session.expunge(user)
-            return user
+        return create_user(app, username, kwargs.pop("central_id", 500_000 + counter["n"]), **kwargs)
 
     return factory
 

@@ -12,11 +12,8 @@ from capx.models import (Capacity, CapacityText, Organization, OrganizationCapac
                          OrganizationName,
                          ProfileCapacity, User)
 from tests.conftest import html_text, statements_run
+from tests.helpers import capacity_id
 
-
-def capacity_id(app, code: str) -> int:
-    with app.app_context():
-        return db.session.scalar(sa.select(Capacity.id).where(Capacity.code == code))
 
 
 def count_queries(app, func):

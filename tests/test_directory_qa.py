@@ -12,11 +12,8 @@ from capx.extensions import db
 from capx.models import (Capacity, Organization, OrganizationCapacity, OrganizationManager, OrganizationName,
                          Profile)
 from tests.conftest import html_text
+from tests.helpers import capacity_id
 
-
-def capacity_id(app, code: str) -> int:
-    with app.app_context():
-        return db.session.scalar(sa.select(Capacity.id).where(Capacity.code == code))
 
 
 def test_organizations_with_the_capacity_link_to_their_profiles(client, app, make_user, login):

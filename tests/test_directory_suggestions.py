@@ -8,11 +8,8 @@ import sqlalchemy as sa
 from capx.extensions import db
 from capx.models import Capacity, CapacitySuggestion, CapacityText, ThematicCategory, ThematicCategoryCapacity
 from tests.conftest import html_text
+from tests.helpers import capacity_id
 
-
-def capacity_id(app, code: str) -> int:
-    with app.app_context():
-        return db.session.scalar(sa.select(Capacity.id).where(Capacity.code == code))
 
 
 def suggest(client, **data):

@@ -20,6 +20,7 @@ from capx.models import (
     WikimediaProject,
 )
 from tests.conftest import add_recorded, html_text, recorded
+from tests.helpers import capacity_id
 
 META_API = "https://meta.wikimedia.org/w/api.php"
 WDQS = "https://query.wikidata.org/sparql"
@@ -37,10 +38,6 @@ def ids(app, model, n, where=None):
             query = query.where(where)
         return list(db.session.scalars(query.limit(n)))
 
-
-def cap_id(app, code):
-    with app.app_context():
-        return db.session.scalar(sa.select(Capacity.id).where(Capacity.code == code))
 
 
 def make_orgs(app, n):
@@ -91,7 +88,7 @@ def test_edit_page_has_every_field_and_two_save_buttons(client, ana):
 
 
 def test_save_every_field_and_see_it_on_the_profile(client, ana, app):
-    known, wanted = cap_id(app, "communication"), cap_id(app, "finance")
+    known, wanted = capacity_id(app, "communication"), capacity_id(app, "finance")
     pt = ids(app, Language, 1, Language.code == "pt")[0]
     en = ids(app, Language, 1, Language.code == "en")[0]
     bra = ids(app, Territory, 1, Territory.code == "BRA")[0]
@@ -161,7 +158,7 @@ def test_affiliation_limit(client, ana, app, extra):
 
 
 def test_available_must_be_known_and_the_error_names_them(client, ana, app):
-    communication, finance = cap_id(app, "communication"), cap_id(app, "finance")
+    communication, finance = capacity_id(app, "communication"), capacity_id(app, "finance")
     response = post_pairs(client, "/profile/edit", [("capacity_known", str(communication)),
                                                   ("capacity_available", str(communication)),
                                                   ("capacity_available", str(finance)), ("save", "1")])
@@ -172,7 +169,7 @@ def test_available_must_be_known_and_the_error_names_them(client, ana, app):
 
 
 def test_import_known_capacities_fills_available_without_saving(client, ana, app):
-    communication, finance = cap_id(app, "communication"), cap_id(app, "finance")
+    communication, finance = capacity_id(app, "communication"), capacity_id(app, "finance")
     response = post_pairs(client, "/profile/edit", [("capacity_known", str(communication)),
                                                   ("capacity_known", str(finance)), ("capacity_known__present", "1"),
                                                   ("capacity_available__present", "1"), ("import_known", "1")])
@@ -190,7 +187,7 @@ def test_picker_search_step_without_javascript(client, ana, app):
     assert response.status_code == 200
     page = html_text(response)
     assert "kept text" in page
-    communication = cap_id(app, "communication")
+    communication = capacity_id(app, "communication")
     assert f'name="capacity_known" value="{communication}">' in page  # a candidate to tick
     assert profile_of(app, ana)["bio"] is None
     # Ticking the candidate and saving stores it.
@@ -204,7 +201,7 @@ def test_enter_in_a_search_box_searches_and_enter_elsewhere_saves(client, ana, a
                                                   "capacity_known_q": "communic", "capacity_wanted__present": "1",
                                                   "capacity_wanted_q": "", "picker_search": "_enter"})
     assert response.status_code == 200
-    communication = cap_id(app, "communication")
+    communication = capacity_id(app, "communication")
     assert f'name="capacity_known" value="{communication}">' in html_text(response)  # the box that had text
     assert profile_of(app, ana)["bio"] is None  # not saved
     response = client.post("/profile/edit", data={"bio": "saved by Enter", "capacity_known__present": "1",

@@ -10,7 +10,7 @@ button of a picker) is rendered directly, with the candidates to tick.
 from __future__ import annotations
 
 from typing import Any, Callable
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 
@@ -68,20 +68,16 @@ def _page_url(endpoint: str, filters: Any) -> Callable[[int], str]:
 
 
 def link_profiles(cards: list[service.ProfileCard]) -> list[service.ProfileCard]:
-    """Set each card's link: the profile page (``profiles.view``), or its plain path until that page exists."""
-    has_view = "profiles.view" in current_app.view_functions
+    """Set each card's link to the profile page (``profiles.view``)."""
     for card in cards:
-        card.href = (url_for("profiles.view", username=card.url_name) if has_view
-                     else "/profile/" + quote(card.url_name))
+        card.href = url_for("profiles.view", username=card.url_name)
     return cards
 
 
 def link_organizations(cards: list[service.OrganizationCard]) -> list[service.OrganizationCard]:
-    """Set each card's link: the organization profile (``organizations.profile``), or its plain path."""
-    has_view = "organizations.profile" in current_app.view_functions
+    """Set each card's link to the organization profile (``organizations.profile``)."""
     for card in cards:
-        card.href = (url_for("organizations.profile", organization_id=card.id) if has_view
-                     else f"/organization_profile/{card.id}")
+        card.href = url_for("organizations.profile", organization_id=card.id)
     return cards
 
 

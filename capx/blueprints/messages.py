@@ -81,12 +81,12 @@ def _check(form: MessageForm) -> tuple[service.Availability | None, str | None]:
     if availability.status == service.CHECK_FAILED:
         return availability, service.error_key(availability.error_code)
     if availability.status in (service.NOT_FOUND, service.SELF, service.LOCKED):
-        form.recipient.errors = [msg_text(f"messages-status-{availability.status}")]
+        form.recipient.errors = [lazy_msg(f"messages-status-{availability.status}")]
         return availability, None
     if availability.sender_blocked:
         return availability, "messages-error-blocked"
     if form.method.data not in availability.methods:
-        form.method.errors = [msg_text("messages-error-email-unavailable")]
+        form.method.errors = [lazy_msg("messages-error-email-unavailable")]
         return availability, None
     return availability, None
 
@@ -132,10 +132,10 @@ def send() -> Any:
     result = service.send_message(meta_wiki_client(), user, form.recipient.data or "", form.method.data or "",
                                   form.subject.data or "", form.text.data or "")
     if not result.ok and result.code in ("not-found", "self", "recipient-locked"):
-        form.recipient.errors = [msg_text(result.error or "messages-error-generic")]
+        form.recipient.errors = [lazy_msg(result.error or "messages-error-generic")]
         return _write(form, status=422)
     if not result.ok and result.code == "email-unavailable":
-        form.method.errors = [msg_text(result.error or "messages-error-generic")]
+        form.method.errors = [lazy_msg(result.error or "messages-error-generic")]
         return _write(form, status=422)
     if not result.ok:
         return _write(form, None, result.error, status=422)

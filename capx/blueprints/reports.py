@@ -9,12 +9,17 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from capx.access import current_user, login_required, staff_required
 from capx.extensions import db
 from capx.forms import reports as forms
-from capx.models import REPORT_STATUSES
+from capx.models import REPORT_STATUSES, BugReport, User
 from capx.models.reports import DESCRIPTION_MAX, REPLY_MAX, TITLE_MAX
 from capx.services import reports as service
 from capx.support.pagination import requested_page
 
 bp = Blueprint("reports", __name__)
+
+
+@bp.context_processor
+def labels() -> dict[str, Any]:
+    return {"report_type_labels": forms.TYPE_LABELS, "report_status_labels": forms.STATUS_LABELS}
 
 
 @bp.route("/report_bug", methods=["GET", "POST"])
@@ -48,15 +53,21 @@ def submissions() -> str:
     return render_template("reports/submissions.html", reports=service.reports_of(user))
 
 
-@bp.get("/report_bug/<int:report_id>")
-@login_required
-def report(report_id: int) -> str:
-    """One report, for its reporter and staff (404 for anyone else)."""
+def _visible_report_or_404(report_id: int) -> tuple[User, BugReport]:
+    """The logged-in user and the report, when they may see it (reporter or staff); else 404."""
     user = current_user()
     assert user is not None
     found = service.visible_report(user, report_id)
     if found is None:
         abort(404)
+    return user, found
+
+
+@bp.get("/report_bug/<int:report_id>")
+@login_required
+def report(report_id: int) -> str:
+    """One report, for its reporter and staff (404 for anyone else)."""
+    user, found = _visible_report_or_404(report_id)
     form = forms.triage_form(found.status, found.staff_reply) if user.is_staff else None
     return render_template("reports/report.html", report=found, form=form, reply_max=REPLY_MAX)
 
@@ -75,11 +86,7 @@ def triage() -> str:
 @staff_required
 def update(report_id: int) -> Any:
     """Staff: change the status and the reply."""
-    user = current_user()
-    assert user is not None
-    found = service.visible_report(user, report_id)
-    if found is None:
-        abort(404)
+    user, found = _visible_report_or_404(report_id)
     checked = forms.read_triage(request.form)
     if checked.value is None:
         return render_template("reports/report.html", report=found, form=checked.form, reply_max=REPLY_MAX), 422

@@ -24,6 +24,15 @@ from capx.services.reports import NewReport, TriageDecision
 from capx.translations import lazy_msg
 
 
+#: What each report type and status is called (lazy: shown in the page's language). Templates use
+#: these too (``report_type_labels``, ``report_status_labels``), so no message key is built at run time.
+TYPE_LABELS = {"error": lazy_msg("reports-type-error"), "feature": lazy_msg("reports-type-feature"),
+               "improvement": lazy_msg("reports-type-improvement"), "test-case": lazy_msg("reports-type-test-case")}
+STATUS_LABELS = {"new": lazy_msg("reports-status-new"), "in-progress": lazy_msg("reports-status-in-progress"),
+                 "done": lazy_msg("reports-status-done"), "wont-fix": lazy_msg("reports-status-wont-fix"),
+                 "duplicate": lazy_msg("reports-status-duplicate")}
+
+
 class ReportForm(FlaskForm):
     title = StringField(lazy_msg("reports-field-title"), validators=[
         DataRequired(message=lazy_msg("form-error-required")),
@@ -32,12 +41,12 @@ class ReportForm(FlaskForm):
         DataRequired(message=lazy_msg("form-error-required")),
         MaxCharacters(DESCRIPTION_MAX)])
     type = SelectField(lazy_msg("reports-field-type"),
-                       choices=[SelectChoice(t, lazy_msg(f"reports-type-{t}")) for t in REPORT_TYPES])
+                       choices=[SelectChoice(t, TYPE_LABELS[t]) for t in REPORT_TYPES])
 
 
 class TriageForm(FlaskForm):
     status = SelectField(lazy_msg("reports-field-status"),
-                         choices=[SelectChoice(s, lazy_msg(f"reports-status-{s}")) for s in REPORT_STATUSES])
+                         choices=[SelectChoice(s, STATUS_LABELS[s]) for s in REPORT_STATUSES])
     reply = TextAreaField(lazy_msg("reports-field-reply"), validators=[
         MaxCharacters(REPLY_MAX)])
 

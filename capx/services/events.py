@@ -23,6 +23,7 @@ from capx.language import current_language_chain
 from capx.models import EVENT_FORMATS, Event, EventCapacity, Organization, Territory, User, utcnow
 from capx.services import choices as choices_service
 from capx.services.capacities import capacity_tree
+from capx.support.collections import sync_rows
 from capx.support.media import normalize_commons_file
 from capx.support.values import int_list, parse_id
 from capx.services.organizations import is_web_url, visible_organization_ids_subquery
@@ -242,14 +243,8 @@ def apply_event(event: Event, edit: EventEdit) -> None:
     event.format, event.location = edit.format, edit.location or None
     event.territory_id, event.description = edit.territory_id, edit.description or None
     event.image_file = edit.image_file
-    wanted = set(edit.capacities)
-    for row in list(event.capacities):
-        if row.capacity_id not in wanted:
-            event.capacities.remove(row)
-        else:
-            wanted.discard(row.capacity_id)
-    for capacity_id in sorted(wanted):
-        event.capacities.append(EventCapacity(capacity_id=capacity_id))
+    sync_rows(event.capacities, sorted(set(edit.capacities)), row_key=lambda row: row.capacity_id,
+              value_key=lambda key: key, build=lambda key, _i: EventCapacity(capacity_id=key))
     event.updated_at = utcnow()
 
 

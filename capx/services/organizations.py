@@ -51,6 +51,7 @@ from capx.models import (
 )
 from capx.services import badges
 from capx.services import choices as choices_service
+from capx.support.collections import sync_rows
 from capx.support.media import normalize_commons_file
 from capx.support.values import int_list
 from capx.translations import LazyMessage, lazy_msg
@@ -401,32 +402,16 @@ def apply_edit(org: Organization, edit: OrganizationEdit) -> None:
     org.acronym = edit.acronym or None
     org.type_id = edit.type_id
     org.updated_at = utcnow()  # always an UPDATE of the row, so the version changes with every save
-    wanted_names = {"en": edit.name_en, **dict(edit.names)}
-    for row in list(org.names):
-        if row.lang not in wanted_names:
-            org.names.remove(row)
-        else:
-            row.name = wanted_names.pop(row.lang)
-    for lang, name in wanted_names.items():
-        org.names.append(OrganizationName(lang=lang, name=name))
-
-    wanted_caps = {(i, KNOWN) for i in edit.known} | {(i, AVAILABLE) for i in edit.available} | \
-        {(i, WANTED) for i in edit.wanted}
-    for row in list(org.capacities):
-        if (row.capacity_id, row.kind) not in wanted_caps:
-            org.capacities.remove(row)
-        else:
-            wanted_caps.discard((row.capacity_id, row.kind))
-    for capacity_id, kind in sorted(wanted_caps):
-        org.capacities.append(OrganizationCapacity(capacity_id=capacity_id, kind=kind))
-    wanted_territories = set(edit.territories)
-    for row in list(org.territories):
-        if row.territory_id not in wanted_territories:
-            org.territories.remove(row)
-        else:
-            wanted_territories.discard(row.territory_id)
-    for territory_id in sorted(wanted_territories):
-        org.territories.append(OrganizationTerritory(territory_id=territory_id))
+    names = list({"en": edit.name_en, **dict(edit.names)}.items())
+    sync_rows(org.names, names, row_key=lambda row: row.lang, value_key=lambda item: item[0],
+              build=lambda item, _i: OrganizationName(lang=item[0], name=item[1]),
+              update=lambda row, item, _i: setattr(row, "name", item[1]))
+    capacities = sorted({(i, KNOWN) for i in edit.known} | {(i, AVAILABLE) for i in edit.available}
+                        | {(i, WANTED) for i in edit.wanted})
+    sync_rows(org.capacities, capacities, row_key=lambda row: (row.capacity_id, row.kind), value_key=lambda key: key,
+              build=lambda key, _i: OrganizationCapacity(capacity_id=key[0], kind=key[1]))
+    sync_rows(org.territories, sorted(set(edit.territories)), row_key=lambda row: row.territory_id,
+              value_key=lambda key: key, build=lambda key, _i: OrganizationTerritory(territory_id=key))
 
     details = db.session.get(OrganizationDetails, org.id)
     if details is None:

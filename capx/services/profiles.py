@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from capx.clients.wikidata import WikidataClient, WikidataError
 from capx.extensions import db
+from capx.support.collections import sync_rows
 from capx.support.usernames import normalize_username
 from capx.models import (
     AVAILABLE,
@@ -143,10 +144,16 @@ class ProfileInput:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _replace(rows: list[Any], new_rows: list[Any]) -> None:
-    rows.clear()
-    db.session.flush()
-    rows.extend(new_rows)
+def _set_language(row: ProfileLanguage, item: tuple[int, int], position: int) -> None:
+    row.proficiency, row.position = item[1], position
+
+
+def _set_position(row: Any, _value: int, position: int) -> None:
+    row.position = position
+
+
+def _same(value: int) -> int:
+    return value
 
 
 def save_profile(profile: Profile, data: ProfileInput) -> None:
@@ -157,15 +164,18 @@ def save_profile(profile: Profile, data: ProfileInput) -> None:
     profile.show_wikidata_photo = data.show_wikidata_photo
     profile.show_wikidata_item = data.show_wikidata_item
     profile.alt_account = data.alt_account or None
-    _replace(profile.capacities, [ProfileCapacity(capacity_id=cid, kind=kind)
-                                  for kind in CAPACITY_KINDS for cid in data.capacities.get(kind, [])])
-    _replace(profile.languages, [ProfileLanguage(language_id=lid, proficiency=level, position=i)
-                                 for i, (lid, level) in enumerate(data.languages)])
-    _replace(profile.territories, [ProfileTerritory(territory_id=tid, position=i)
-                                   for i, tid in enumerate(data.territories)])
-    _replace(profile.affiliations, [ProfileAffiliation(organization_id=oid, position=i)
-                                    for i, oid in enumerate(data.affiliations)])
-    _replace(profile.projects, [ProfileProject(project_id=pid, position=i) for i, pid in enumerate(data.projects)])
+    sync_rows(profile.capacities, [(cid, kind) for kind in CAPACITY_KINDS for cid in data.capacities.get(kind, [])],
+              row_key=lambda row: (row.capacity_id, row.kind), value_key=lambda key: key,
+              build=lambda key, _i: ProfileCapacity(capacity_id=key[0], kind=key[1]))
+    sync_rows(profile.languages, data.languages, row_key=lambda row: row.language_id, value_key=lambda item: item[0],
+              build=lambda item, i: ProfileLanguage(language_id=item[0], proficiency=item[1], position=i),
+              update=_set_language)
+    sync_rows(profile.territories, data.territories, row_key=lambda row: row.territory_id, value_key=_same,
+              build=lambda tid, i: ProfileTerritory(territory_id=tid, position=i), update=_set_position)
+    sync_rows(profile.affiliations, data.affiliations, row_key=lambda row: row.organization_id, value_key=_same,
+              build=lambda oid, i: ProfileAffiliation(organization_id=oid, position=i), update=_set_position)
+    sync_rows(profile.projects, data.projects, row_key=lambda row: row.project_id, value_key=_same,
+              build=lambda pid, i: ProfileProject(project_id=pid, position=i), update=_set_position)
     if data.lets_connect_imported and profile.lets_connect_imported_at is None:
         profile.lets_connect_imported_at = utcnow()
     profile.updated_at = utcnow()

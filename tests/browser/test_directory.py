@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import axe_check
+from tests.browser.conftest import axe_check, log_in
 
 
 def focused(page: Any) -> dict[str, Any]:
@@ -29,12 +29,6 @@ def tab_to(page: Any, predicate: Any, limit: int = 60) -> dict[str, Any]:
             return now
     raise AssertionError("never reached by Tab")
 
-
-def log_in(page: Any, name: str) -> None:
-    page.goto("/login")
-    page.fill("input[name=username]", name)
-    with page.expect_navigation():
-        page.click("form[action='/login/dev'] button[type=submit]")
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])

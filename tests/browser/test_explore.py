@@ -20,10 +20,11 @@ import sqlalchemy as sa
 
 from capx import create_app
 from capx.extensions import db
-from capx.models import Profile, SavedOrganization, SavedProfile, User, utcnow
-from tests.browser.conftest import axe_check, open_page, serve
+from capx.models import SavedOrganization, SavedProfile, User
+from tests.browser.conftest import axe_check, log_in, open_page, serve
 from tests.conftest import test_config as build_test_config
 from tests.explore_helpers import ids, organization, person
+from tests.helpers import create_user
 
 PER_PAGE = 3
 
@@ -52,15 +53,7 @@ def _user_factory(app: Any) -> Any:
 
     def make_user(username: str, **kwargs: Any) -> User:
         counter["n"] += 1
-        with app.app_context():
-            user = User(username=username, central_id=700_000 + counter["n"], registered_at=utcnow(), **kwargs)
-            db.session.add(user)
-            db.session.flush()
-            db.session.add(Profile(user_id=user.id))
-            db.session.commit()
-            db.session.refresh(user)
-            db.session.expunge(user)
-            return user
+        return create_user(app, username, 700_000 + counter["n"], **kwargs)
 
     return make_user
 
@@ -144,13 +137,6 @@ def pages(browser: Any, site: Site) -> Iterator[Any]:
     for page in opened:
         page.context.close()
 
-
-def log_in(page: Any, name: str) -> None:
-    """The development login."""
-    page.goto("/login")
-    page.fill("input[name=username]", name)
-    with page.expect_navigation():
-        page.click("form[action='/login/dev'] button[type=submit]")
 
 
 def query(page: Any) -> list[tuple[str, str]]:

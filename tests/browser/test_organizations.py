@@ -10,7 +10,7 @@ import pytest
 
 from capx.devtools.demo import demo_username
 from capx.devtools.demo_showcase import pilot_manager_number
-from tests.browser.conftest import axe_check, screenshot
+from tests.browser.conftest import axe_check, log_in, screenshot
 
 
 def own_errors(page: Any) -> list[str]:
@@ -18,12 +18,6 @@ def own_errors(page: Any) -> list[str]:
     (logos, avatars) cannot load where the tests run offline."""
     return [e for e in page.js_errors if "commons.wikimedia.org" not in e]
 
-
-def log_in(page: Any, username: str) -> None:
-    page.goto("/login")
-    page.fill("input[name=username]", username)
-    with page.expect_navigation():
-        page.click("form[action='/login/dev'] button[type=submit]")
 
 
 def managed_organization(page: Any, name: str) -> str:

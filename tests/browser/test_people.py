@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import axe_check, screenshot
+from tests.browser.conftest import axe_check, log_in, screenshot
 
 # A 1×1 transparent PNG served in place of Commons images (no network in tests).
 PIXEL = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
@@ -21,12 +21,6 @@ def offline_commons(page: Any) -> None:
     page.route(re.compile(r"^https://(upload|commons)\.wikimedia\.org/"),
                lambda route: route.fulfill(status=200, content_type="image/png", body=PIXEL))
 
-
-def log_in(page: Any, name: str) -> None:
-    page.goto("/login")
-    page.fill("input[name=username]", name)
-    with page.expect_navigation():
-        page.click("form[action='/login/dev'] button[type=submit]")
 
 
 def active(page: Any) -> str:

@@ -1,5 +1,5 @@
 /*
- * Type-ahead for pickers (capx/pickers.py, macros/pickers.html): a progressive enhancement.
+ * Type-ahead for pickers (capx/forms/pickers.py, macros/pickers.html): a progressive enhancement.
  *
  * Without this script a picker works through the server-side "Search" step. With it, typing in
  * the search box asks /api/suggest/<kind>?q=… and shows an ARIA combobox listbox; choosing an
