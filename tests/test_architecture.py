@@ -132,8 +132,8 @@ def test_migration_files_sort_in_upgrade_order() -> None:
 #: labels come from Python, e.g. capx/forms/reports.py's TYPE_LABELS), never raised.
 RUNTIME_KEYS_LEFT = {
     # removed by the people conversion
-    "auth/failed.html": 1, "auth/refused.html": 1, "profiles/badges.html": 3, "profiles/edit.html": 2,
-    "profiles/lets_connect.html": 4, "profiles/lets_connect_confirm.html": 4, "profiles/view.html": 3,
+    "auth/failed.html": 1, "auth/refused.html": 1, "profiles/edit.html": 2,
+    "profiles/lets_connect.html": 4, "profiles/lets_connect_confirm.html": 4, "profiles/view.html": 2,
     # removed by the explore+home+directory+data+statistics conversion
     "data/dashboard.html": 5, "directory/_status.html": 1, "directory/capacity.html": 2, "directory/index.html": 1,
     "explore/_macros.html": 2, "explore/feed.html": 1, "main/home.html": 2,

@@ -285,3 +285,9 @@ def test_skill_map_formats(text: str, expected: dict[int, str]) -> None:
 def test_skill_map_refused(text: str) -> None:
     with pytest.raises(ValueError):
         load_skill_map(text)
+
+
+def test_every_kept_pronoun_has_a_label() -> None:
+    from capx.services.profiles import PRONOUN_LABELS
+
+    assert set(PRONOUN_LABELS) == set(mapping.PRONOUNS)

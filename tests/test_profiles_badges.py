@@ -291,3 +291,8 @@ def test_grant_badge_by_id(app, make_user):
     with app.app_context():
         row = db.session.get(UserBadge, (user.id, partner_badge))
         assert row.earned and row.granted_by_hand
+
+
+def test_every_built_in_badge_has_its_messages() -> None:
+    assert set(badges.BUILT_IN_MESSAGES) == badges.BUILT_IN_CODES
+    assert all(rule in badges.MEASURES for rule in (str(b["rule"]) for b in badges.built_in_badges()))

@@ -279,6 +279,7 @@ def _render_edit(profile: Profile, values: dict[str, Any], errors: FormErrors,
                  form: MultiDict[str, str] | None = None, status: int = 200, **extra: Any) -> tuple[str, int]:
     """The edit page: pickers built from the values (and the search step when ``form`` asks)."""
     data = form if form is not None and searching(form) else None
+    kept = service.kept_profile_data(profile)
 
     def picker(name: str, kind: str, ids: list[int]) -> Any:
         return picker_state(name, kind, data, ids, chain=current_language_chain())
@@ -296,7 +297,7 @@ def _render_edit(profile: Profile, values: dict[str, Any], errors: FormErrors,
         bio_max=service.BIO_MAX, limits={"language": service.MAX_LANGUAGES, "territory": service.MAX_TERRITORIES,
                                           "affiliation": service.MAX_AFFILIATIONS},
         commons_file_url=commons_file_url, registration=lc_service.get_registration(_me()),
-        kept=service.kept_profile_data(profile), **extra), status
+        kept=kept, kept_pronoun=service.PRONOUN_LABELS.get(kept.pronoun or "") if kept else None, **extra), status
 
 
 @bp.route("/profile/edit", methods=["GET", "POST"])

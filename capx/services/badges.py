@@ -27,8 +27,10 @@ from capx.extensions import db
 from capx.models import (
     AVAILABLE,
     EARNED,
+    EXTERNAL,
     INTERNAL,
     KNOWN,
+    PARTNER,
     PROFICIENCY_LEVELS,
     WANTED,
     Badge,
@@ -45,6 +47,7 @@ from capx.models import (
     utcnow,
 )
 from capx.support.media import commons_file_url, normalize_commons_file
+from capx.translations import LazyMessage, lazy_msg
 
 #: What makes a profile complete (each counts for the "profile-sections" measure).
 COMPLETENESS_ITEMS = ("bio", "picture", "languages", "territories", "known", "available", "wanted",
@@ -62,6 +65,32 @@ def built_in_badges() -> list[dict[str, object]]:
 
 #: Codes of the badges that have translated messages.
 BUILT_IN_CODES = frozenset(str(b["code"]) for b in built_in_badges())
+
+#: CapX's own badges' messages: the name, and the description (``$1`` is the threshold).
+BUILT_IN_MESSAGES = {
+    "profile-complete": ("badge-profile-complete-name", "badge-profile-complete-description"),
+    "capacity-sharer": ("badge-capacity-sharer-name", "badge-capacity-sharer-description"),
+    "messenger": ("badge-messenger-name", "badge-messenger-description"),
+    "organization-manager": ("badge-organization-manager-name", "badge-organization-manager-description"),
+    "wikimedia-veteran": ("badge-wikimedia-veteran-name", "badge-wikimedia-veteran-description"),
+    "lets-connect-member": ("badge-lets-connect-member-name", "badge-lets-connect-member-description"),
+}
+#: Who issued a badge that is not CapX's own, and where a badge stands for its holder.
+KIND_LABELS = {EXTERNAL: lazy_msg("badges-kind-external"), PARTNER: lazy_msg("badges-kind-partner")}
+STATE_LABELS = {"earned": lazy_msg("badges-state-earned"), "progress": lazy_msg("badges-state-progress"),
+                "locked": lazy_msg("badges-state-locked")}
+
+
+def badge_name(code: str | None, name: str) -> LazyMessage | str:
+    """A badge's name: CapX's own by its message (in the page's language), others as written."""
+    messages = BUILT_IN_MESSAGES.get(code or "")
+    return lazy_msg(messages[0]) if messages else name
+
+
+def badge_description(code: str | None, description: str | None, threshold: int) -> LazyMessage | str | None:
+    """A badge's description: CapX's own by its message, others as their issuer wrote it."""
+    messages = BUILT_IN_MESSAGES.get(code or "")
+    return lazy_msg(messages[1], threshold) if messages else description
 
 
 @dataclass(frozen=True)
@@ -278,6 +307,22 @@ class BadgeStatus:
     issued_at: dt.datetime | None
 
     @property
+    def label(self) -> LazyMessage | str:
+        return badge_name(self.code, self.name)
+
+    @property
+    def text(self) -> LazyMessage | str | None:
+        return badge_description(self.code, self.description, self.threshold)
+
+    @property
+    def kind_label(self) -> LazyMessage | None:
+        return KIND_LABELS.get(self.kind)
+
+    @property
+    def state_label(self) -> LazyMessage:
+        return STATE_LABELS[self.state]
+
+    @property
     def image_url(self) -> str | None:
         """The badge's picture when it is on Commons (the only image host pages may load)."""
         file_name = normalize_commons_file(self.image)
@@ -331,6 +376,10 @@ class BadgeLabel:
     code: str | None
     name: str
     built_in: bool
+
+    @property
+    def label(self) -> LazyMessage | str:
+        return badge_name(self.code, self.name)
 
 
 def displayed_badges(user: User) -> list[BadgeLabel]:

@@ -17,6 +17,7 @@ from capx.clients.wikidata import WikidataClient, WikidataError
 from capx.extensions import db
 from capx.support.collections import sync_rows
 from capx.support.usernames import normalize_username
+from capx.translations import lazy_msg
 from capx.models import (
     AVAILABLE,
     CAPACITY_KINDS,
@@ -281,6 +282,13 @@ def kept_export(kept: KeptProfileData | None) -> dict[str, Any] | None:
     return {"display_name": kept.display_name, "pronoun": kept.pronoun, "team": kept.team,
             "contact": kept.contact or [], "social": kept.social or [], "territories": kept.territories or [],
             "lets_connect_confirmations": kept.lets_connect or []}
+
+
+#: The pronouns the previous platform offered, as the kept fields show them.
+PRONOUN_LABELS = {"he-him": lazy_msg("profile-kept-pronoun-he-him"), "she-her": lazy_msg("profile-kept-pronoun-she-her"),
+                  "they-them": lazy_msg("profile-kept-pronoun-they-them"),
+                  "not-specified": lazy_msg("profile-kept-pronoun-not-specified"),
+                  "other": lazy_msg("profile-kept-pronoun-other")}
 
 
 def kept_profile_data(profile: Profile) -> KeptProfileData | None:
