@@ -157,16 +157,12 @@ def make_staff_command(username: str, remove: bool) -> None:
 @click.argument("username")
 def org_manager_command(action: str, organization: str, username: str) -> None:
     """Add or remove a manager of an organization (ORGANIZATION: id, acronym or English name)."""
-    import sqlalchemy as sa
-
-    from capx.support.usernames import normalize_username
-    from capx.models import User
     from capx.services import organizations as org_service
 
     org = org_service.find_organization(organization)
     if org is None:
         raise click.ClickException(f"no organization {organization!r}")
-    user = db.session.scalar(sa.select(User).where(User.username == normalize_username(username)))
+    user = org_service.manager_candidate(username)
     if user is None:
         raise click.ClickException(f"no user named {username!r} (they must log in once first)")
     changed = org_service.add_manager(org, user) if action == "add" else org_service.remove_manager(org, user.id)
@@ -180,9 +176,11 @@ def org_manager_command(action: str, organization: str, username: str) -> None:
 def fetch_news_command() -> None:
     """Store the latest Diff posts for every tag organizations use (hourly job)."""
     from capx.clients.diff import diff_client
-    from capx.services.news import fetch_news
+    from capx.services.news import NewsSummary, fetch_news
 
-    summary = fetch_news(diff_client(), echo=click.echo)
+    summary = NewsSummary()
+    for _slug in fetch_news(diff_client(), summary, echo=click.echo):
+        db.session.commit()  # tag by tag: a failure later keeps the posts already fetched
     click.echo(f"fetch-news: {summary.tags} tag(s), {summary.posts_added} new post(s), "
                f"{summary.posts_updated} updated, {len(summary.failed)} failed")
     if summary.failed and len(summary.failed) == summary.tags:

@@ -369,10 +369,10 @@ def loaded_form_from(page: str) -> dict[str, str]:
 
 def test_stale_write_race_is_caught(app: Any, client: Any, login: Any, setup: dict, monkeypatch: Any) -> None:
     """Another save landing between the version check and the commit is caught by the version column."""
-    from capx.services import organizations as org_service
+    from capx.services import organization_profiles
 
     login(client, setup["manager"])
-    real_apply = org_service.apply_edit
+    real_apply = organization_profiles.apply_edit
 
     def racing_apply(org: Organization, edit: Any) -> None:
         # a concurrent writer bumps the version in the database behind this session's back
@@ -380,7 +380,7 @@ def test_stale_write_race_is_caught(app: Any, client: Any, login: Any, setup: di
                            .values(version=Organization.__table__.c.version + 1, acronym="RACER"))
         real_apply(org, edit)
 
-    monkeypatch.setattr("capx.blueprints.organizations.org_service.apply_edit", racing_apply)
+    monkeypatch.setattr("capx.blueprints.organizations.profiles.apply_edit", racing_apply)
     response = client.post(edit_url(setup["org"]), data=form(acronym="LOSER"))
     assert response.status_code == 409
     assert 'value="LOSER"' in html_text(response)
