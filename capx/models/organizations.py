@@ -1,7 +1,7 @@
 """Organizations (chapters, user groups, thematic organizations, ...) and their managers.
 
 An organization is shown in lists, search, suggestions and statistics only while it has at least
-one manager (see capx.services.organizations.visible_organizations).
+one manager (see capx.services.organizations.visible_given and its other forms).
 """
 
 from __future__ import annotations
