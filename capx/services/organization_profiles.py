@@ -68,14 +68,8 @@ def load_profile(org: Organization) -> OrganizationProfile:
     :func:`capx.services.organizations.load_organization`, which loads its managers)."""
     return OrganizationProfile(
         org=org, details=db.session.get(OrganizationDetails, org.id), capacities=_by_kind(org.capacities),
-        territory_ids=[t.territory_id for t in org.territories],
-        projects=list(db.session.scalars(sa.select(OrganizationProject).where(
-            OrganizationProject.organization_id == org.id).order_by(OrganizationProject.position))),
-        documents=list(db.session.scalars(sa.select(OrganizationDocument).where(
-            OrganizationDocument.organization_id == org.id).order_by(OrganizationDocument.position))),
-        tags=list(db.session.scalars(sa.select(OrganizationDiffTag).where(
-            OrganizationDiffTag.organization_id == org.id).order_by(OrganizationDiffTag.position))),
-        visible=visible_given(len(org.managers)),
+        territory_ids=[t.territory_id for t in org.territories], projects=list(org.projects),
+        documents=list(org.documents), tags=list(org.diff_tags), visible=visible_given(len(org.managers)),
     )
 
 
@@ -127,14 +121,6 @@ class OrganizationEdit:
 def stored_edit(org: Organization) -> OrganizationEdit:
     """The profile as stored now, in the shape of an edit (the form's initial values, the snapshot)."""
     details = db.session.get(OrganizationDetails, org.id)
-    projects = db.session.scalars(sa.select(OrganizationProject).where(OrganizationProject.organization_id == org.id)
-                                  .order_by(OrganizationProject.position)).all()
-    documents = db.session.scalars(sa.select(OrganizationDocument.file_name)
-                                   .where(OrganizationDocument.organization_id == org.id)
-                                   .order_by(OrganizationDocument.position)).all()
-    tags = db.session.execute(sa.select(OrganizationDiffTag.slug, OrganizationDiffTag.name)
-                              .where(OrganizationDiffTag.organization_id == org.id)
-                              .order_by(OrganizationDiffTag.position, OrganizationDiffTag.name)).all()
     return OrganizationEdit(
         logo_file=org.logo_file, acronym=org.acronym or "", type_id=org.type_id,
         name_en=next((n.name for n in org.names if n.lang == "en"), ""),
@@ -142,8 +128,8 @@ def stored_edit(org: Organization) -> OrganizationEdit:
         report_url=(details.report_url if details else None) or "",
         capacities=_by_kind(sorted(org.capacities, key=lambda r: r.capacity_id)),
         territories=sorted(t.territory_id for t in org.territories),
-        projects=[Project(p.name, p.image_file, p.url) for p in projects],
-        document_files=list(documents), tags=[(slug, name) for slug, name in tags],
+        projects=[Project(p.name, p.image_file, p.url) for p in org.projects],
+        document_files=[d.file_name for d in org.documents], tags=[(t.slug, t.name) for t in org.diff_tags],
         contact_meta_url=(details.contact_meta_url if details else None) or "",
         contact_email=(details.contact_email if details else None) or "",
         contact_website=(details.contact_website if details else None) or "",
@@ -191,16 +177,23 @@ def _write_details(org: Organization, edit: OrganizationEdit) -> None:
 
 
 def _write_lists(org: Organization, edit: OrganizationEdit) -> None:
-    """Projects, documents and Diff tags: few rows, positions that shift, so written afresh."""
-    for model in (OrganizationProject, OrganizationDocument, OrganizationDiffTag):
-        db.session.execute(sa.delete(model).where(model.organization_id == org.id))
-    for position, project in enumerate(edit.projects, start=1):
-        db.session.add(OrganizationProject(organization_id=org.id, position=position, name=project.name,
-                                           image_file=project.image_file, url=project.url or None))
-    for position, file_name in enumerate(edit.document_files, start=1):
-        db.session.add(OrganizationDocument(organization_id=org.id, position=position, file_name=file_name))
-    for position, (slug, name) in enumerate(edit.tags, start=1):
-        db.session.add(OrganizationDiffTag(organization_id=org.id, slug=slug, name=name, position=position))
+    """Projects and documents (rows keyed by their place in the list: a changed one is updated in
+    place) and Diff tags (keyed by slug, their place kept in ``position``); unchanged rows stay."""
+    def update_project(row: OrganizationProject, item: tuple[int, Project], _index: int) -> None:
+        row.name, row.image_file, row.url = item[1].name, item[1].image_file, item[1].url or None
+
+    def update_tag(row: OrganizationDiffTag, item: tuple[str, str], index: int) -> None:
+        row.name, row.position = item[1], index + 1
+
+    sync_rows(org.projects, list(enumerate(edit.projects, start=1)), row_key=lambda row: row.position,
+              value_key=lambda item: item[0], update=update_project,
+              build=lambda item, _i: OrganizationProject(position=item[0], name=item[1].name,
+                                                         image_file=item[1].image_file, url=item[1].url or None))
+    sync_rows(org.documents, list(enumerate(edit.document_files, start=1)), row_key=lambda row: row.position,
+              value_key=lambda item: item[0], update=lambda row, item, _i: setattr(row, "file_name", item[1]),
+              build=lambda item, _i: OrganizationDocument(position=item[0], file_name=item[1]))
+    sync_rows(org.diff_tags, edit.tags, row_key=lambda row: row.slug, value_key=lambda item: item[0],
+              update=update_tag, build=lambda item, i: OrganizationDiffTag(slug=item[0], name=item[1], position=i + 1))
 
 
 def snapshot(edit: OrganizationEdit, chain: Sequence[str]) -> dict[str, str]:
