@@ -111,7 +111,8 @@ def badges_command() -> None:
     """Recompute every user's badge progress (daily job). Idempotent; hand-granted badges stay."""
     from capx.services.badges import recompute_all
 
-    recompute_all(db.session.commit, echo=click.echo)
+    for _earned in recompute_all(echo=click.echo):
+        db.session.commit()  # batch by batch
 
 
 @capx_cli.command("grant-badge")
@@ -160,16 +161,12 @@ def make_staff_command(username: str, remove: bool) -> None:
 @click.argument("username")
 def org_manager_command(action: str, organization: str, username: str) -> None:
     """Add or remove a manager of an organization (ORGANIZATION: id, acronym or English name)."""
-    import sqlalchemy as sa
-
-    from capx.support.usernames import normalize_username
-    from capx.models import User
     from capx.services import organizations as org_service
 
     org = org_service.find_organization(organization)
     if org is None:
         raise click.ClickException(f"no organization {organization!r}")
-    user = db.session.scalar(sa.select(User).where(User.username == normalize_username(username)))
+    user = org_service.manager_candidate(username)
     if user is None:
         raise click.ClickException(f"no user named {username!r} (they must log in once first)")
     changed = org_service.add_manager(org, user) if action == "add" else org_service.remove_manager(org, user.id)
@@ -183,9 +180,11 @@ def org_manager_command(action: str, organization: str, username: str) -> None:
 def fetch_news_command() -> None:
     """Store the latest Diff posts for every tag organizations use (hourly job)."""
     from capx.clients.diff import diff_client
-    from capx.services.news import fetch_news
+    from capx.services.news import NewsSummary, fetch_news
 
-    summary = fetch_news(diff_client(), echo=click.echo)
+    summary = NewsSummary()
+    for _slug in fetch_news(diff_client(), summary, echo=click.echo):
+        db.session.commit()  # tag by tag: a failure later keeps the posts already fetched
     click.echo(f"fetch-news: {summary.tags} tag(s), {summary.posts_added} new post(s), "
                f"{summary.posts_updated} updated, {len(summary.failed)} failed")
     if summary.failed and len(summary.failed) == summary.tags:
@@ -254,6 +253,7 @@ def import_current_command(file: Path, dry_run: bool, report_path: Path | None, 
     import json
 
     from capx.clients.meta_wiki import meta_wiki_client
+    from capx.services.importer.report import ImportReport
     from capx.services.importer.runner import ImportFileError, ImportOptions, load_skill_map, run_import
 
     options = ImportOptions(dry_run=dry_run, batch_size=max(1, batch_size))
@@ -262,9 +262,11 @@ def import_current_command(file: Path, dry_run: bool, report_path: Path | None, 
             options.skill_map = load_skill_map(skill_map.read())
         except ValueError as error:
             raise click.ClickException(f"--skill-map: {error}") from None
-    commit = (lambda: None) if dry_run else db.session.commit
+    report = ImportReport(file=str(file), dry_run=dry_run)
     try:
-        report = run_import(file, options, commit, meta_wiki=meta_wiki_client(), echo=click.echo)
+        for _step in run_import(file, options, report, meta_wiki=meta_wiki_client(), echo=click.echo):
+            if not dry_run:
+                db.session.commit()  # batch by batch: a later failure keeps what is done (resume)
     except ImportFileError as error:
         db.session.rollback()
         click.echo(f"error: {error}", err=True)
@@ -297,7 +299,8 @@ def _after_import() -> None:
     from capx.services.statistics import refresh_statistics
 
     click.echo("recomputing badges ...")
-    recompute_all(db.session.commit, echo=click.echo)
+    for _earned in recompute_all(echo=click.echo):
+        db.session.commit()  # batch by batch
     click.echo("refreshing statistics and name search counts ...")
     refresh_statistics()
     with db.engine.connect() as connection:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Callable
 
 import sqlalchemy as sa
 
+from capx.clients.diff import DiffClient
 from capx.extensions import db
 from capx.models import Event, Organization, OrganizationManager, OrganizationName, utcnow
+from capx.services.news import NewsSummary, fetch_news
 
 
 def make_org(app: Any, name: str = "Wikimedia Exemplo", managers: tuple[Any, ...] = (), acronym: str | None = None,
@@ -35,6 +37,14 @@ def make_event(app: Any, org_id: int, title: str = "Editathon", start: dt.dateti
         db.session.add(event)
         db.session.commit()
         return event.id
+
+
+def run_fetch_news(echo: Callable[[str], None] = lambda _line: None) -> NewsSummary:
+    """The fetch-news job as ``flask capx fetch-news`` runs it (in an app context): tag by tag, each committed."""
+    summary = NewsSummary()
+    for _slug in fetch_news(DiffClient(), summary, echo=echo):
+        db.session.commit()
+    return summary
 
 
 def capacity_ids(app: Any, n: int = 3) -> list[int]:

@@ -137,9 +137,6 @@ RUNTIME_KEYS_LEFT = {
     # removed by the explore+home+directory+data+statistics conversion
     "data/dashboard.html": 5, "directory/_status.html": 1, "directory/capacity.html": 2, "directory/index.html": 1,
     "explore/_macros.html": 2, "explore/feed.html": 1, "main/home.html": 2,
-    # removed by the organizations+events conversion
-    "events/event.html": 1, "events/form.html": 1, "events/index.html": 2, "organizations/edit.html": 1,
-    "organizations/profile.html": 2,
     # removed by the mentorship+messages+reports+translation conversion
     "mentorship/apply.html": 5, "mentorship/index.html": 6, "mentorship/manage.html": 1,
     "mentorship/program_form.html": 4, "messages/confirm.html": 1, "messages/sent.html": 4, "messages/write.html": 1,

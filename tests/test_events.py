@@ -11,7 +11,8 @@ import pytest
 import sqlalchemy as sa
 
 from capx.extensions import db
-from capx.models import Event, EventCapacity, Territory, utcnow
+from capx.forms.events import FORMAT_LABELS
+from capx.models import EVENT_FORMATS, Event, EventCapacity, Territory, utcnow
 from tests.conftest import html_text, statements_run
 from tests.orgs_helpers import capacity_ids, make_event, make_org
 
@@ -382,3 +383,8 @@ def test_format_is_required_and_says_so(app: Any, client: Any, login: Any, setup
     assert 'value="Wiki Loves Editathon"' in page  # the rest is kept
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Event)) == 0
+
+
+def test_every_format_has_a_label() -> None:
+    """Labels come from Python (no message key is built in a template), in the formats' order."""
+    assert tuple(FORMAT_LABELS) == EVENT_FORMATS

@@ -381,3 +381,10 @@ def test_rows_out_of_key_order_are_recorded_one_by_one(app: Any, fresh: None, tm
     before = table_counts(app)
     result = import_file(app, path, "--batch-size", "7")
     assert result.exit_code == 0 and table_counts(app) == before
+
+
+def test_organization_projects_show_their_description(app: Any, imported: dict[str, Any], client: Any,
+                                                      login: Any) -> None:
+    log_in_as(app, client, login, "Tiago Dubois")
+    page = html_text(client.get("/organization_profile/11"))  # Art+Feminism accepted "Open Heritage A+F 2024"
+    assert "Open Heritage A+F 2024" in page and "A year-long programme with schools and libraries." in page

@@ -14,9 +14,9 @@ import sqlalchemy as sa
 from capx.clients.diff import DIFF_API, DiffClient, DiffError
 from capx.extensions import db
 from capx.models import DiffPost, DiffPostTag, OrganizationDiffTag
-from capx.services.news import fetch_news, plain_text, posts_for_tags
+from capx.services.news import NewsSummary, fetch_news, plain_text, posts_for_tags
 from tests.conftest import add_recorded, html_text, recorded
-from tests.orgs_helpers import make_org
+from tests.orgs_helpers import make_org, run_fetch_news
 
 TAG_ID = 94123
 
@@ -89,24 +89,31 @@ def test_plain_text_sanitizing() -> None:
     assert plain_text("x" * 50, limit=10) == "x" * 9 + "…"
 
 
-# -- the job ---------------------------------------------------------------------------------------
-
-def test_fetch_news_stores_and_upserts(app: Any, mocked_http: responses.RequestsMock, make_user: Any) -> None:
+@pytest.fixture()
+def tagged(app: Any, mocked_http: responses.RequestsMock, make_user: Any) -> dict[str, Any]:
+    """A visible organization using the Diff tag "capacity-exchange", its manager, and Diff's
+    recorded answers for that tag and its posts."""
     manager = make_user("Manager One")
     org = make_org(app, managers=(manager,))
     add_tag(app, org, "capacity-exchange", "Capacity Exchange")
     add_recorded(mocked_http, "diff-wordpress-posts-by-tag", "tag-by-slug")
     add_recorded(mocked_http, "diff-wordpress-posts-by-tag", "posts-by-tag-fields")
+    return {"org": org, "manager": manager}
+
+
+# -- the job ---------------------------------------------------------------------------------------
+
+def test_fetch_news_stores_and_upserts(app: Any, tagged: dict[str, Any]) -> None:
     lines: list[str] = []
     with app.app_context():
-        summary = fetch_news(DiffClient(), echo=lines.append)
+        summary = run_fetch_news(echo=lines.append)
         assert (summary.tags, summary.posts_added, summary.failed) == (1, 3, [])
         posts = db.session.scalars(sa.select(DiffPost).order_by(DiffPost.published_at.desc())).all()
         assert posts[1].title == "Meet the “Capacity Exchange” mentorship programs"
         assert posts[0].excerpt.startswith("A look back at how") and posts[0].excerpt.endswith("[…]")
         assert "<" not in posts[0].excerpt
         # running again updates, never duplicates
-        summary = fetch_news(DiffClient(), echo=lines.append)
+        summary = run_fetch_news(echo=lines.append)
         assert (summary.posts_added, summary.posts_updated) == (0, 3)
         assert db.session.scalar(sa.select(sa.func.count()).select_from(DiffPost)) == 3
         assert db.session.scalar(sa.select(sa.func.count()).select_from(DiffPostTag)) == 3
@@ -115,25 +122,20 @@ def test_fetch_news_stores_and_upserts(app: Any, mocked_http: responses.Requests
 
 @pytest.mark.allow_network_errors
 def test_last_good_copy_kept_when_diff_is_down(app: Any, client: Any, login: Any,
-                                               mocked_http: responses.RequestsMock, make_user: Any) -> None:
-    manager = make_user("Manager One")
-    org = make_org(app, managers=(manager,))
-    add_tag(app, org, "capacity-exchange", "Capacity Exchange")
-    add_recorded(mocked_http, "diff-wordpress-posts-by-tag", "tag-by-slug")
-    add_recorded(mocked_http, "diff-wordpress-posts-by-tag", "posts-by-tag-fields")
+                                               mocked_http: responses.RequestsMock, tagged: dict[str, Any]) -> None:
     with app.app_context():
-        fetch_news(DiffClient(), echo=lambda _l: None)
+        run_fetch_news()
     mocked_http.reset()
     mocked_http.add("GET", f"{DIFF_API}/tags", body=requests.ConnectionError("down"))
     lines: list[str] = []
     with app.app_context():
-        summary = fetch_news(DiffClient(), echo=lines.append)
+        summary = run_fetch_news(echo=lines.append)
         assert summary.failed == ["capacity-exchange"]
         assert db.session.scalar(sa.select(sa.func.count()).select_from(DiffPost)) == 3
     assert "failed (unreachable): keeping the stored posts" in lines[1]
     # the profile shows the stored posts, newest first, without calling Diff
-    login(client, manager)
-    page = html_text(client.get(f"/organization_profile/{org}"))
+    login(client, tagged["manager"])
+    page = html_text(client.get(f"/organization_profile/{tagged['org']}"))
     assert page.index("The Capacity Exchange, one year on") < page.index("Capacity Exchange: a new home for peer learning")
     assert "Meet the “Capacity Exchange” mentorship programs" in page
 
@@ -151,7 +153,7 @@ def test_tag_errors_and_unknown_tags_do_not_stop_the_job(app: Any, mocked_http: 
     mocked_http.add("GET", f"{DIFF_API}/posts", json=error["body"], status=error["status"])
     lines: list[str] = []
     with app.app_context():
-        summary = fetch_news(DiffClient(), echo=lines.append)
+        summary = run_fetch_news(echo=lines.append)
     assert summary.failed == ["capacity-exchange"] and summary.posts_added == 0
     assert any("no-such-tag: no such tag on Diff" in line for line in lines)
     assert any("failed (rest_invalid_param)" in line for line in lines)
@@ -164,19 +166,41 @@ def test_no_posts_for_a_tag(app: Any, mocked_http: responses.RequestsMock, make_
     mocked_http.add("GET", f"{DIFF_API}/tags", json=[{"id": 94124, "slug": "empty-tag", "name": "Empty tag"}])
     add_recorded(mocked_http, "diff-wordpress-posts-by-tag", "posts-by-tag-none")
     with app.app_context():
-        summary = fetch_news(DiffClient(), echo=lambda _l: None)
+        summary = run_fetch_news()
     assert summary.posts_added == 0 and not summary.failed
 
 
-def test_fetch_news_command(app: Any, mocked_http: responses.RequestsMock, make_user: Any) -> None:
-    manager = make_user("Manager One")
-    org = make_org(app, managers=(manager,))
-    add_tag(app, org, "capacity-exchange", "Capacity Exchange")
-    add_recorded(mocked_http, "diff-wordpress-posts-by-tag", "tag-by-slug")
-    add_recorded(mocked_http, "diff-wordpress-posts-by-tag", "posts-by-tag-fields")
+def test_fetch_news_command(app: Any, tagged: dict[str, Any]) -> None:
     result = app.test_cli_runner().invoke(args=["capx", "fetch-news"])
     assert result.exit_code == 0, result.output
     assert "fetch-news: 1 tag(s), 3 new post(s), 0 updated, 0 failed" in result.output
+
+
+def test_the_job_flushes_and_its_caller_commits(app: Any, tagged: dict[str, Any]) -> None:
+    """The service never commits: posts it stored are gone when its caller rolls back."""
+    with app.app_context():
+        summary = NewsSummary()
+        assert list(fetch_news(DiffClient(), summary, echo=lambda _l: None)) == ["capacity-exchange"]
+        assert summary.posts_added == 3 and db.session.scalar(sa.select(sa.func.count()).select_from(DiffPost)) == 3
+        db.session.rollback()
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(DiffPost)) == 0
+
+
+def test_the_command_commits_tag_by_tag(app: Any, tagged: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A failure after the first tag keeps the first tag's posts: the command commits after each tag."""
+    add_tag(app, tagged["org"], "zz-later", "Zz later")
+    real_tag_id = DiffClient.tag_id
+
+    def tag_id(client: DiffClient, slug: str) -> int | None:
+        if slug == "zz-later":
+            raise RuntimeError("the job stops here")
+        return real_tag_id(client, slug)
+
+    monkeypatch.setattr(DiffClient, "tag_id", tag_id)
+    result = app.test_cli_runner().invoke(args=["capx", "fetch-news"])
+    assert isinstance(result.exception, RuntimeError)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(DiffPost)) == 3
 
 
 def test_posts_for_tags(app: Any) -> None:

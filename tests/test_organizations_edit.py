@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from capx.extensions import db
 from capx.models import (Organization, OrganizationCapacity, OrganizationDetails, OrganizationDiffTag,
                          OrganizationDocument, OrganizationProject, OrganizationType, Territory)
-from tests.conftest import html_text
+from tests.conftest import html_text, statements_run
 from tests.orgs_helpers import capacity_ids, make_org
 
 
@@ -143,6 +143,30 @@ def test_full_save_in_one_go(app: Any, client: Any, login: Any, setup: dict) -> 
     client.set_cookie("uselang", "pt-br", domain="capx.test")
     pt = html_text(client.get(f"/organization_profile/{setup['org']}?uselang=pt-br"))
     assert "Wikimédia Exemplo" in pt
+
+
+def test_a_save_touches_only_the_list_rows_that_changed(app: Any, client: Any, login: Any, setup: dict) -> None:
+    """Projects, documents and Diff tags are kept in place when unchanged, updated or added or removed
+    one by one otherwise (never all deleted and written again)."""
+    login(client, setup["manager"])
+    lists = {"project_name-0": "Wiki Loves Monuments", "project_name-1": "Wiki Loves Earth", "document-0": "Report.pdf",
+             "diff_tags": "Capacity Exchange, Wikimedia Brasil"}
+    assert client.post(edit_url(setup["org"]), data=form(**lists)).status_code == 302
+    with statements_run(app) as statements:
+        assert client.post(edit_url(setup["org"]), data=form(version="2", **lists)).status_code == 302
+    touched = [s for s in statements if re.match(r"(INSERT INTO|DELETE FROM|UPDATE) organization_(project|document|diff_tag)", s)]
+    assert touched == []
+    changed = {**lists, "project_name-1": "Wiki Loves Folklore", "diff_tags": "Wikimedia Brasil, Diff"}
+    with statements_run(app) as statements:
+        assert client.post(edit_url(setup["org"]), data=form(version="3", **changed)).status_code == 302
+    touched = sorted(s.split(" (")[0].split(" SET")[0].split(" WHERE")[0] for s in statements
+                     if re.match(r"(INSERT INTO|DELETE FROM|UPDATE) organization_(project|document|diff_tag)", s))
+    assert touched == ["DELETE FROM organization_diff_tag", "INSERT INTO organization_diff_tag",
+                       "UPDATE organization_diff_tag", "UPDATE organization_project"]
+    with app.app_context():
+        org = db.session.get(Organization, setup["org"])
+        assert [p.name for p in org.projects] == ["Wiki Loves Monuments", "Wiki Loves Folklore"]
+        assert [(t.position, t.slug) for t in org.diff_tags] == [(1, "wikimedia-brasil"), (2, "diff")]
 
 
 def test_clearing_every_field_is_allowed_but_english_name_stays(app: Any, client: Any, login: Any, setup: dict) -> None:
@@ -369,10 +393,10 @@ def loaded_form_from(page: str) -> dict[str, str]:
 
 def test_stale_write_race_is_caught(app: Any, client: Any, login: Any, setup: dict, monkeypatch: Any) -> None:
     """Another save landing between the version check and the commit is caught by the version column."""
-    from capx.services import organizations as org_service
+    from capx.services import organization_profiles
 
     login(client, setup["manager"])
-    real_apply = org_service.apply_edit
+    real_apply = organization_profiles.apply_edit
 
     def racing_apply(org: Organization, edit: Any) -> None:
         # a concurrent writer bumps the version in the database behind this session's back
@@ -380,7 +404,7 @@ def test_stale_write_race_is_caught(app: Any, client: Any, login: Any, setup: di
                            .values(version=Organization.__table__.c.version + 1, acronym="RACER"))
         real_apply(org, edit)
 
-    monkeypatch.setattr("capx.blueprints.organizations.org_service.apply_edit", racing_apply)
+    monkeypatch.setattr("capx.blueprints.organizations.profiles.apply_edit", racing_apply)
     response = client.post(edit_url(setup["org"]), data=form(acronym="LOSER"))
     assert response.status_code == 409
     assert 'value="LOSER"' in html_text(response)

@@ -8,10 +8,8 @@ from typing import Any
 
 import responses
 
-from capx.clients.diff import DiffClient
-from capx.services.news import fetch_news
 from tests.conftest import add_recorded, html_text
-from tests.orgs_helpers import make_org
+from tests.orgs_helpers import make_org, run_fetch_news
 
 
 def test_done_when(app: Any, client: Any, login: Any, make_user: Any, mocked_http: responses.RequestsMock) -> None:
@@ -54,7 +52,7 @@ def test_done_when(app: Any, client: Any, login: Any, make_user: Any, mocked_htt
     add_recorded(mocked_http, "diff-wordpress-posts-by-tag", "tag-by-slug")
     add_recorded(mocked_http, "diff-wordpress-posts-by-tag", "posts-by-tag-fields")
     with app.app_context():
-        fetch_news(DiffClient(), echo=lambda _line: None)
+        run_fetch_news()
     calls = len(mocked_http.calls)
     page = html_text(client.get(f"/organization_profile/{org}"))
     assert "The Capacity Exchange, one year on" in page

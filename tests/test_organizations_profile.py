@@ -4,14 +4,18 @@ the org-manager command."""
 from __future__ import annotations
 
 import datetime as dt
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
 from capx.extensions import db
-from capx.models import (DiffPost, DiffPostTag, Event, Organization, OrganizationDetails, OrganizationDiffTag,
-                         OrganizationDocument, OrganizationManager, OrganizationProject, SavedOrganization)
+from capx.forms.organizations import CAPACITY_HEADINGS, TYPE_LABELS
+from capx.models import (CAPACITY_KINDS, DiffPost, DiffPostTag, Event, Organization, OrganizationDetails,
+                         OrganizationDiffTag, OrganizationDocument, OrganizationManager, OrganizationProject,
+                         SavedOrganization)
 from capx.services import organizations as org_service
 from tests.conftest import html_text
 from tests.orgs_helpers import make_event, make_org
@@ -242,3 +246,11 @@ def test_org_manager_command(app: Any, people: dict) -> None:
     assert result.exit_code != 0 and "no organization" in result.output
     result = runner.invoke(args=["capx", "org-manager", "add", "WMEX", "Ghost"])
     assert result.exit_code != 0 and "no user named" in result.output
+
+
+def test_every_type_and_capacity_kind_has_a_label() -> None:
+    """Labels come from Python (no message key is built in a template): one for every reference type."""
+    types = json.loads((Path(__file__).parent.parent / "capx" / "data" / "organizations.json")
+                       .read_text(encoding="utf-8"))["types"]
+    assert sorted(TYPE_LABELS) == sorted(t["code"].lower() for t in types)
+    assert list(CAPACITY_HEADINGS) == list(CAPACITY_KINDS)

@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
 from capx.access import current_user, login_required, staff_required
 from capx.extensions import db
-from capx.support.usernames import normalize_username
+from capx.forms import concurrent_edits as edits
+from capx.forms import organizations as forms
+from capx.forms.errors import Checked, FormErrors
+from capx.forms.pickers import picker_state
 from capx.language import current_language_chain
-from capx.models import (MAX_DOCUMENTS, MAX_PROJECTS, Language, Organization, OrganizationType, User)
-from capx.forms.pickers import picker_state, searching
+from capx.models import CAPACITY_KINDS, Organization, User
 from capx.services import events as events_service
 from capx.services import news as news_service
+from capx.services import organization_profiles as profiles
 from capx.services import organizations as org_service
-from capx.services.capacities import capacity_tree
 from capx.services.choices import labels
-from capx.support.media import commons_file_url, commons_page_url
-from capx.services.reference_names import language_name
+from capx.services.concurrent_edits import SavedMeanwhile, saved_meanwhile
+from capx.services.organization_profiles import OrganizationEdit
 from capx.services.saved import saved_organization_ids
+from capx.support.media import commons_file_url, commons_page_url
 
 bp = Blueprint("organizations", __name__)
 
@@ -33,9 +34,10 @@ def _organization_or_404(organization_id: int) -> Organization:
 
 
 def _require_manager(org: Organization) -> None:
-    if not org_service.can_manage(current_user(), org.id):
-        # A hidden organization (no manager) is private: do not confirm that it exists.
-        abort(403 if org_service.is_visible(org) else 404)
+    user = current_user()
+    if not org_service.can_manage(user, org.id):
+        # Refused: said so only to someone who may know that the organization exists.
+        abort(403 if org_service.may_see(user, org.id) else 404)
 
 
 @bp.get("/organization_profile/<int:organization_id>")
@@ -45,46 +47,32 @@ def profile(organization_id: int) -> str:
     user = current_user()
     assert user is not None
     org = _organization_or_404(organization_id)
-    data = org_service.load_profile(org)
-    if not data.visible and not user.is_staff:
+    data = profiles.load_profile(org)
+    if not org_service.may_see(user, org.id, data.visible):
         abort(404)
-    tree = capacity_tree(current_language_chain())
-    capacities = {kind: [tree.get(i) for i in sorted(ids, key=lambda i: tree.path(i)[0].position if tree.path(i) else 0)
-                         if tree.get(i)] for kind, ids in data.capacities.items()}
+    chain = current_language_chain()
+    capacities = profiles.profile_capacities(data, chain)
     return render_template(
-        "organizations/profile.html", org=org, data=data, name=org.name_in(current_language_chain()),
-        capacities=capacities, territories=labels("territory", data.territory_ids, current_language_chain()),
+        "organizations/profile.html", org=org, data=data, name=org.name_in(chain),
+        type_label=forms.type_label(org.type) if org.type else None,
+        capacity_sections=[(forms.CAPACITY_HEADINGS[kind], capacities[kind]) for kind in CAPACITY_KINDS],
+        territories=labels("territory", data.territory_ids, chain),
         featured=events_service.featured_events(org.id),
         news=news_service.posts_for_tags([t.slug for t in data.tags]),
         can_edit=org_service.can_manage(user, org.id), is_saved=org.id in saved_organization_ids(user, [org.id]))
 
 
-def _language_options() -> list[tuple[str, str]]:
-    lang = current_language_chain()[0]
-    rows = db.session.scalars(sa.select(Language)).all()
-    return sorted(((r.code, f"{language_name(r, lang)} ({r.code})") for r in rows if r.code != "en"),
-                  key=lambda pair: pair[1].casefold())
-
-
-def _render_edit(org: Organization, edit: org_service.OrganizationEdit, errors: dict, version: int,
-                 loaded: dict[str, str], changes: list[org_service.FieldChange] | None = None,
-                 status: int = 200) -> tuple[str, int]:
-    form = request.form if request.method == "POST" else None
-    pickers = {
-        "known": picker_state("capacity_known", "capacity", form, edit.known, chain=current_language_chain()),
-        "available": picker_state("capacity_available", "capacity", form, edit.available, chain=current_language_chain()),
-        "wanted": picker_state("capacity_wanted", "capacity", form, edit.wanted, chain=current_language_chain()),
-        "territory": picker_state("territory", "territory", form, edit.territories, chain=current_language_chain()),
-    }
-    name_rows = list(edit.names) + [("", "")] * org_service.EXTRA_NAME_ROWS
-    projects = list(edit.projects) + [org_service.ProjectRow()] * max(0, MAX_PROJECTS - len(edit.projects))
-    documents = list(edit.documents) + [""] * max(0, MAX_DOCUMENTS - len(edit.documents))
-    types = db.session.scalars(sa.select(OrganizationType).order_by(OrganizationType.code)).all()
+def _edit_page(org: Organization, form: forms.EditForm, errors: FormErrors, version: int, loaded: dict[str, str],
+               changes: list[edits.FieldChange] | None = None, status: int = 200) -> tuple[str, int]:
+    chain = current_language_chain()
+    submitted = request.form if request.method == "POST" else None
+    pickers = {kind: picker_state(f"capacity_{kind}", "capacity", submitted, ids, chain=chain)
+               for kind, ids in form.capacities.items()}
+    pickers["territory"] = picker_state("territory", "territory", submitted, form.territories, chain=chain)
     return render_template(
-        "organizations/edit.html", org=org, edit=edit, errors=errors, version=version,
-        loaded=org_service.encode_snapshot(loaded), changes=changes, pickers=pickers, name_rows=name_rows,
-        projects=projects, documents=documents, types=types, language_options=_language_options(),
-        name=org.name_in(current_language_chain())), status
+        "organizations/edit.html", org=org, form=form, errors=errors, version=version,
+        loaded=edits.encode_snapshot(loaded), changes=changes, pickers=pickers, types=forms.type_options(),
+        language_options=profiles.name_languages(chain[0]), name=org.name_in(chain)), status
 
 
 @bp.route("/organization_profile/<int:organization_id>/edit", methods=["GET", "POST"])
@@ -93,37 +81,36 @@ def edit(organization_id: int) -> Response | tuple[str, int]:
     """Edit the profile (managers and staff); detects a save made by someone else meanwhile."""
     org = _organization_or_404(organization_id)
     _require_manager(org)
+    chain = current_language_chain()
     if request.method == "GET":
-        current = org_service.edit_from_organization(org)
-        return _render_edit(org, current, {}, org.version, org_service.snapshot(current))
+        stored = profiles.stored_edit(org)
+        return _edit_page(org, forms.edit_form(stored), FormErrors(), org.version, profiles.snapshot(stored, chain))
 
-    edit_data, errors = org_service.parse_edit(request.form)
-    loaded = org_service.decode_snapshot(request.form.get("loaded"))
-    if searching(request.form) or request.form.get("add_name_rows"):
-        # A no-JavaScript step (picker search, more rows for names): show the form again, unsaved.
-        return _render_edit(org, edit_data, {}, org_service.submitted_version(request.form) or org.version, loaded)
-    if org_service.submitted_version(request.form) != org.version:
-        return _conflict(org, edit_data, errors, loaded)
-    if errors:
-        return _render_edit(org, edit_data, errors, org.version, loaded, status=400)
+    checked = forms.read_edit(request.form, chain)
+    loaded = edits.loaded_snapshot(request.form)
+    version = edits.submitted_version(request.form)
+    if forms.no_javascript_step(request.form):
+        return _edit_page(org, checked.form, FormErrors(), version or org.version, loaded)
+    if saved_meanwhile(org.version, version):
+        return _conflict(org, checked, loaded)
+    if checked.value is None:
+        return _edit_page(org, checked.form, checked.errors, org.version, loaded, status=400)
     try:
-        org_service.apply_edit(org, edit_data)
-        db.session.commit()
-    except StaleDataError:
+        profiles.apply_edit(org, checked.value)
+    except SavedMeanwhile:
         db.session.rollback()
-        org = _organization_or_404(organization_id)
-        return _conflict(org, edit_data, errors, loaded)
+        return _conflict(_organization_or_404(organization_id), checked, loaded)
+    db.session.commit()
     flash("organization-saved", "success")
     return redirect(url_for("organizations.profile", organization_id=org.id))
 
 
-def _conflict(org: Organization, edit_data: org_service.OrganizationEdit, errors: dict,
-              loaded: dict[str, str]) -> tuple[str, int]:
+def _conflict(org: Organization, checked: Checked[OrganizationEdit], loaded: dict[str, str]) -> tuple[str, int]:
     """Someone saved since this editor loaded the form: show what changed, keep their input."""
-    stored = org_service.snapshot(org_service.edit_from_organization(org))
-    changes = org_service.changed_since(loaded, stored)
+    stored = profiles.snapshot(profiles.stored_edit(org), current_language_chain())
+    changes = edits.changed_since(loaded, stored, forms.FIELD_LABELS)
     # The next submit is against what is stored now: saving again is a deliberate overwrite.
-    return _render_edit(org, edit_data, errors, org.version, stored, changes=changes, status=409)
+    return _edit_page(org, checked.form, checked.errors, org.version, stored, changes=changes, status=409)
 
 
 @bp.post("/organization_profile/<int:organization_id>/delete")
@@ -152,32 +139,27 @@ def staff_list() -> str:
 def managers(organization_id: int) -> Response | tuple[str, int]:
     """Staff add and remove an organization's managers."""
     org = _organization_or_404(organization_id)
-    error = None
-    username = ""
+    checked: Checked[User] = Checked(None, FormErrors(), "")
     if request.method == "POST":
         action = request.form.get("action")
         if action == "add":
-            username = (request.form.get("username") or "").strip()
-            user = db.session.scalar(sa.select(User).where(User.username == normalize_username(username))) \
-                if username else None
-            if user is None:
-                error = "organization-managers-unknown-user"
-            else:
-                added = org_service.add_manager(org, user)
+            checked = forms.read_new_manager(request.form)
+            if checked.value is not None:
+                added = org_service.add_manager(org, checked.value)
                 db.session.commit()
                 flash("organization-managers-added" if added else "organization-managers-already", "success")
                 return redirect(url_for("organizations.managers", organization_id=org.id))
         elif action == "remove":
-            user_id = request.form.get("user_id", "")
-            if user_id.isdigit() and org_service.remove_manager(org, int(user_id)):
+            user_id = forms.read_removed_manager(request.form)
+            if user_id is not None and org_service.remove_manager(org, user_id):
                 db.session.commit()
                 flash("organization-managers-removed", "success")
             return redirect(url_for("organizations.managers", organization_id=org.id))
         else:
             abort(400)
     return render_template("organizations/managers.html", org=org, name=org.name_in(current_language_chain()),
-                           managers=org_service.managers_of(org.id), error=error,
-                           username=username), (400 if error else 200)
+                           managers=org_service.managers_of(org.id), errors=checked.errors,
+                           username=checked.form), (400 if checked.errors else 200)
 
 
 @bp.app_template_global()

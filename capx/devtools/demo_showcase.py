@@ -32,7 +32,7 @@ from capx.models import (AVAILABLE, KNOWN, Capacity, CapacityText, DiffPost, Dif
 from capx.services import mentorship_crypto
 from capx.services.accounts import DEMO_CENTRAL_BASE
 from capx.services.events import to_utc
-from capx.services.organizations import tag_slug
+from capx.services.news import tag_slug
 
 DEMO_EVENT_URL = "https://meta.wikimedia.org/wiki/CapX_demo/Event_{n}"
 DEMO_POST_URL = "https://diff.wikimedia.org/{year}/{month:02d}/{day:02d}/capx-demo-{slug}-{n}/"

@@ -1,7 +1,7 @@
 """Organizations (chapters, user groups, thematic organizations, ...) and their managers.
 
 An organization is shown in lists, search, suggestions and statistics only while it has at least
-one manager (see capx.services.organizations.visible_organizations).
+one manager (see capx.services.organizations.visible_given and its other forms).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from capx.models.base import Model, capacity_kind, table_args, utcnow
 from capx.models.capacities import Capacity
+from capx.models.org_profiles import OrganizationDiffTag, OrganizationDocument, OrganizationProject
 from capx.models.reference import Territory
 
 if TYPE_CHECKING:  # the people module imports this one
@@ -61,6 +62,14 @@ class Organization(Model):
         cascade="all, delete-orphan", passive_deletes=True)
     territories: Mapped[list["OrganizationTerritory"]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True)
+    # The profile's ordered lists (capx.models.org_profiles), loaded in display order.
+    projects: Mapped[list[OrganizationProject]] = relationship(
+        order_by=OrganizationProject.position, cascade="all, delete-orphan", passive_deletes=True)
+    documents: Mapped[list[OrganizationDocument]] = relationship(
+        order_by=OrganizationDocument.position, cascade="all, delete-orphan", passive_deletes=True)
+    diff_tags: Mapped[list[OrganizationDiffTag]] = relationship(
+        order_by=(OrganizationDiffTag.position, OrganizationDiffTag.name), cascade="all, delete-orphan",
+        passive_deletes=True)
 
     def name_in(self, lang_chain: list[str] | tuple[str, ...]) -> str:
         """The name in the first language of ``lang_chain`` that has one, else English, else any."""

@@ -19,7 +19,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 import sqlalchemy as sa
 
@@ -244,21 +244,20 @@ def recompute_user(user: User) -> None:
     recompute([user.id])
 
 
-def recompute_all(commit: Callable[[], None], echo: Callable[[str], None] = lambda _l: None,
-                  batch_size: int = 500) -> int:
-    """The daily job: every person, in batches; the caller's ``commit`` runs after each batch (a
-    long job must not hold one transaction over every user)."""
+def recompute_all(echo: Callable[[str], None] = lambda _l: None, batch_size: int = 500) -> Iterator[int]:
+    """The daily job: every person, in batches. Yields after each batch (how many badges it earned),
+    for the caller to commit: a long job must not hold one transaction over every user."""
     last_id, total, newly = 0, 0, 0
     while True:
         ids = list(db.session.scalars(sa.select(User.id).where(User.id > last_id).order_by(User.id).limit(batch_size)))
         if not ids:
             break
-        newly += recompute(ids)
-        commit()
+        earned = recompute(ids)
+        newly += earned
         total += len(ids)
         last_id = ids[-1]
+        yield earned
     echo(f"badges: {total} users checked, {newly} badges earned")
-    return newly
 
 
 def find_badge(code_or_id: str) -> Badge | None:

@@ -1,8 +1,9 @@
-"""Diff news for organizations: the fetch job and what profile pages read.
+"""Diff news for organizations: their tags, the fetch job and what profile pages read.
 
 ``flask capx fetch-news`` (hourly) fetches, for every Diff tag some organization uses, the latest
-posts and upserts them by link. When Diff is unreachable nothing is deleted: pages keep showing the
-last good copy.
+posts and upserts them by link, tag by tag: the job commits after each tag (:func:`fetch_news`
+yields there), so a failure later keeps what was fetched. When Diff is unreachable nothing is
+deleted: pages keep showing the last good copy.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterator
 
 import sqlalchemy as sa
 
@@ -35,8 +36,16 @@ def plain_text(fragment: str, limit: int | None = None) -> str:
     return text
 
 
+def tag_slug(name: str) -> str:
+    """The WordPress slug of a tag name ("Capacity Exchange" → "capacity-exchange")."""
+    slug = re.sub(r"[^\w\s-]", "", name.strip().lower())
+    return re.sub(r"[\s_-]+", "-", slug).strip("-")
+
+
 @dataclass
 class NewsSummary:
+    """What a run of the job did: tags tried, posts added and updated, tags whose fetch failed."""
+
     tags: int = 0
     posts_added: int = 0
     posts_updated: int = 0
@@ -72,9 +81,10 @@ def store_posts(slug: str, posts: list[DiffPostData], summary: NewsSummary) -> N
             db.session.add(DiffPostTag(post_id=post.id, slug=slug))
 
 
-def fetch_news(client: DiffClient, echo: Callable[[str], None] = print, per_tag: int = POSTS_PER_TAG) -> NewsSummary:
-    """Fetch and store the latest posts of every tag in use; one commit per tag."""
-    summary = NewsSummary()
+def fetch_news(client: DiffClient, summary: NewsSummary, echo: Callable[[str], None] = print,
+               per_tag: int = POSTS_PER_TAG) -> Iterator[str]:
+    """Fetch and store the latest posts of every tag in use, counted in ``summary``. One tag at a
+    time: its posts are flushed and its slug yielded, for the caller to commit before the next."""
     slugs = tags_in_use()
     echo(f"fetch-news: {len(slugs)} tag(s) in use")
     for slug in slugs:
@@ -91,9 +101,9 @@ def fetch_news(client: DiffClient, echo: Callable[[str], None] = print, per_tag:
             continue
         before = summary.posts_added
         store_posts(slug, posts, summary)
-        db.session.commit()
+        db.session.flush()
         echo(f"  {slug}: {len(posts)} post(s), {summary.posts_added - before} new")
-    return summary
+        yield slug
 
 
 def posts_for_tags(slugs: list[str], limit: int = 5) -> list[DiffPost]:

@@ -10,6 +10,7 @@ differences are noted. Locked (inactive) and staff accounts keep that state.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
@@ -63,13 +64,14 @@ def _field_skips(ctx: ImportContext, account: Account) -> None:
         ctx.report.skip_field(MODEL, account.pk, "groups", "no-equivalent", "groups or permissions")
 
 
-def write_accounts(ctx: ImportContext) -> None:
-    """Every account, in batches (each committed): users and their empty profile rows."""
+def write_accounts(ctx: ImportContext) -> Iterator[str]:
+    """Every account, in batches (yielding after each, for the caller to commit): users and their
+    empty profile rows."""
     accounts = sorted(ctx.index.accounts.values(), key=lambda a: a.pk)
     size = ctx.options.batch_size
     for start in range(0, len(accounts), size):
         _write_batch(ctx, accounts[start:start + size])
-        ctx.commit()
+        yield "accounts"
 
 
 def _write_batch(ctx: ImportContext, batch: list[Account]) -> None:

@@ -23,7 +23,7 @@ from capx.services.importer.mapping import fold, wikidata_qid
 from capx.services.importer.records import all_recorded, record
 from capx.services.importer.report import IMPORTED, MERGED, PREVIOUSLY
 from capx.services.importer.schema import parse_datetime
-from capx.services.organizations import tag_slug
+from capx.services.news import tag_slug
 
 MODEL = "skills.skill"
 

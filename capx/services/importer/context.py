@@ -29,7 +29,6 @@ class ImportContext:
     index: ExportIndex
     report: ImportReport
     options: ImportOptions
-    commit: Callable[[], None]
     echo: Callable[[str], None] = lambda _line: None
     now: dt.datetime = field(default_factory=utcnow)
     territories: dict[int, int] = field(default_factory=dict)

@@ -24,7 +24,7 @@ from capx.services.importer.reader import Row
 from capx.services.importer.records import all_recorded, record, table_of
 from capx.services.importer.report import IMPORTED, MERGED, PREVIOUSLY
 from capx.services.importer.schema import parse_datetime
-from capx.services.organizations import tag_slug
+from capx.services.news import tag_slug
 
 MODEL = "orgs.organization"
 

@@ -1,7 +1,7 @@
 """One import from start to end: scan, plan ids, the small tables, accounts, then the stream.
 
-The caller passes ``commit``: it is called after every step and batch (the CLI commits there, a dry
-run does nothing and rolls back at the end). A run that stops half-way leaves every committed
+``run_import`` yields after every step and batch: the CLI commits there (a dry run never does and
+rolls back at the end). A run that stops half-way leaves every committed
 batch recorded; the next run skips those rows and goes on.
 """
 
@@ -141,7 +141,7 @@ def _mark_done(ctx: ImportContext, rows: list[Row]) -> None:
         record(model, [(row.pk, None, False) for row in rows])
 
 
-def _stream(ctx: ImportContext) -> None:
+def _stream(ctx: ImportContext) -> Iterator[str]:
     written = 0
     for batch in _batches(read_rows(ctx.index.path), ctx.options.batch_size):
         model = batch[0].model
@@ -156,55 +156,57 @@ def _stream(ctx: ImportContext) -> None:
             continue
         STREAMED[model](ctx, todo)
         _mark_done(ctx, todo)
-        ctx.commit()
+        yield model
         written += len(batch)
         if written % 50_000 < len(batch):
             ctx.echo(f"  {written} rows written")
 
 
-def run_import(path: Path, options: ImportOptions, commit: Callable[[], None],
-               meta_wiki: MetaWikiClient | None = None, echo: Callable[[str], None] = lambda _line: None) -> ImportReport:
-    """Import the export at ``path``; returns the report. Raises :class:`ImportFileError` (before
-    writing anything) when the file is malformed."""
-    report = ImportReport(file=str(path), dry_run=options.dry_run)
+def run_import(path: Path, options: ImportOptions, report: ImportReport, meta_wiki: MetaWikiClient | None = None,
+               echo: Callable[[str], None] = lambda _line: None) -> Iterator[str]:
+    """Import the export at ``path``, accounting for every row in ``report``.
+
+    A generator: it yields (the step just done) after every step and batch, for the caller to
+    commit there; nothing is committed otherwise. Raises :class:`ImportFileError` before writing
+    anything when the file is malformed.
+    """
     echo(f"reading {path} ...")
     index = scan(path, progress=lambda n: echo(f"  {n} rows checked"))
     for model in index.order:
         report.read(model, index.counts[model])
     echo(f"  {sum(index.counts.values())} rows, {len(index.counts)} models, every reference found")
-    ctx = ImportContext(index=index, report=report, options=options, commit=commit, echo=echo)
+    ctx = ImportContext(index=index, report=report, options=options, echo=echo)
     accounts.resolve_central_ids(ctx, meta_wiki)
     echo("matching capacities, organizations and badges; moving CapX's own rows out of the old ids ...")
     _plan_and_move_ids(ctx)
-    commit()
+    yield "ids"
     echo("reference data, capacities, organizations, badges ...")
     reference.import_organization_types(ctx)
     reference.import_territories(ctx)
     reference.import_languages(ctx)
     reference.import_projects(ctx)
     reference.import_avatars(ctx)
-    commit()
+    yield "reference data"
     capacities.import_capacities(ctx, ctx.capacity_matches)
     capacities.import_hashtags(ctx)
-    commit()
+    yield "capacities"
     organizations.import_organizations(ctx, ctx.organization_matches)
-    commit()
+    yield "organizations"
     badges.import_badges(ctx, ctx.badge_matches)
-    commit()
+    yield "badges"
     echo(f"{len(index.accounts)} accounts ...")
-    accounts.write_accounts(ctx)
+    yield from accounts.write_accounts(ctx)
     organizations.import_projects(ctx)
     mentorship.import_partners(ctx)
-    commit()
+    yield "partners"
     echo("profiles, languages, saved items, badges, events, reports, messages, applications ...")
-    _stream(ctx)
+    yield from _stream(ctx)
     # Moved ids bypass the session: the caches built on the old ids must be rebuilt.
     connection = db.session.connection(bind_arguments={"mapper": sa.inspect(CacheStamp)})
     stamps.bump(connection, stamps.CAPACITIES)
     stamps.bump(connection, stamps.REFERENCE)
-    commit()
     report.finished = True
-    return report
+    yield "done"
 
 
 __all__ = ["ImportFileError", "ImportOptions", "load_skill_map", "run_import"]
