@@ -80,6 +80,8 @@ def string_pk(rows: Rows) -> str:
      "data is not an encrypted envelope of version 1"),
     (change("users.badge", logic={"target": "karma", "value": 3}), "internal badge logic should be"),
     (change("users.saveditem", entity="user", related_user=None), "a saved user without related_user"),
+    (change("portal.partnermentorshippublickey", public_key="-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----"),
+     "not a usable RSA public key (invalid)"),
 ])
 def test_a_bad_row_is_named_and_nothing_is_written(app: Any, tmp_path: Any, mutate: Callable[[Rows], str],
                                                     message: str) -> None:

@@ -1,5 +1,6 @@
 """Checks of a row's content beyond its field types, run by the scan so that a bad row is refused
-before anything is written: badge logic, form definitions, encrypted envelopes, saved items."""
+before anything is written: badge logic, form definitions, encrypted envelopes, public keys, saved
+items."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import json
 from typing import Any
 
 from capx.models import EXTERNAL, INTERNAL, PARTNER
+from capx.services import mentorship_crypto
 from capx.services.importer.errors import ImportFileError
 from capx.services.importer.mapping import badge_code, badge_rule
 
@@ -69,6 +71,11 @@ def check_content(label: str, model: str, pk: int, fields: dict[str, Any]) -> No
         check_form_fields(label, fields["json"])
     elif model in RESPONSE_MODELS:
         parse_envelope(label, fields["data"])
+    elif model == "portal.partnermentorshippublickey":
+        try:
+            mentorship_crypto.load_public_key(fields["public_key"])
+        except mentorship_crypto.PublicKeyError as error:
+            raise ImportFileError(f"{label}: not a usable RSA public key ({error.reason})") from None
     elif model == "users.saveditem":
         needed = "related_user" if fields["entity"] == "user" else "related_org"
         if fields[needed] is None:

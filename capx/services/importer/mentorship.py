@@ -27,7 +27,6 @@ from capx.models import (MentorshipApplication, MentorshipProgram, MentorshipPro
 from capx.services import mentorship_crypto
 from capx.services.importer.context import ImportContext
 from capx.services.importer.checks import parse_envelope
-from capx.services.importer.errors import ImportFileError
 from capx.services.importer.mapping import question_kind
 from capx.services.importer.reader import Row
 from capx.services.importer.records import all_recorded, record, recorded, table_of
@@ -101,11 +100,7 @@ def import_partners(ctx: ImportContext) -> None:
     record("portal.partner", partner_records)
     _members(ctx, partners)
     for pk, f in ctx.index.rows("portal.partnermentorshippublickey").items():
-        try:
-            key = mentorship_crypto.load_public_key(f["public_key"])
-        except mentorship_crypto.PublicKeyError as exc:
-            raise ImportFileError(f"portal.partnermentorshippublickey pk {pk}: not a usable RSA public key "
-                                  f"({exc.reason})") from None
+        key = mentorship_crypto.load_public_key(f["public_key"])  # checked by the scan
         ctx.key_fingerprints[pk] = (mentorship_crypto.fingerprint(key), old_fingerprint(f["public_key"]))
     _programs(ctx, partners)
 
