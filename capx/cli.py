@@ -191,6 +191,34 @@ def fetch_news_command() -> None:
         sys.exit(1)
 
 
+@capx_cli.command("refresh-courses")
+def refresh_courses_command() -> None:
+    """Bring events that link to a WikiLearn course up to date with it (daily job). A field changes
+    only while it still holds the course's value fetched last time, so organizers' edits stay."""
+    from flask import current_app
+
+    from capx.clients.wikilearn import wikilearn_client
+    from capx.services.event_fill import refresh_courses
+
+    base_url = current_app.config.get("CAPX_WIKILEARN_URL", "https://learn.wiki")
+    events = changed = 0
+    failed: list[str] = []
+    for done in refresh_courses(wikilearn_client(), base_url):
+        events += 1
+        if done.error:
+            failed.append(f"event {done.event_id} ({done.course_key}): {done.error}")
+            click.echo(f"refresh-courses: event {done.event_id}: {done.course_key} could not be read ({done.error}); "
+                       "kept as it is", err=True)
+            continue
+        db.session.commit()  # event by event: a failure later keeps what was refreshed
+        if done.changed:
+            changed += 1
+            click.echo(f"refresh-courses: event {done.event_id}: {', '.join(done.changed)} updated from {done.course_key}")
+    click.echo(f"refresh-courses: {events} event(s) linking to a course, {changed} updated, {len(failed)} failed")
+    if failed:
+        sys.exit(1)
+
+
 
 
 @capx_cli.command("mentorship-decrypt")

@@ -157,6 +157,8 @@ class Settings:
     metabase_bot_user: str = ""
     metabase_bot_password: str = ""
     wikidata_api_url: str = "https://www.wikidata.org/w/api.php"
+    # WikiLearn (Open edX): event auto-fill from a course, and the refresh-courses job.
+    wikilearn_url: str = "https://learn.wiki"
     lets_connect_api_url: str = "https://letsconnect.toolforge.org/api"
     # Messages a user may send through Meta-Wiki per hour and per day (anti-abuse).
     message_limit_hour: int = 5
@@ -192,6 +194,7 @@ class Settings:
             "CAPX_METABASE_BOT_USER": self.metabase_bot_user,
             "CAPX_METABASE_BOT_PASSWORD": self.metabase_bot_password,
             "CAPX_WIKIDATA_API_URL": self.wikidata_api_url,
+            "CAPX_WIKILEARN_URL": self.wikilearn_url,
             "CAPX_LETS_CONNECT_API_URL": self.lets_connect_api_url,
             "CAPX_MESSAGE_LIMIT_HOUR": self.message_limit_hour,
             "CAPX_MESSAGE_LIMIT_DAY": self.message_limit_day,
@@ -244,6 +247,7 @@ def load_settings(env: Mapping[str, str] | None = None, instance_path: Path | No
         metabase_bot_user=env.get("CAPX_METABASE_BOT_USER", ""),
         metabase_bot_password=env.get("CAPX_METABASE_BOT_PASSWORD", ""),
         wikidata_api_url=env.get("CAPX_WIKIDATA_API_URL", "https://www.wikidata.org/w/api.php"),
+        wikilearn_url=env.get("CAPX_WIKILEARN_URL", "https://learn.wiki").rstrip("/"),
         lets_connect_api_url=env.get("CAPX_LETS_CONNECT_API_URL", "https://letsconnect.toolforge.org/api"),
         message_limit_hour=_int(env, "CAPX_MESSAGE_LIMIT_HOUR", 5),
         message_limit_day=_int(env, "CAPX_MESSAGE_LIMIT_DAY", 20),

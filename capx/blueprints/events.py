@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from babel.dates import format_date, format_time
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from werkzeug.wrappers import Response
 
@@ -17,7 +17,9 @@ from capx.forms import events as forms
 from capx.forms.errors import Checked, FormErrors
 from capx.forms.pickers import picker_state, searching
 from capx.language import current_language_chain, msg_text
+from capx.translations import LazyMessage
 from capx.models import Event, Organization, utcnow
+from capx.services import event_fill
 from capx.services import events as events_service
 from capx.services import ical
 from capx.services import organizations as org_service
@@ -25,6 +27,9 @@ from capx.services.capacities import capacity_tree
 from capx.services.choices import capacity_choices, labels, territory_choices
 from capx.services.concurrent_edits import SavedMeanwhile, saved_meanwhile
 from capx.services.events import EventDetails
+from capx.clients.meta_wiki import meta_wiki_client
+from capx.clients.wikidata_entities import wikidata_entities_client
+from capx.clients.wikilearn import wikilearn_client
 from capx.support.media import commons_file_url
 from capx.support.pagination import make_page, requested_page
 
@@ -155,13 +160,55 @@ def _event_for_manager(event_id: int) -> tuple[Organization, Event]:
     return _managed_organization(item.organization_id), item
 
 
+#: Seconds "Fill in from a link" waits for each remote call (the organizer is waiting).
+FILL_TIMEOUT = 5
+
+
+def _fill(form: forms.EventForm) -> tuple[FormErrors, list[LazyMessage]]:
+    """Fill the empty fields of ``form`` from the submitted link (nothing is saved): the errors
+    (the link refused or unreadable) and what the organizer is told."""
+    link = forms.read_fill_link(request.form)
+    if link.value is None:
+        return link.errors, []
+    chain = current_language_chain()
+    clients = event_fill.FillClients(wikidata_entities_client(FILL_TIMEOUT), meta_wiki_client(FILL_TIMEOUT),
+                                     wikilearn_client(FILL_TIMEOUT))
+    try:
+        fill = event_fill.fetch_fill(link.value, clients, chain)
+    except event_fill.FillError as exc:
+        errors = FormErrors()
+        errors.add("fill_link", exc.message)
+        return errors, []
+    labels = {t.value: t.label for t in territory_choices(chain)}
+    return FormErrors(), forms.apply_fill(form, fill, labels).messages(fill.notes)
+
+
+@bp.post("/organization_profile/<int:organization_id>/events/fill")
+@login_required
+def fill(organization_id: int) -> tuple[Response, int]:
+    """The event form's "Fill in from a link" for its script: the fields to fill (those the
+    organizer left empty) and what to tell them, as JSON; nothing is saved."""
+    _managed_organization(organization_id)
+    form = forms.read_event(request.form, current_language_chain()).form
+    before = forms.fill_values(form)
+    errors, notes = _fill(form)
+    if errors:
+        return jsonify(error=" ".join(str(m) for m in errors.get("fill_link", []))), 422
+    after = forms.fill_values(form)
+    return jsonify(fields={k: v for k, v in after.items() if v != before.get(k)},
+                   messages=[str(m) for m in notes]), 200
+
+
 def _form_page(org: Organization, form: forms.EventForm, errors: FormErrors, event: Event | None,
                version: int | None = None, loaded: dict[str, str] | None = None,
-               changes: list[edits.FieldChange] | None = None, status: int = 200) -> tuple[str, int]:
+               changes: list[edits.FieldChange] | None = None, status: int = 200,
+               fill_notes: list[LazyMessage] | None = None) -> tuple[str, int]:
     chain = current_language_chain()
     submitted = request.form if request.method == "POST" else None
     return render_template(
         "events/form.html", org=org, org_name=org.name_in(chain), form=form, errors=errors,
+        fill_link=(request.form.get("fill_link") or "")[:forms.FILL_LINK_MAX] if submitted else "",
+        fill_notes=fill_notes or [],
         event=event, version=version, loaded=edits.encode_snapshot(loaded or {}), changes=changes,
         capacity_picker=picker_state("capacity", "capacity", submitted, form.capacities, chain=chain),
         territory_options=territory_choices(chain), time_zones=events_service.time_zones(),
@@ -176,6 +223,9 @@ def create(organization_id: int) -> Response | tuple[str, int]:
     if request.method == "GET":
         return _form_page(org, forms.event_form(), FormErrors(), None)
     checked = forms.read_event(request.form, current_language_chain())
+    if "fill" in request.form:
+        errors, notes = _fill(checked.form)
+        return _form_page(org, checked.form, errors, None, status=422 if errors else 200, fill_notes=notes)
     if searching(request.form):
         return _form_page(org, checked.form, FormErrors(), None)
     if checked.value is None:
@@ -201,6 +251,10 @@ def edit(event_id: int) -> Response | tuple[str, int]:
     checked = forms.read_event(request.form, chain)
     loaded = edits.loaded_snapshot(request.form)
     version = edits.submitted_version(request.form)
+    if "fill" in request.form:
+        errors, notes = _fill(checked.form)
+        return _form_page(org, checked.form, errors, item, version, loaded, status=422 if errors else 200,
+                          fill_notes=notes)
     if searching(request.form):
         return _form_page(org, checked.form, FormErrors(), item, version, loaded)
     if saved_meanwhile(item.version, version):

@@ -6,6 +6,7 @@ that is not JSON become the client's own error with the same codes everywhere ("
 
 from __future__ import annotations
 
+import json
 from typing import Any, TypeVar
 
 import requests
@@ -108,3 +109,35 @@ def sparql_bindings(response: requests.Response, *, error: type[E], service: str
     if not isinstance(bindings, list):
         raise error(f"{service} answered an incomplete SPARQL result", "badjson")
     return bindings
+
+
+#: The most a client reads of an answer it did not ask to be large (1 MiB): a service answering
+#: far more (a misconfigured proxy, a hostile mirror) is refused without being held in memory.
+MAX_ANSWER_BYTES = 1024 * 1024
+
+
+def capped_json(response: requests.Response, *, error: type[E], service: str,
+                limit: int = MAX_ANSWER_BYTES) -> Any:
+    """The JSON body of a successful answer fetched with ``stream=True``, read at most ``limit``
+    bytes far: a longer body raises ``error`` ("toolarge") as soon as the limit is passed; an HTTP
+    error status ("http-<status>") or a body that is not JSON ("badjson") raises ``error`` too."""
+    try:
+        if response.status_code >= 400:
+            raise error(f"{service} answered HTTP {response.status_code}", f"http-{response.status_code}")
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise error(f"{service} answered more than {limit} bytes", "toolarge")
+        body = bytearray()
+        try:
+            for chunk in response.iter_content(chunk_size=65536):
+                body.extend(chunk)
+                if len(body) > limit:
+                    raise error(f"{service} answered more than {limit} bytes", "toolarge")
+        except requests.RequestException as exc:
+            raise error(f"{service} stopped answering half-way", "unreachable") from exc
+        try:
+            return json.loads(body.decode(response.encoding or "utf-8"))
+        except (ValueError, LookupError) as exc:
+            raise error(f"{service} answered something that is not JSON", "badjson") from exc
+    finally:
+        response.close()

@@ -22,7 +22,8 @@ import requests
 from flask import current_app
 from requests_oauthlib import OAuth1
 
-from capx.clients.http import RemoteServiceError, TimeoutSession, json_of, mediawiki_data, new_session, send
+from capx.clients.http import (RemoteServiceError, TimeoutSession, capped_json, json_of, mediawiki_data, new_session,
+                               send)
 
 
 class MetaWikiError(RemoteServiceError):
@@ -212,6 +213,32 @@ class MetaWikiClient:
             raise MetaWikiError("Meta-Wiki did not recognise the user's access token", "notloggedin")
         return token
 
+    # -- Events (read-only, anonymous) -------------------------------------------------------------
+
+    def event_registration(self, event_id: int) -> dict[str, Any]:
+        """A CampaignEvents registration by id, as its REST API answers it (``rest.php/campaignevents
+        /v0/event_registration/<id>``); an unknown or deleted one raises MetaWikiError "http-404"."""
+        rest_url = self.api_url.rsplit("/", 1)[0] + "/rest.php"
+        response = send(self.session, "GET", f"{rest_url}/campaignevents/v0/event_registration/{int(event_id)}",
+                        stream=True, error=MetaWikiError, service="Meta-Wiki")
+        data = capped_json(response, error=MetaWikiError, service="Meta-Wiki")
+        if not isinstance(data, dict):
+            raise MetaWikiError("Meta-Wiki answered a registration that is not an object", "badjson")
+        return data
+
+    def page_title(self, title: str) -> str | None:
+        """The title of an existing page (redirects followed, normalized), or None when it does not exist."""
+        params = {"action": "query", "titles": title, "redirects": "1", "format": "json", "formatversion": "2",
+                  "errorformat": "plaintext"}
+        response = send(self.session, "GET", self.api_url, params=params, stream=True, error=MetaWikiError,
+                        service="Meta-Wiki")
+        data = mediawiki_data(capped_json(response, error=MetaWikiError, service="Meta-Wiki"), error=MetaWikiError)
+        pages = (data.get("query") or {}).get("pages") or []
+        if not pages or not isinstance(pages[0], dict) or pages[0].get("missing") or pages[0].get("invalid"):
+            return None
+        found = pages[0].get("title")
+        return found if isinstance(found, str) else None
+
     def users(self, names: list[str]) -> dict[str, WikiUser]:
         """Existence, email and block state of user names (list=users), keyed by the asked name.
 
@@ -323,8 +350,10 @@ def _global_account(central_id: int, info: dict[str, Any]) -> GlobalAccount:
                          locked=bool(info.get("locked")), missing=False)
 
 
-def meta_wiki_client() -> MetaWikiClient:
-    """A client configured from the running app (consumer, URLs, User-Agent, timeout)."""
+def meta_wiki_client(timeout: float | None = None) -> MetaWikiClient:
+    """A client configured from the running app (consumer, URLs, User-Agent, timeout: the app's,
+    or ``timeout`` seconds where a user waits for the answer)."""
     config = current_app.config
     return MetaWikiClient(config["CAPX_META_INDEX_URL"], config["CAPX_META_API_URL"],
-                          config["CAPX_OAUTH_CONSUMER_KEY"], config["CAPX_OAUTH_CONSUMER_SECRET"])
+                          config["CAPX_OAUTH_CONSUMER_KEY"], config["CAPX_OAUTH_CONSUMER_SECRET"],
+                          new_session(timeout) if timeout is not None else None)

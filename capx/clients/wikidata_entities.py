@@ -6,11 +6,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Any, Iterable
 
 from flask import current_app
 
-from capx.clients.http import RemoteServiceError, TimeoutSession, json_of, mediawiki_data, new_session, send
+from capx.clients.http import (RemoteServiceError, TimeoutSession, capped_json, json_of, mediawiki_data, new_session,
+                               send)
 
 BATCH = 50  # wbgetentities accepts at most 50 ids per request
 
@@ -73,7 +74,25 @@ class WikidataEntitiesClient:
                 )
         return out
 
+    def entities(self, qids: Iterable[str], props: str, languages: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The raw entities (``props``: e.g. "labels|descriptions|claims") of at most 50 ``qids``, as
+        the API writes them; missing items are left out. The answer is read with a size cap."""
+        ids = sorted(set(qids))[:BATCH]
+        if not ids:
+            return {}
+        params = {"action": "wbgetentities", "ids": "|".join(ids), "props": props,
+                  "languages": "|".join(dict.fromkeys(languages)), "languagefallback": "1", "format": "json"}
+        response = send(self.session, "GET", self.api_url, params=params, stream=True, error=WikidataError,
+                        service="Wikidata")
+        data = mediawiki_data(capped_json(response, error=WikidataError, service="Wikidata"), error=WikidataError)
+        entities = data.get("entities")
+        if not isinstance(entities, dict):
+            raise WikidataError("Wikidata answered without entities", "badjson")
+        return {key: entity for key, entity in entities.items()
+                if isinstance(entity, dict) and "missing" not in entity}
 
-def wikidata_entities_client() -> WikidataEntitiesClient:
-    """A client for the configured Wikidata API."""
-    return WikidataEntitiesClient(current_app.config.get("CAPX_WIKIDATA_API_URL", "https://www.wikidata.org/w/api.php"))
+
+def wikidata_entities_client(timeout: float | None = None) -> WikidataEntitiesClient:
+    """A client for the configured Wikidata API (``timeout``: seconds, when a user waits for it)."""
+    return WikidataEntitiesClient(current_app.config.get("CAPX_WIKIDATA_API_URL", "https://www.wikidata.org/w/api.php"),
+                                  new_session(timeout))

@@ -133,6 +133,7 @@ def check_configuration(app: Flask) -> list[Check]:
                         "translations can only be saved by users who connect Metabase"))
     checks.append(_pair(config, "Metabase OAuth consumer", "CAPX_METABASE_CONSUMER_KEY",
                         "CAPX_METABASE_CONSUMER_SECRET", "users cannot connect their Metabase account"))
+    checks.append(Check("WikiLearn (event auto-fill, refresh-courses)", OK, config.get("CAPX_WIKILEARN_URL", "https://learn.wiki")))
     agent = config.get("CAPX_USER_AGENT", "")
     checks.append(Check("User-Agent", OK if "@" in agent or "mailto" in agent else WARN, agent))
     checks.append(_proxy(config, production))

@@ -9,8 +9,10 @@ everything as typed.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
+from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 
 from werkzeug.datastructures import MultiDict
 
@@ -18,6 +20,8 @@ from capx.forms.addresses import is_web_url
 from capx.forms.errors import Checked, FormErrors
 from capx.models import EVENT_FORMATS, Event
 from capx.services import choices
+from capx.services.event_fill import COURSE_KEY as WIKILEARN_COURSE
+from capx.services.event_fill import EventFill, FillSource
 from capx.services.events import (DATETIME_FORMAT, MAX_FEATURED, EventDetails, EventFilters, may_feature,
                                   time_zones, to_local, to_utc)
 from capx.support.media import normalize_commons_file
@@ -179,6 +183,135 @@ def _territory(raw: str, chain: Sequence[str], errors: FormErrors) -> int | None
         errors.add("territory_id", lazy_msg("organization-error-invalid-choice"))
         return None
     return valid[0]
+
+
+# -- "Fill in from a link" -------------------------------------------------------------------------
+
+FILL_LINK_MAX = 500
+_QID = re.compile(r"[Qq]([1-9][0-9]{0,11})")
+_WIKIDATA_HOSTS = {"www.wikidata.org", "wikidata.org", "m.wikidata.org"}
+_META_HOSTS = {"meta.wikimedia.org", "meta.m.wikimedia.org"}
+_WIKILEARN_HOSTS = {"learn.wiki", "www.learn.wiki", "app.learn.wiki", "apps.learn.wiki"}
+_REGISTRATION_PAGES = re.compile(r"Special:(?:RegisterForEvent|EventDetails|EditEventRegistration|CancelEventRegistration)"
+                                 r"/([1-9][0-9]{0,9})")
+
+
+def _meta_title(parts: SplitResult) -> str:
+    if parts.path.startswith("/wiki/"):
+        return unquote(parts.path[len("/wiki/"):]).replace("_", " ").strip()
+    return (parse_qs(parts.query).get("title") or [""])[0].replace("_", " ").strip()
+
+
+def read_fill_link(data: Mapping[str, str]) -> Checked[FillSource]:
+    """The "Fill in from a link" field: a Wikidata item (Q-id or address), a Meta-Wiki event
+    registration (its number or a Special: page of it), a Meta-Wiki Event: page (title or address)
+    or a WikiLearn course address. Anything else (another host, ``javascript:``...) is refused."""
+    raw = (data.get("fill_link") or "").strip()
+    errors = FormErrors()
+    source: FillSource | None = None
+    if not raw:
+        errors.add("fill_link", lazy_msg("event-fill-error-empty"))
+    elif len(raw) > FILL_LINK_MAX or any(ch.isspace() and ch != " " for ch in raw):
+        errors.add("fill_link", lazy_msg("event-fill-error-unsupported"))
+    elif _QID.fullmatch(raw):
+        source = FillSource("wikidata", raw.upper())
+    elif raw.isdigit() and len(raw) <= 10 and int(raw) > 0:
+        source = FillSource("registration", str(int(raw)))
+    elif raw.startswith("Event:") and "://" not in raw and len(raw) > len("Event:"):
+        source = FillSource("meta-page", raw)
+    else:
+        source = _link_source(raw)
+        if source is None:
+            errors.add("fill_link", lazy_msg("event-fill-error-unsupported"))
+    return Checked(source, errors, raw)
+
+
+def _link_source(raw: str) -> FillSource | None:
+    if " " in raw:
+        return None
+    parts = urlsplit(raw)
+    host = (parts.hostname or "").lower()
+    if parts.scheme not in ("https", "http") or parts.username or parts.password or parts.port:
+        return None
+    if host in _WIKIDATA_HOSTS:
+        match = re.fullmatch(r"/(?:wiki|entity)/(?:Item:)?(Q[1-9][0-9]{0,11})", parts.path)
+        return FillSource("wikidata", match[1]) if match else None
+    if host in _META_HOSTS:
+        title = _meta_title(parts)
+        registration = _REGISTRATION_PAGES.fullmatch(title)
+        if registration:
+            return FillSource("registration", registration[1])
+        if title.startswith("Event:") and len(title) > len("Event:") and len(title) <= 255:
+            return FillSource("meta-page", title)
+        return None
+    if host in _WIKILEARN_HOSTS:
+        match = WIKILEARN_COURSE.search(unquote(parts.path))
+        return FillSource("wikilearn", match[0]) if match else None
+    return None
+
+
+#: The fields "Fill in from a link" may fill, in the form's order.
+FILL_FIELDS = ("title", "url", "start", "end", "time_zone", "format", "location", "territory_id", "description")
+_FILL_LABELS = {**FIELD_LABELS, "territory_id": FIELD_LABELS["territory"]}
+
+
+@dataclass
+class FillResult:
+    """What filling did: the fields filled, and those kept as typed with what the link says instead."""
+
+    filled: list[str] = field(default_factory=list)
+    kept: list[tuple[str, str]] = field(default_factory=list)  # (field, the link's value)
+
+    def messages(self, notes: Sequence[LazyMessage]) -> list[LazyMessage]:
+        """What the organizer is told (before they review and save)."""
+        out = []
+        if self.filled:
+            out.append(lazy_msg("event-fill-filled", ", ".join(str(_FILL_LABELS[k]) for k in self.filled)))
+        for key, value in self.kept:
+            out.append(lazy_msg("event-fill-kept", str(_FILL_LABELS[key]), value))
+        if not self.filled and not self.kept:
+            out.append(lazy_msg("event-fill-error-nothing"))
+        return [*out, *notes]
+
+
+def fill_values(form: EventForm) -> dict[str, str]:
+    """The fillable fields' values as the page's inputs hold them."""
+    return {key: _typed(form, key) for key in FILL_FIELDS}
+
+
+def _typed(form: EventForm, key: str) -> str:
+    value = getattr(form, key)
+    return "" if value is None else str(value)
+
+
+def apply_fill(form: EventForm, fill: EventFill, labels: Mapping[int, str] | None = None) -> FillResult:
+    """Put the link's values into the empty fields of ``form``; a field already typed is kept and
+    reported with the link's value (never overwritten unseen). Start, end and time zone go
+    together: the zone is filled only with times the link gives for empty start and end fields."""
+    result = FillResult()
+    values = fill.values()
+    times_empty = not form.start and not form.end
+    for key in FILL_FIELDS:
+        new = values.get(key, "")
+        if not new:
+            continue
+        if key == "time_zone":
+            if times_empty and form.time_zone != new:
+                form.time_zone = new
+                result.filled.append(key)
+            elif not times_empty and form.time_zone != new:
+                result.kept.append((key, new))
+            continue
+        old = _typed(form, key)
+        if old == new:
+            continue
+        if old:
+            shown = (labels or {}).get(int(new), new) if key == "territory_id" else new
+            result.kept.append((key, shown[:200]))
+            continue
+        setattr(form, key, int(new) if key == "territory_id" else new)
+        result.filled.append(key)
+    return result
 
 
 # -- featured events -------------------------------------------------------------------------------

@@ -61,3 +61,16 @@ class EventCapacity(Model):
     capacity_id: Mapped[int] = mapped_column(sa.ForeignKey("capacity.id"), primary_key=True)
 
     capacity: Mapped[Capacity] = relationship()
+
+
+class EventCourseFetch(Model):
+    """What the refresh-courses job last read from the WikiLearn course an event links to (JSON of
+    title, description, start_at, end_at): a field is refreshed only while it still holds that value."""
+
+    __tablename__ = "event_course_fetch"
+    __table_args__ = table_args()
+
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"), primary_key=True)
+    course_key: Mapped[str] = mapped_column(sa.String(255))
+    fetched: Mapped[str] = mapped_column(sa.Text)
+    fetched_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
