@@ -16,7 +16,7 @@ from capx.language import msg_text
 from capx.services import messages as service
 from capx.services.accounts import load_token
 from capx.support.pagination import requested_page
-from capx.support.ratelimit import SlidingWindow, TimedCache
+from capx.support.ratelimit import SharedLimit, TimedCache
 from capx.support.usernames import MAX_USERNAME_LENGTH
 from capx.translations import lazy_msg
 
@@ -38,7 +38,7 @@ def _limits() -> service.MessageLimits:
 #: Every availability check asks Meta-Wiki (two calls): at most 30 checks a minute per user (live
 #: checks and the confirmation step together), and the live check's answers are kept a minute per
 #: user and name, so typing back and forth does not ask again.
-CHECKS_PER_USER = SlidingWindow(limit=30, window=60)
+CHECKS_PER_USER = SharedLimit("availability-checks", limit=30, window=60)  # shared by every worker
 LIVE_CHECK_CACHE = TimedCache(ttl=60)
 
 
