@@ -3,54 +3,38 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import mwoauth
-from flask import (Blueprint, Response, abort, current_app, redirect, render_template, request, session,
+from flask import (Blueprint, abort, current_app, redirect, render_template, request, session,
                    url_for)
-from flask_wtf import FlaskForm
-from wtforms import HiddenField, StringField
-from wtforms.validators import DataRequired
+from werkzeug.wrappers import Response
 
 from capx.access import current_user, safe_next, start_session
 from capx.clients.meta_wiki import MetaWikiError, meta_wiki_client
 from capx.extensions import db
-from capx.forms.characters import MaxCharacters
-from capx.forms.usernames import ValidUsername
+from capx.forms.auth import FAILED_LABELS, REFUSED_LABELS, DevLoginForm, LoginForm
 from capx.services.accounts import LoginRefused, dev_login, end_sessions, login_from_identity
-from capx.support.ratelimit import SlidingWindow, client_key
+from capx.support.ratelimit import SharedLimit, client_key
 from capx.support.secrets import decrypt_json, encrypt_json
-from capx.support.usernames import MAX_USERNAME_LENGTH
-from capx.translations import lazy_msg
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("auth", __name__)
 
+
+@bp.context_processor
+def labels() -> dict[str, Any]:
+    return {"login_failed_labels": FAILED_LABELS, "login_refused_labels": REFUSED_LABELS}
+
 OAUTH_SESSION_KEY = "oauth_request"
 
 #: Each login start asks Meta-Wiki for a request token: at most 10 a minute per visitor (address,
-#: or session behind a proxy that hides addresses: ratelimit.client_key) and 120 a minute per
-#: worker process altogether, so the button cannot be used to flood Meta-Wiki.
-LOGIN_STARTS_PER_CLIENT = SlidingWindow(limit=10, window=60)
-LOGIN_STARTS_PER_PROCESS = SlidingWindow(limit=120, window=60)
-
-
-class LoginForm(FlaskForm):
-    """Continue to Meta-Wiki (a POST, so that starting a login is never a side effect of a GET)."""
-
-    next = HiddenField()
-
-
-class DevLoginForm(FlaskForm):
-    """Development login: any user name, no password (only when CAPX_DEV_LOGIN=1 and not production)."""
-
-    next = HiddenField()
-    username = StringField(
-        lazy_msg("login-dev-username"),
-        validators=[DataRequired(message=lazy_msg("form-error-required")),
-                    MaxCharacters(MAX_USERNAME_LENGTH, lazy_msg("form-error-username-invalid")),
-                    ValidUsername()],
-    )
+#: or session behind a proxy that hides addresses: ratelimit.client_key) and 120 a minute for the
+#: whole site, so the button cannot be used to flood Meta-Wiki. Counted in the database: every
+#: worker of every replica shares the counts.
+LOGIN_STARTS_PER_CLIENT = SharedLimit("login-start", limit=10, window=60)
+LOGIN_STARTS_SITE_WIDE = SharedLimit("login-start-all", limit=120, window=60)
 
 
 def _dev_login_enabled() -> bool:
@@ -79,7 +63,7 @@ def login_start() -> str | Response | tuple[str, int] | tuple[str, int, dict[str
         abort(400)
     visitor = client_key(request.remote_addr, session.get("csrf_token"),
                          current_app.config.get("CAPX_CLIENT_ADDRESSES", True))
-    if not LOGIN_STARTS_PER_CLIENT.hit(visitor) or not LOGIN_STARTS_PER_PROCESS.hit("all"):
+    if not LOGIN_STARTS_PER_CLIENT.hit(visitor) or not LOGIN_STARTS_SITE_WIDE.hit("all"):
         retry = max(LOGIN_STARTS_PER_CLIENT.retry_after(visitor), 1)
         return render_template("auth/failed.html", reason="busy"), 429, {"Retry-After": str(retry)}
     try:
@@ -114,7 +98,7 @@ def oauth_callback() -> str | Response | tuple[str, int]:
     try:
         user = login_from_identity(identity, (access.key, access.secret))
     except LoginRefused as refused:
-        db.session.rollback()
+        db.session.commit()  # the lock of a blocked account is kept
         return render_template("auth/refused.html", reason=refused.reason), 403
     db.session.commit()
     start_session(user)
