@@ -4,7 +4,7 @@ add to a profile, suggest a capacity, and the staff pages (moderation queue, the
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Optional
@@ -17,6 +17,7 @@ from capx.models import (SUGGESTION_PENDING, CapacitySuggestion, ThematicCategor
 from capx.forms.pickers import picker_state, searching
 from capx.services import directory as service
 from capx.services.capacities import capacity_tree
+from capx.services.staff_notices import notify_staff
 from capx.support.values import parse_id
 from capx.translations import lazy_msg
 from sqlalchemy.orm import selectinload
@@ -143,13 +144,20 @@ def suggest() -> str | Response | tuple[str, int]:
     if request.method == "GET" and request.args.get("title"):
         form.title.data = request.args["title"][:200]
     if form.validate_on_submit():
-        service.create_suggestion(current_user(), form.title.data, form.description.data, form.reason.data,
-                                  _int_or_none(form.parent.data))
+        suggestion = service.create_suggestion(current_user(), form.title.data, form.description.data,
+                                               form.reason.data, _int_or_none(form.parent.data))
         db.session.commit()
+        _notify_staff(suggestion)
         flash("directory-suggest-sent", "success")
         return redirect(url_for("directory.my_suggestions"))
     status = 400 if request.method == "POST" else 200
     return render_template("directory/suggest.html", form=form), status
+
+
+def _notify_staff(suggestion: CapacitySuggestion) -> None:
+    """E-mail staff about a new suggestion, after the commit (issue 17 §5; never raises for mail)."""
+    notify_staff(current_app.config, "capacity suggestion", "capacity", suggestion.title,
+                 url_for("directory.queue", _external=True))
 
 
 @bp.get("/capacity/suggestions/mine")

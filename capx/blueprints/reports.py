@@ -13,6 +13,7 @@ from capx.models import REPORT_STATUSES, BugReport, User, utcnow
 from capx.models.reports import DESCRIPTION_MAX, REPLY_MAX, TITLE_MAX
 from capx.services import reports as service
 from capx.services.filing_limits import FilingLimits
+from capx.services.staff_notices import notify_staff
 from capx.support.pagination import requested_page
 from capx.translations import LazyMessage
 
@@ -39,8 +40,10 @@ def index() -> Any:
     if reached is not None:
         db.session.rollback()
         return _submit_page(checked.form, 422, limit_error=forms.limit_message(reached))
-    service.file_report(user, checked.value)
+    report = service.file_report(user, checked.value)
     db.session.commit()
+    notify_staff(current_app.config, "bug report", report.type, report.title,
+                 url_for("reports.report", report_id=report.id, _external=True))
     flash("reports-filed", "success")
     return redirect(url_for("reports.submissions"))
 
