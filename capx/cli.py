@@ -208,6 +208,62 @@ def fetch_news_command() -> None:
         sys.exit(1)
 
 
+@capx_cli.command("export-commons")
+@click.option("--dry-run", is_flag=True, help="Print the three pages; log in nowhere, edit nothing, store nothing.")
+@click.option("--everyone", is_flag=True,
+              help="With --dry-run: treat every unlocked profile as opted in (a preview without Meta-Wiki).")
+def export_commons_command(dry_run: bool, everyone: bool) -> None:
+    """Publish Data:CapacityExchange/users.tab, capacities.tab and badges.tab on Commons (daily job),
+    for the people whose Meta-Wiki user page transcludes Template:CapacityExchange."""
+    from flask import current_app
+
+    from capx.clients.commons import CommonsClient
+    from capx.clients.http import RemoteServiceError
+    from capx.clients.meta_wiki import meta_wiki_client
+    from capx.services import commons_export
+
+    if everyone and not dry_run:
+        raise click.UsageError("--everyone only previews: use it with --dry-run")
+    config = current_app.config
+    if everyone:
+        opted_in = commons_export.every_profile_name()
+    else:
+        try:
+            opted_in = meta_wiki_client().transcluding_users(commons_export.TEMPLATE)
+        except RemoteServiceError as exc:
+            click.echo(f"export-commons: Meta-Wiki could not say who transcludes {commons_export.TEMPLATE} "
+                       f"({exc.code}: {exc}); nothing was exported", err=True)
+            sys.exit(1)
+    pages = commons_export.build_pages(opted_in)
+    for cut in pages.cuts:
+        click.echo(f"export-commons: cut: {cut}", err=dry_run)
+    if dry_run:
+        for title, doc in pages.documents.items():
+            click.echo(f"== {title} ==")
+            click.echo(commons_export.page_text(doc))
+        db.session.rollback()
+        return
+    user, password = config.get("CAPX_COMMONS_BOT_USER", ""), config.get("CAPX_COMMONS_BOT_PASSWORD", "")
+    if not user or not password:
+        click.echo("export-commons: CAPX_COMMONS_BOT_USER / CAPX_COMMONS_BOT_PASSWORD are not set", err=True)
+        sys.exit(1)
+    client = CommonsClient(config.get("CAPX_COMMONS_API_URL", "https://commons.wikimedia.org/w/api.php"))
+    failed = 0
+    for done in commons_export.export(pages, client, lambda c: c.login(user, password)):
+        db.session.commit()  # page by page: a later failure keeps what was published
+        if done.outcome == "failed":
+            failed += 1
+            click.echo(f"export-commons: {done.title}: not saved ({done.error}); the next run retries", err=True)
+        else:
+            rows = len(pages.documents[done.title]["data"])
+            click.echo(f"export-commons: {done.title}: {done.outcome} ({rows} rows)")
+    click.echo(f"export-commons: {len(opted_in)} opted-in account(s), "
+               f"{len(pages.documents[commons_export.USERS]['data'])} exported, {failed} page(s) failed"
+)
+    if failed:
+        sys.exit(1)
+
+
 @capx_cli.command("refresh-courses")
 def refresh_courses_command() -> None:
     """Bring events that link to a WikiLearn course up to date with it (daily job). A field changes

@@ -166,6 +166,16 @@ class Settings:
     wikidata_api_url: str = "https://www.wikidata.org/w/api.php"
     # WikiLearn (Open edX): event auto-fill from a course, and the refresh-courses job.
     wikilearn_url: str = "https://learn.wiki"
+    # Staff notices (new bug reports and capacity suggestions) through Toolforge's mail relay.
+    staff_email: str = ""
+    smtp_host: str = "mail.tools.wmcloud.org"
+    smtp_port: int = 25
+    smtp_timeout: int = 5
+    mail_from: str = "capx.notices@toolforge.org"
+    # The Commons tabular export (export-commons): a bot password of the exporting account.
+    commons_api_url: str = "https://commons.wikimedia.org/w/api.php"
+    commons_bot_user: str = ""
+    commons_bot_password: str = ""
     lets_connect_api_url: str = "https://letsconnect.toolforge.org/api"
     # Messages a user may send through Meta-Wiki per hour and per day (anti-abuse).
     message_limit_hour: int = 5
@@ -207,6 +217,14 @@ class Settings:
             "CAPX_METABASE_BOT_PASSWORD": self.metabase_bot_password,
             "CAPX_WIKIDATA_API_URL": self.wikidata_api_url,
             "CAPX_WIKILEARN_URL": self.wikilearn_url,
+            "CAPX_STAFF_EMAIL": self.staff_email,
+            "CAPX_SMTP_HOST": self.smtp_host,
+            "CAPX_SMTP_PORT": self.smtp_port,
+            "CAPX_SMTP_TIMEOUT": self.smtp_timeout,
+            "CAPX_MAIL_FROM": self.mail_from,
+            "CAPX_COMMONS_API_URL": self.commons_api_url,
+            "CAPX_COMMONS_BOT_USER": self.commons_bot_user,
+            "CAPX_COMMONS_BOT_PASSWORD": self.commons_bot_password,
             "CAPX_LETS_CONNECT_API_URL": self.lets_connect_api_url,
             "CAPX_MESSAGE_LIMIT_HOUR": self.message_limit_hour,
             "CAPX_MESSAGE_LIMIT_DAY": self.message_limit_day,
@@ -264,6 +282,14 @@ def load_settings(env: Mapping[str, str] | None = None, instance_path: Path | No
         metabase_bot_password=env.get("CAPX_METABASE_BOT_PASSWORD", ""),
         wikidata_api_url=env.get("CAPX_WIKIDATA_API_URL", "https://www.wikidata.org/w/api.php"),
         wikilearn_url=env.get("CAPX_WIKILEARN_URL", "https://learn.wiki").rstrip("/"),
+        staff_email=env.get("CAPX_STAFF_EMAIL", "").strip(),
+        smtp_host=env.get("CAPX_SMTP_HOST", "mail.tools.wmcloud.org"),
+        smtp_port=_int(env, "CAPX_SMTP_PORT", 25),
+        smtp_timeout=min(_int(env, "CAPX_SMTP_TIMEOUT", 5), 5),
+        mail_from=env.get("CAPX_MAIL_FROM", "capx.notices@toolforge.org"),
+        commons_api_url=env.get("CAPX_COMMONS_API_URL", "https://commons.wikimedia.org/w/api.php"),
+        commons_bot_user=env.get("CAPX_COMMONS_BOT_USER", ""),
+        commons_bot_password=env.get("CAPX_COMMONS_BOT_PASSWORD", ""),
         lets_connect_api_url=env.get("CAPX_LETS_CONNECT_API_URL", "https://letsconnect.toolforge.org/api"),
         message_limit_hour=_int(env, "CAPX_MESSAGE_LIMIT_HOUR", 5),
         message_limit_day=_int(env, "CAPX_MESSAGE_LIMIT_DAY", 20),

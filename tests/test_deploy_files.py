@@ -18,7 +18,7 @@ JOB_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 JOB_KEYS = {"name", "command", "image", "schedule", "continuous", "retry", "emails", "filelog", "no-filelog",
             "filelog-stdout", "filelog-stderr", "mem", "cpu", "mount", "wait"}
 #: Every scheduled task the app needs (issue 9: accounts, capacities, badges, Diff news, statistics).
-REQUIRED_JOBS = {"sync-accounts", "sync-capacities", "badges", "fetch-news", "refresh-statistics", "refresh-courses"}
+REQUIRED_JOBS = {"sync-accounts", "sync-capacities", "badges", "fetch-news", "refresh-statistics", "refresh-courses", "export-commons"}
 TOOLSDB_CONNECTIONS = 10
 UWSGI_WORKERS = 4  # fixed by Toolforge's python webservice
 

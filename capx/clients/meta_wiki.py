@@ -239,6 +239,30 @@ class MetaWikiClient:
         found = pages[0].get("title")
         return found if isinstance(found, str) else None
 
+    def transcluding_users(self, template: str, max_batches: int = 200) -> set[str]:
+        """The user names whose user page (or a subpage of it) transcludes ``template``
+        (``prop=transcludedin`` in the User namespace, every continuation followed)."""
+        params: dict[str, Any] = {"action": "query", "prop": "transcludedin", "titles": template, "tinamespace": "2",
+                                  "tilimit": "max", "format": "json", "formatversion": "2"}
+        names: set[str] = set()
+        for _batch in range(max_batches):
+            response = send(self.session, "GET", self.api_url, params=params, error=MetaWikiError, service="Meta-Wiki")
+            data = mediawiki_data(json_of(response, error=MetaWikiError, service="Meta-Wiki"), error=MetaWikiError)
+            pages = (data.get("query") or {}).get("pages")
+            if not isinstance(pages, list) or not pages:
+                raise MetaWikiError("Meta-Wiki answered without pages", "badjson")
+            if pages[0].get("missing"):
+                raise MetaWikiError(f"{template} does not exist on Meta-Wiki", "missingtitle")
+            for page in pages[0].get("transcludedin") or []:
+                title = str(page.get("title") or "")
+                if page.get("ns") == 2 and ":" in title:
+                    names.add(title.split(":", 1)[1].split("/", 1)[0])
+            more = data.get("continue")
+            if not isinstance(more, dict):
+                return names
+            params = {**params, **more}
+        raise MetaWikiError("too many batches of transcluding pages", "toomany")
+
     def users(self, names: list[str]) -> dict[str, WikiUser]:
         """Existence, email and block state of user names (list=users), keyed by the asked name.
 

@@ -134,6 +134,15 @@ def check_configuration(app: Flask) -> list[Check]:
     checks.append(_pair(config, "Metabase OAuth consumer", "CAPX_METABASE_CONSUMER_KEY",
                         "CAPX_METABASE_CONSUMER_SECRET", "users cannot connect their Metabase account"))
     checks.append(Check("WikiLearn (event auto-fill, refresh-courses)", OK, config.get("CAPX_WIKILEARN_URL", "https://learn.wiki")))
+    checks.append(_pair(config, "Commons bot password (export-commons)", "CAPX_COMMONS_BOT_USER",
+                        "CAPX_COMMONS_BOT_PASSWORD", "Data:CapacityExchange/*.tab on Commons are not updated"))
+    relay = f"{config.get('CAPX_SMTP_HOST', 'mail.tools.wmcloud.org')}:{config.get('CAPX_SMTP_PORT', 25)}"
+    staff_email = config.get("CAPX_STAFF_EMAIL", "")
+    checks.append(Check("staff e-mail", OK if staff_email else WARN,
+                        f"{staff_email} through {relay} from {config.get('CAPX_MAIL_FROM', '')}, "
+                        f"timeout {config.get('CAPX_SMTP_TIMEOUT', 5)} s" if staff_email
+                        else f"CAPX_STAFF_EMAIL is not set: staff are not e-mailed about new bug reports and "
+                             f"capacity suggestions (relay {relay})"))
     agent = config.get("CAPX_USER_AGENT", "")
     checks.append(Check("User-Agent", OK if "@" in agent or "mailto" in agent else WARN, agent))
     checks.append(_proxy(config, production))

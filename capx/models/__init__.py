@@ -7,6 +7,7 @@ from capx.models.directory import (SUGGESTION_APPROVED, SUGGESTION_PENDING, SUGG
                                    SUGGESTION_STATUSES, CapacitySuggestion, ThematicCategory,
                                    ThematicCategoryCapacity)
 from capx.models.events import EVENT_FORMATS, Event, EventCapacity, EventCourseFetch
+from capx.models.exports import CommonsExport
 from capx.models.imports import ImportedRow
 from capx.models.lets_connect import (LETS_CONNECT_AGE_RANGES, LETS_CONNECT_GENDERS, LETS_CONNECT_ROLES,
                                        LETS_CONNECT_TOPICS, LetsConnectRegistration)
@@ -33,7 +34,7 @@ __all__ = [
     "Capacity", "CapacityText",
     "SUGGESTION_APPROVED", "SUGGESTION_PENDING", "SUGGESTION_REJECTED", "SUGGESTION_STATUSES",
     "CapacitySuggestion", "ThematicCategory", "ThematicCategoryCapacity",
-    "EVENT_FORMATS", "Event", "EventCapacity", "EventCourseFetch", "MESSAGE_METHODS", "MESSAGE_STATUSES", "MessageLog",
+    "CommonsExport", "EVENT_FORMATS", "Event", "EventCapacity", "EventCourseFetch", "MESSAGE_METHODS", "MESSAGE_STATUSES", "MessageLog",
     "Organization", "OrganizationCapacity", "OrganizationManager", "OrganizationName",
     "OrganizationTerritory", "OrganizationType", "PartnerMember", "ImportedRow", "KeptProfileData",
     "BADGE_KINDS", "BADGE_SOURCES", "EARNED", "EXTERNAL", "INTERNAL", "PARTNER", "Badge",
