@@ -44,6 +44,7 @@ from capx.models import (
     Profile,
     User,
 )
+from capx.forms import lets_connect as lc_form
 from capx.forms.errors import FormErrors
 from capx.forms.pickers import int_list, picker_state, searching
 from capx.services import badges as badge_service, choices as choices_service, lets_connect as lc_service
@@ -57,9 +58,6 @@ from capx.translations import lazy_msg
 bp = Blueprint("profiles", __name__)
 
 CAPACITY_FIELDS = {KNOWN: "capacity_known", AVAILABLE: "capacity_available", WANTED: "capacity_wanted"}
-EMAIL_RE = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+$")
-LC_TEXT_MAX = {"full_name": 200, "email": 254, "topic_other": 200, "gender_other": 100}
-MAX_LC_TOPICS = 2
 
 
 def _me() -> User:
@@ -296,7 +294,7 @@ def _render_edit(profile: Profile, values: dict[str, Any], errors: FormErrors,
         language_choices=choices_service.choices("language", current_language_chain()),
         bio_max=service.BIO_MAX, limits={"language": service.MAX_LANGUAGES, "territory": service.MAX_TERRITORIES,
                                           "affiliation": service.MAX_AFFILIATIONS},
-        commons_file_url=commons_file_url, registration=lc_service.get_registration(_me()),
+        commons_file_url=commons_file_url, registration=lc_service.is_registered(_me()),
         kept=kept, kept_pronoun=service.PRONOUN_LABELS.get(kept.pronoun or "") if kept else None, **extra), status
 
 
@@ -382,49 +380,12 @@ def badges() -> Any:
 
 # -- Let's Connect registration ------------------------------------------------------------------
 
-def _lc_values(form: MultiDict[str, str]) -> dict[str, Any]:
-    return {
-        "full_name": (form.get("full_name") or "").strip(),
-        "email": (form.get("email") or "").strip(),
-        "role": form.get("role") or "",
-        "topics": [t for t in dict.fromkeys(form.getlist("topics")) if t],
-        "topic_other": (form.get("topic_other") or "").strip(),
-        "gender": form.get("gender") or "",
-        "gender_other": (form.get("gender_other") or "").strip(),
-        "age_range": form.get("age_range") or "",
-    }
-
-
-def _lc_validate(values: dict[str, Any]) -> FormErrors:
-    errors = FormErrors()
-    for key, limit in LC_TEXT_MAX.items():
-        if len(values[key]) > limit:
-            errors.add(key, lazy_msg("form-error-too-long", limit))
-    if not values["email"]:
-        errors.add("email", lazy_msg("form-error-required"))
-    elif not EMAIL_RE.match(values["email"]):
-        errors.add("email", lazy_msg("lc-error-email"))
-    if not values["role"]:
-        errors.add("role", lazy_msg("form-error-required"))
-    elif values["role"] not in LETS_CONNECT_ROLES:
-        errors.add("role", lazy_msg("profile-error-invalid-choice"))
-    topics = values["topics"]
-    if any(t not in LETS_CONNECT_TOPICS for t in topics):
-        errors.add("topics", lazy_msg("profile-error-invalid-choice"))
-    chosen = len(topics) + (1 if values["topic_other"] else 0)
-    if chosen > MAX_LC_TOPICS:
-        errors.add("topics", lazy_msg("lc-error-too-many-topics", MAX_LC_TOPICS))
-    if values["gender"] and values["gender"] not in LETS_CONNECT_GENDERS:
-        errors.add("gender", lazy_msg("profile-error-invalid-choice"))
-    if values["age_range"] and values["age_range"] not in LETS_CONNECT_AGE_RANGES:
-        errors.add("age_range", lazy_msg("profile-error-invalid-choice"))
-    return errors
-
-
-def _lc_render(template: str, values: dict[str, Any], errors: FormErrors, status: int = 200) -> tuple[str, int]:
+def _lc_render(template: str, values: dict[str, Any], errors: FormErrors, status: int = 200,
+               failed: bool = False) -> tuple[str, int]:
     return render_template(template, values=values, errors=errors, roles=LETS_CONNECT_ROLES,
                            topics=LETS_CONNECT_TOPICS, genders=LETS_CONNECT_GENDERS, ages=LETS_CONNECT_AGE_RANGES,
-                           registered=lc_service.get_registration(_me()) is not None), status
+                           registered=lc_service.is_registered(_me()),
+                           confirmation=service.load_profile(_me()).lets_connect_confirmation, failed=failed), status
 
 
 @bp.route("/profile/lets-connect", methods=["GET", "POST"])
@@ -432,14 +393,15 @@ def _lc_render(template: str, values: dict[str, Any], errors: FormErrors, status
 def lets_connect() -> Any:
     """Register for (or update) Let's Connect: form, then a confirmation with the privacy statement.
 
-    ``step=review`` validates and shows the confirmation; ``step=confirm`` stores the data in the
-    Let's Connect database; ``step=clean`` discards everything typed and goes back to the edit page;
-    ``step=withdraw`` erases an existing registration.
+    ``step=review`` validates and shows the confirmation; ``step=confirm`` sends the registration
+    to Let's Connect and, once it confirmed, keeps only the date and the confirmation; when Let's
+    Connect cannot be reached the confirmation page comes back with the answers kept;
+    ``step=clean`` discards everything typed and goes back to the edit page; ``step=withdraw``
+    forgets the registration on CapX.
     """
     me = _me()
     if request.method == "GET":
-        empty = _lc_values(MultiDict())
-        return _lc_render("profiles/lets_connect.html", empty, FormErrors())
+        return _lc_render("profiles/lets_connect.html", lc_form.empty(), FormErrors())
     step = request.form.get("step")
     if step == "clean":
         flash("lc-cleaned", "notice")
@@ -449,16 +411,18 @@ def lets_connect() -> Any:
         db.session.commit()
         flash("lc-withdrawn", "success")
         return redirect(url_for("profiles.edit"))
-    values = _lc_values(request.form)
-    errors = _lc_validate(values)
-    if errors or step == "edit":
-        return _lc_render("profiles/lets_connect.html", values, errors, 422 if errors else 200)
+    checked = lc_form.read_registration(request.form)
+    if checked.value is None or step == "edit":
+        return _lc_render("profiles/lets_connect.html", checked.form, checked.errors, 422 if checked.errors else 200)
     if step != "confirm":
-        return _lc_render("profiles/lets_connect_confirm.html", values, FormErrors())
-    lc_service.save_registration(me, lc_service.RegistrationInput(
-        full_name=values["full_name"], email=values["email"], role=values["role"], topics=values["topics"],
-        topic_other=values["topic_other"], gender=values["gender"], gender_other=values["gender_other"],
-        age_range=values["age_range"]))
+        return _lc_render("profiles/lets_connect_confirm.html", checked.form, FormErrors())
+    try:
+        confirmation = lets_connect_client().register(me.username, lc_service.remote_registration(checked.value))
+    except LetsConnectError as exc:
+        current_app.logger.warning("Let's Connect registration of %s not sent: %s (%s)", me.username, exc, exc.code)
+        return _lc_render("profiles/lets_connect_confirm.html", checked.form, FormErrors(), 503, failed=True)
+    current_app.logger.info("Let's Connect registration of %s confirmed: %s", me.username, confirmation)
+    lc_service.record_registration(me, confirmation)
     db.session.flush()
     badge_service.recompute_user(me)
     db.session.commit()
