@@ -10,7 +10,8 @@ import jwt
 import pytest
 import requests
 
-from capx.clients.lets_connect import LetsConnectClient, LetsConnectError, Registration, parse_timestamp
+from capx.clients.external_badges import parse_timestamp
+from capx.clients.lets_connect import LetsConnectClient, LetsConnectError, Registration
 from tests.conftest import FIXTURES, add_recorded
 
 BASE = "https://letsconn.toolforge.org"

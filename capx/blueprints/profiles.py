@@ -48,7 +48,7 @@ from capx.forms import lets_connect as lc_form
 from capx.forms.errors import FormErrors
 from capx.forms.pickers import int_list, picker_state, searching
 from capx.services import badges as badge_service, choices as choices_service, lets_connect as lc_service
-from capx.services import profiles as service
+from capx.services import external_badges, profiles as service
 from capx.services.capacities import capacity_tree
 from capx.support.media import commons_file_url
 from capx.services.saved import saved_profile_ids
@@ -376,6 +376,18 @@ def badges() -> Any:
         flash("badges-saved", "success")
         return redirect(url_for("profiles.badges"))
     return render_template("profiles/badges.html", statuses=badge_service.statuses(me))
+
+
+@bp.get("/badges/<int:badge_id>/image")
+@login_required
+def badge_image(badge_id: int) -> Response:
+    """The stored copy of an external badge's picture (CapX never links pictures outside Commons)."""
+    image = external_badges.stored_image(badge_id)
+    if image is None:
+        abort(404)
+    return Response(image.data, mimetype=image.content_type, headers={
+        "Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "default-src 'none'; sandbox", "Content-Disposition": "inline"})
 
 
 # -- Let's Connect registration ------------------------------------------------------------------

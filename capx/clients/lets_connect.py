@@ -15,7 +15,6 @@ skipped with a log line. Every failure is a :class:`LetsConnectError`.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import time
 import uuid
@@ -29,6 +28,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import current_app
 
+from capx.clients.external_badges import RemoteBadge, parse_timestamp, text_or_none, web_url
 from capx.clients.http import RemoteServiceError, TimeoutSession, json_of, new_session, send
 
 log = logging.getLogger(__name__)
@@ -75,40 +75,10 @@ class Registration:
     age: str | None
 
 
-@dataclass(frozen=True)
-class RemoteBadge:
-    """A badge as its issuer lists it for one person."""
-
-    name: str
-    description: str | None
-    image_url: str | None
-    assertion_url: str | None
-    issued_at: dt.datetime | None
-
-
 def _strings(value: Any) -> tuple[str, ...]:
     if not isinstance(value, list):
         return ()
     return tuple(str(v).strip() for v in value if isinstance(v, (str, int)) and str(v).strip())
-
-
-def parse_timestamp(value: Any) -> dt.datetime | None:
-    """An ISO 8601 date-time (or a Unix timestamp) as naive UTC; None when unreadable."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        try:
-            return dt.datetime.fromtimestamp(value, dt.timezone.utc).replace(tzinfo=None)
-        except (OverflowError, OSError, ValueError):
-            return None
-    if not isinstance(value, str) or not value.strip():
-        return None
-    text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
-    try:
-        parsed = dt.datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(dt.timezone.utc).replace(tzinfo=None)
-    return parsed
 
 
 def load_private_key(path: str | Path) -> rsa.RSAPrivateKey:
@@ -230,11 +200,10 @@ class LetsConnectClient:
             if not isinstance(name, str) or not name.strip() or not isinstance(code, (str, int)) or not str(code).strip():
                 log.warning("Let's Connect badge of %r skipped: no name or verification code", username)
                 continue
-            description, picture = item.get("description"), item.get("picture")
             out.append(RemoteBadge(
-                name=name.strip(),
-                description=description.strip() if isinstance(description, str) and description.strip() else None,
-                image_url=picture.strip() if isinstance(picture, str) and picture.strip() else None,
+                key=name.strip()[:200], name=name.strip()[:200],
+                description=text_or_none(item.get("description"), 2000),
+                image_url=web_url(item.get("picture")),
                 assertion_url=f"{self.base_url}/badge/{quote(str(code).strip(), safe='')}/",
                 issued_at=parse_timestamp(item.get("timestamp"))))
         return out
