@@ -88,7 +88,7 @@ def test_first_run_imports_both_sources_and_copies_pictures(app, ana, mocked_htt
                            "Let's Connect Learner", "Let's Connect Sharer"}
     source, url, issued = badges["Introduction to Wikimedia Projects"]
     assert source == "wikilearn" and url == "https://api.badgr.io/public/assertions/7qLmV2xRT0e9pW3kZcYd1A"
-    assert issued.isoformat() == "2024-11-03T15:42:07.318254"
+    assert issued.replace(microsecond=0).isoformat() == "2024-11-03T15:42:07"  # MariaDB keeps whole seconds
     assert badges["Let's Connect Learner"][1] == "https://letsconn.toolforge.org/badge/9f2c4a7e1b/"
     assert "wikilearn: 1 people asked, 1 answered in full" in result.output
     assert "2 badges added" in result.output

@@ -20,6 +20,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from capx.models.base import Model, table_args, utcnow
@@ -108,5 +109,6 @@ class BadgeImage(Model):
     badge_id: Mapped[int] = mapped_column(sa.ForeignKey("badge.id", ondelete="CASCADE"), primary_key=True)
     source_url: Mapped[str] = mapped_column(sa.String(500))
     content_type: Mapped[str] = mapped_column(sa.String(40))
-    data: Mapped[bytes] = mapped_column(sa.LargeBinary(length=MAX_BADGE_IMAGE_BYTES))
+    # MEDIUMBLOB on MariaDB (a plain BLOB holds 64 KiB only).
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary().with_variant(mysql.MEDIUMBLOB(), "mysql", "mariadb"))
     fetched_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -14,6 +14,7 @@ Create Date: 2026-12-06 16:30:00
 """
 from alembic import op
 import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
 
 
 # revision identifiers, used by Alembic.
@@ -21,9 +22,6 @@ revision = '0116_connect'
 down_revision = '0115_import'
 branch_labels = None
 depends_on = None
-
-#: The largest picture stored (a frozen copy of capx.services.external_badges.MAX_IMAGE_BYTES).
-MAX_IMAGE_BYTES = 512 * 1024
 
 
 def upgrade(engine_name):
@@ -42,7 +40,7 @@ def upgrade_():
     sa.Column('badge_id', sa.Integer(), nullable=False),
     sa.Column('source_url', sa.String(length=500), nullable=False),
     sa.Column('content_type', sa.String(length=40), nullable=False),
-    sa.Column('data', sa.LargeBinary(length=MAX_IMAGE_BYTES), nullable=False),
+    sa.Column('data', sa.LargeBinary().with_variant(mysql.MEDIUMBLOB(), 'mysql', 'mariadb'), nullable=False),
     sa.Column('fetched_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['badge_id'], ['badge.id'], name=op.f('fk_badge_image_badge_id_badge'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('badge_id', name=op.f('pk_badge_image')),
