@@ -118,3 +118,14 @@ def test_lets_connect_signing_key_is_checked(app, database_urls, tmp_path: Path)
         assert result.exit_code == 1
         line = " ".join(next(x for x in result.output.splitlines() if "Let's Connect signing key" in x).split())
         assert "missing" in line and expected in line
+
+
+def test_staff_queue_limits_line(app: Flask) -> None:
+    from capx.devtools.config_check import _filing_limits
+
+    line = _filing_limits({"CAPX_REPORT_LIMIT_HOUR": 5, "CAPX_REPORT_LIMIT_DAY": 20,
+                           "CAPX_SUGGESTION_LIMIT_HOUR": 5, "CAPX_SUGGESTION_LIMIT_DAY": 20})
+    assert line.status == OK and "bug reports 5/hour, 20/day" in line.detail
+    assert "capacity suggestions 5/hour, 20/day" in line.detail
+    odd = _filing_limits({"CAPX_REPORT_LIMIT_HOUR": 30, "CAPX_REPORT_LIMIT_DAY": 20})
+    assert odd.status == WARN and "CAPX_REPORT_LIMIT_HOUR is above CAPX_REPORT_LIMIT_DAY" in odd.detail

@@ -7,8 +7,8 @@
 - ``badge_image``: a size-capped copy of an external badge's picture, served by CapX itself (the
   pages never load images from hosts outside Wikimedia).
 
-Revision ID: 0116_connect
-Revises: 0115_import
+Revision ID: 0117_connect
+Revises: 0116_hardening
 Create Date: 2026-12-06 16:30:00
 
 """
@@ -18,8 +18,8 @@ from sqlalchemy.dialects import mysql
 
 
 # revision identifiers, used by Alembic.
-revision = '0116_connect'
-down_revision = '0115_import'
+revision = '0117_connect'
+down_revision = '0116_hardening'
 branch_labels = None
 depends_on = None
 
