@@ -154,6 +154,9 @@ MATRIX: list[tuple[str, str, str, tuple[Any, ...]]] = [
     ("GET", "/organization_profile/{o2}/events/new", "", (LOGIN, 403, 403, 403, 200)),
     ("GET", "/organization_profile/{h}/events/new", "", (LOGIN, 404, 404, 404, 200)),
     ("POST", "/organization_profile/{o}/events/new", "", (LOGIN, 403, 403, 400, 400)),
+    # Fill in from a link (nothing saved): an empty link is refused with 422 for those who may.
+    ("POST", "/organization_profile/{o}/events/fill", "", (LOGIN, 403, 403, 422, 422)),
+    ("POST", "/organization_profile/{h}/events/fill", "", (LOGIN, 404, 404, 404, 422)),
     ("GET", "/organization_profile/{o}/events", "", (LOGIN, 403, 403, 200, 200)),
     ("POST", "/organization_profile/{o}/events", "featured", (LOGIN, 403, 403, REDIRECT, REDIRECT)),
     ("GET", "/organization_profile/{h}/events", "", (LOGIN, 404, 404, 404, 200)),
