@@ -194,9 +194,10 @@ def show_badges(user: User, badge_ids: list[int]) -> None:
     badge_service.set_displayed(user, badge_ids)
 
 
-def register_lets_connect(user: User, data: lets_connect.RegistrationInput) -> None:
-    """Store the Let's Connect registration and the badge it may earn. Flushes; the caller commits."""
-    lets_connect.save_registration(user, data)
+def register_lets_connect(user: User, confirmation: str) -> None:
+    """Let's Connect confirmed the registration: keep the date and the confirmation, and the badge
+    it may earn. Flushes; the caller commits."""
+    lets_connect.record_registration(user, confirmation)
     db.session.flush()
     badge_service.recompute_user(user)
 

@@ -4,8 +4,8 @@
 used to delete it (ON DELETE CASCADE); now the row stays, the link goes (SET NULL) and the
 account deletion erases the stored name (``recipient_username`` may be NULL: "deleted account").
 
-Revision ID: 0117_keep_history
-Revises: 0116_hardening
+Revision ID: 0118_keep_history
+Revises: 0117_connect
 Create Date: 2026-12-06 16:30:00
 
 """
@@ -15,8 +15,8 @@ from sqlalchemy.dialects import mysql
 
 
 # revision identifiers, used by Alembic.
-revision = '0117_keep_history'
-down_revision = '0116_hardening'
+revision = '0118_keep_history'
+down_revision = '0117_connect'
 branch_labels = None
 depends_on = None
 
