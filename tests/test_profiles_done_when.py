@@ -18,8 +18,8 @@ from werkzeug.datastructures import MultiDict
 from capx.extensions import db
 from capx.models import (Capacity, Language, LetsConnectRegistration, Organization, OrganizationName,
                          Profile, SavedProfile, Territory, User, WikimediaProject)
+from capx.services.importer.ids import referencing_columns
 from tests.conftest import add_recorded, html_text, recorded
-from tests.test_profiles_account import referencing_columns
 
 META_API = "https://meta.wikimedia.org/w/api.php"
 

@@ -16,7 +16,7 @@ from capx.models import (
     ProfileLanguage,
     SavedProfile,
 )
-from tests.conftest import html_text
+from tests.conftest import html_text, statements_run
 
 
 def _profile(app, user):
@@ -145,19 +145,9 @@ def test_profile_page_query_count_is_bounded(client, make_user, login, app):
             db.session.add(ProfileLanguage(profile_id=profile.id, language_id=lang.id, position=i))
         db.session.commit()
     login(client, make_user("Viewer"))
-    counter = {"n": 0}
-
-    def count(*_args, **_kwargs):
-        counter["n"] += 1
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
+    with statements_run(app) as statements:
         assert client.get("/profile/Ana_Exemplo").status_code == 200
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
-    assert counter["n"] <= 20
+    assert len(statements) <= 20
 
 
 def test_every_page_renders_in_every_interface_language(client, make_user, login):
