@@ -40,6 +40,7 @@ from capx.models import (
     utcnow,
 )
 from capx.services import personal_data
+from capx.services.importer.ids import referencing_columns
 from tests.conftest import html_text
 
 
@@ -109,16 +110,6 @@ def fill_everything(app, user, other):
                                   wrapped_key=b"k", nonce=b"n", ciphertext=b"c"),
         ])
         db.session.commit()
-
-
-def referencing_columns(table_name: str) -> list[sa.Column]:
-    """Every column, in every table of the main database, that is a foreign key to ``table_name``.id."""
-    out = []
-    for table in db.metadatas[None].sorted_tables:
-        for fk in table.foreign_keys:
-            if fk.column.table.name == table_name and fk.column.name == "id":
-                out.append(fk.parent)
-    return out
 
 
 def count_rows(column: sa.Column, value) -> int:
