@@ -25,7 +25,9 @@ def _profile(app, user):
 def test_login_required(client):
     response = client.get("/profile")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
-    assert client.get("/profile/Ana_Exemplo").status_code == 302
+    # Someone's profile that is not public: a page asking to log in (tests/test_profiles_public.py).
+    page = client.get("/profile/Ana_Exemplo")
+    assert page.status_code == 200 and 'href="/login?next=/profile/Ana_Exemplo"' in page.get_data(as_text=True)
 
 
 def test_own_profile_shows_hints_and_actions(client, make_user, login):

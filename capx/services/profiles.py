@@ -59,6 +59,15 @@ def find_user(url_name: str) -> User | None:
     return user
 
 
+def may_view(viewer: User | None, user: User) -> bool:
+    """The rule: a logged-in Wikimedian sees every profile (of an account that is not locked:
+    :func:`find_user`); a visitor who is not logged in only the profiles their owners made public
+    (one query, only for such a visitor)."""
+    if viewer is not None:
+        return True
+    return bool(db.session.scalar(sa.select(Profile.is_public).where(Profile.user_id == user.id)))
+
+
 def load_profile(user: User, create: bool = False) -> Profile:
     """The user's profile with every list on it loaded in one query per relation.
 
@@ -76,7 +85,7 @@ def load_profile(user: User, create: bool = False) -> Profile:
             selectinload(Profile.avatar), selectinload(Profile.bio_language)))
     if profile is None:
         if not create:
-            return Profile(user_id=user.id, show_wikidata_photo=False, show_wikidata_item=False)
+            return Profile(user_id=user.id, show_wikidata_photo=False, show_wikidata_item=False, is_public=False)
         profile = ensure_profile(user)
     return profile
 
@@ -133,6 +142,7 @@ class ProfileInput:
     affiliations: list[int]
     projects: list[int]
     lets_connect_imported: bool = False
+    is_public: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -156,6 +166,7 @@ def save_profile(profile: Profile, data: ProfileInput) -> None:
     profile.show_wikidata_photo = data.show_wikidata_photo
     profile.show_wikidata_item = data.show_wikidata_item
     profile.alt_account = data.alt_account or None
+    profile.is_public = data.is_public
     sync_rows(profile.capacities, [(cid, kind) for kind in CAPACITY_KINDS for cid in data.capacities.get(kind, [])],
               row_key=lambda row: (row.capacity_id, row.kind), value_key=lambda key: key,
               build=lambda key, _i: ProfileCapacity(capacity_id=key[0], kind=key[1]))

@@ -114,7 +114,8 @@ MATRIX: list[tuple[str, str, str, tuple[Any, ...]]] = [
     ("GET", "/profile/export", "", (LOGIN, 200, 200, 200, 200)),
     ("GET", "/profile/badges", "", (LOGIN, 200, 200, 200, 200)),
     ("GET", "/profile/delete", "", (LOGIN, 200, 200, 200, 200)),
-    ("GET", "/profile/User_A", "", (LOGIN, 200, 200, 200, 200)),
+    # Anonymous: the page asking to log in (User_A's profile is not public; tests/test_profiles_public.py).
+    ("GET", "/profile/User_A", "", (200, 200, 200, 200, 200)),
     # Saved lists: saving oneself or a hidden organization is refused like an unknown id. Every
     # action is on the logged-in user's own list (the rows are checked below); a list has no
     # address of its own, so nobody can ask for someone else's.
