@@ -41,11 +41,10 @@ def _require_manager(org: Organization) -> None:
 
 
 @bp.get("/organization_profile/<int:organization_id>")
-@login_required
 def profile(organization_id: int) -> str:
-    """An organization's profile (hidden organizations only for staff)."""
+    """An organization's profile, public (read-only for visitors who are not logged in); hidden
+    organizations only for staff."""
     user = current_user()
-    assert user is not None
     org = _organization_or_404(organization_id)
     data = profiles.load_profile(org)
     if not org_service.may_see(user, org.id, data.visible):

@@ -320,6 +320,10 @@ def walk(w: Walker, live_app: Any, long_organization: int) -> Iterator[str]:
     yield "capacity-anon"
     w.go("/organization_list")
     yield "organizations-anon"
+    # Organization profiles are public and read-only: saving asks for a login.
+    w.go(w.href(f".explore-results .card__title a[href$='/organization_profile/{long_organization}']"))
+    assert page.locator(".org-profile__actions a[href^='/login?next=/organization_profile/']").count() == 1
+    yield "organization-anon"
     w.go("/events")
     yield "events-anon"
 

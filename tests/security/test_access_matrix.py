@@ -133,8 +133,9 @@ MATRIX: list[tuple[str, str, str, tuple[Any, ...]]] = [
     ("POST", "/saved/organization/{h}", "save", (LOGIN, 404, 404, 404, REDIRECT)),
     ("POST", "/saved/organization/999999", "save", (LOGIN, 404, 404, 404, 404)),
     # Organizations.
-    ("GET", "/organization_profile/{o}", "", (LOGIN, 200, 200, 200, 200)),
-    ("GET", "/organization_profile/{h}", "", (LOGIN, 404, 404, 404, 200)),
+    ("GET", "/organization_profile/{o}", "", (200, 200, 200, 200, 200)),
+    ("GET", "/organization_profile/{h}", "", (404, 404, 404, 404, 200)),
+    ("GET", "/organization_profile/999999", "", (404, 404, 404, 404, 404)),
     ("GET", "/organization_profile/{o}/edit", "", (LOGIN, 403, 403, 200, 200)),
     ("GET", "/organization_profile/{o2}/edit", "", (LOGIN, 403, 403, 403, 200)),
     ("GET", "/organization_profile/{h}/edit", "", (LOGIN, 404, 404, 404, 200)),
