@@ -17,6 +17,7 @@ from capx.services import events as events_service
 from capx.services import news as news_service
 from capx.services import organization_profiles as profiles
 from capx.services import organizations as org_service
+from capx.services import partner_badges
 from capx.services.choices import labels
 from capx.services.concurrent_edits import SavedMeanwhile, saved_meanwhile
 from capx.services.organization_profiles import OrganizationEdit
@@ -58,7 +59,8 @@ def profile(organization_id: int) -> str:
         territories=labels("territory", data.territory_ids, chain),
         featured=events_service.featured_events(org.id),
         news=news_service.posts_for_tags([t.slug for t in data.tags]),
-        can_edit=org_service.can_manage(user, org.id), is_saved=org.id in saved_organization_ids(user, [org.id]))
+        can_edit=org_service.can_manage(user, org.id), manages_badges=partner_badges.can_manage_badges(user, org),
+        is_saved=org.id in saved_organization_ids(user, [org.id]))
 
 
 def _edit_page(org: Organization, form: forms.EditForm, errors: FormErrors, version: int, loaded: dict[str, str],

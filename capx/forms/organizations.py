@@ -290,6 +290,11 @@ def _contacts(form: EditForm, errors: FormErrors) -> None:
         errors.add("contact_website", lazy_msg("organization-error-website"))
 
 
+#: The name rows, the type and the length message, shared with the staff form of the base fields
+#: (capx.forms.organization_admin).
+read_names, read_type_id, too_long = _names, _type_id, _too_long
+
+
 # -- managers --------------------------------------------------------------------------------------
 
 def read_new_manager(data: MultiDict[str, str]) -> Checked[User]:
