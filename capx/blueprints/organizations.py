@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from capx.access import current_user, login_required, staff_required
@@ -64,9 +65,10 @@ def profile(organization_id: int) -> str:
 
 
 def _edit_page(org: Organization, form: forms.EditForm, errors: FormErrors, version: int, loaded: dict[str, str],
-               changes: list[edits.FieldChange] | None = None, status: int = 200) -> tuple[str, int]:
+               changes: list[edits.FieldChange] | None = None, status: int = 200,
+               data: MultiDict[str, str] | None = None) -> tuple[str, int]:
     chain = current_language_chain()
-    submitted = request.form if request.method == "POST" else None
+    submitted = data if data is not None else (request.form if request.method == "POST" else None)
     pickers = {kind: picker_state(f"capacity_{kind}", "capacity", submitted, ids, chain=chain)
                for kind, ids in form.capacities.items()}
     pickers["territory"] = picker_state("territory", "territory", submitted, form.territories, chain=chain)
@@ -87,9 +89,13 @@ def edit(organization_id: int) -> Response | tuple[str, int]:
         stored = profiles.stored_edit(org)
         return _edit_page(org, forms.edit_form(stored), FormErrors(), org.version, profiles.snapshot(stored, chain))
 
-    checked = forms.read_edit(request.form, chain)
     loaded = edits.loaded_snapshot(request.form)
     version = edits.submitted_version(request.form)
+    if forms.importing_known(request.form):
+        data = forms.with_known_as_available(request.form)
+        return _edit_page(org, forms.read_edit(data, chain).form, FormErrors(), version or org.version, loaded,
+                          data=data)
+    checked = forms.read_edit(request.form, chain)
     if forms.no_javascript_step(request.form):
         return _edit_page(org, checked.form, FormErrors(), version or org.version, loaded)
     if saved_meanwhile(org.version, version):

@@ -128,6 +128,23 @@ def no_javascript_step(data: MultiDict[str, str]) -> bool:
     return searching(data) is not None or bool(data.get("add_name_rows"))
 
 
+def importing_known(data: MultiDict[str, str]) -> bool:
+    """Whether the submit asks to copy the known capacities into the available ones ("Import
+    known capacities", as in the profile editor): the form is shown again with them, nothing saved."""
+    return bool(data.get("import_known"))
+
+
+def with_known_as_available(data: MultiDict[str, str]) -> MultiDict[str, str]:
+    """The submitted data with every known capacity added to the available ones (in their order,
+    after those already there)."""
+    copied = data.copy()
+    available = copied.getlist("capacity_available")
+    copied.setlist("capacity_available",
+                   [*available, *(c for c in data.getlist("capacity_known") if c not in available)])
+    copied["capacity_available__present"] = "1"
+    return copied
+
+
 def _text(data: MultiDict[str, str], key: str) -> str:
     return (data.get(key) or "").strip()
 
