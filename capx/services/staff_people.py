@@ -64,30 +64,41 @@ class PersonRow:
     last_login_at: dt.datetime | None
 
 
-def _filtered(select: sa.Select, people: PeopleFilter) -> sa.Select:
-    has_profile = sa.exists().where(Profile.user_id == User.id)
+def _filtered(select: sa.Select, people: PeopleFilter, profile_joined: bool = False) -> sa.Select:
+    """``select`` (of users; ``profile_joined``: already outer-joined to their profiles) with the
+    filters. "Has a profile" is a join (an anti-join for "has none"): MariaDB counts those faster
+    than a correlated EXISTS per person."""
     if people.query:
         select = select.where(sa.func.lower(User.username).contains(people.query.lower(), autoescape=True))
     if people.staff is not None:
         select = select.where(User.is_staff.is_(people.staff))
     if people.locked is not None:
         select = select.where(User.is_locked.is_(people.locked))
-    if people.has_profile is not None:
-        select = select.where(has_profile if people.has_profile else ~has_profile)
+    if people.has_profile is True:
+        select = select.where(Profile.id.is_not(None)) if profile_joined else \
+            select.join(Profile, Profile.user_id == User.id)
+    elif people.has_profile is False:
+        select = (select if profile_joined else select.outerjoin(Profile, Profile.user_id == User.id)) \
+            .where(Profile.id.is_(None))
     return select
 
 
 def people_page(people: PeopleFilter, number: int, per_page: int = PER_PAGE) -> tuple[Page, list[PersonRow]]:
     """Page ``number`` of the people matching ``people``, by user name (two queries). A number past
-    the last page gives the last page."""
+    the last page gives the last page.
+
+    The page's ids are found in the index ``ix_user_staff_list`` alone (user name, staff, locked;
+    the profile test is one unique-index probe), then only those rows are read: skipping to a
+    far page never reads the rows it skips.
+    """
     total = db.session.scalar(_filtered(sa.select(sa.func.count()).select_from(User), people)) or 0
     page = Page(1, per_page, total)
     page = Page(min(max(1, number), page.pages), per_page, total)
+    ids = _filtered(sa.select(User.id), people).order_by(User.username).offset(page.offset).limit(per_page).subquery()
     has_profile = sa.exists().where(Profile.user_id == User.id).label("has_profile")
     rows = db.session.execute(
-        _filtered(sa.select(User.id, User.username, User.is_staff, User.is_locked, has_profile, User.created_at,
-                            User.last_login_at), people)
-        .order_by(User.username).offset(page.offset).limit(per_page)).all()
+        sa.select(User.id, User.username, User.is_staff, User.is_locked, has_profile, User.created_at,
+                  User.last_login_at).join(ids, ids.c.id == User.id).order_by(User.username)).all()
     return page, [PersonRow(r.id, r.username, bool(r.is_staff), bool(r.is_locked), bool(r.has_profile),
                             r.created_at, r.last_login_at) for r in rows]
 
@@ -166,7 +177,7 @@ def export_rows(people: PeopleFilter, chain: Sequence[str]) -> Iterator[list[str
         query = _filtered(
             sa.select(User.id, User.username, User.is_staff, User.is_locked, User.created_at,
                       Profile.id.label("profile_id"), Profile.bio, Profile.show_wikidata_item, Profile.wikidata_qid)
-            .outerjoin(Profile, Profile.user_id == User.id), people)
+            .outerjoin(Profile, Profile.user_id == User.id), people, profile_joined=True)
         users = db.session.execute(query.where(User.username > last).order_by(User.username)
                                    .limit(EXPORT_BATCH)).all()
         if not users:
