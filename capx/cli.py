@@ -99,8 +99,13 @@ def sync_capacities_command() -> None:
     try:
         summary = sync_capacities(metabase_client(), wikidata_entities_client(), languages, echo=click.echo)
     except SyncFailed as exc:
+        db.session.rollback()
         click.echo(f"sync failed, nothing changed: {exc}", err=True)
         sys.exit(1)
+    except Exception:
+        db.session.rollback()
+        raise
+    db.session.commit()
     click.echo(f"capacities: {summary.upstream} upstream, {summary.matched} matched "
                f"({summary.matched_by_name} by English name), {summary.added} added, "
                f"{len(summary.unmatched)} not matched, {summary.missing} flagged missing, "
@@ -182,6 +187,8 @@ def org_manager_command(action: str, organization: str, username: str) -> None:
 def fetch_news_command() -> None:
     """Store the latest Diff posts for every tag organizations use (hourly job)."""
     from capx.clients.diff import diff_client
+    from capx.models import utcnow
+    from capx.services import job_outages
     from capx.services.news import NewsSummary, fetch_news
 
     summary = NewsSummary()
@@ -189,7 +196,15 @@ def fetch_news_command() -> None:
         db.session.commit()  # tag by tag: a failure later keeps the posts already fetched
     click.echo(f"fetch-news: {summary.tags} tag(s), {summary.posts_added} new post(s), "
                f"{summary.posts_updated} updated, {len(summary.failed)} failed")
-    if summary.failed and len(summary.failed) == summary.tags:
+    # Alert once per outage: only the first failed run exits non-zero (the job runner e-mails
+    # on each non-zero exit); later ones log, and the first good run logs the recovery.
+    now = utcnow()
+    outcome = job_outages.record_run("fetch-news", summary.diff_down, "; ".join(summary.errors), now)
+    db.session.commit()
+    line = outcome.describe("fetch-news", now)
+    if line:
+        click.echo(line, err=outcome.state != job_outages.RECOVERED)
+    if outcome.alert:
         sys.exit(1)
 
 

@@ -41,6 +41,13 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def _positive(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _int(env, name, default)
+    if value < 1:
+        raise ConfigError(f"{name} must be 1 or more, got {value}")
+    return value
+
+
 def toolsdb_credentials(env: Mapping[str, str], home: Path | None = None) -> tuple[str, str] | None:
     """ToolsDB user and password on Toolforge: from the environment, else ~/replica.my.cnf."""
     user, password = env.get("TOOL_TOOLSDB_USER"), env.get("TOOL_TOOLSDB_PASSWORD")
@@ -161,6 +168,11 @@ class Settings:
     # Messages a user may send through Meta-Wiki per hour and per day (anti-abuse).
     message_limit_hour: int = 5
     message_limit_day: int = 20
+    # Bug reports and capacity suggestions one person may file per hour and per day (staff exempt).
+    report_limit_hour: int = 5
+    report_limit_day: int = 20
+    suggestion_limit_hour: int = 5
+    suggestion_limit_day: int = 20
     # Reverse proxies in front of the app (see proxy_fix_options).
     proxy_hops: int = 0
     proxy_forwarded_for: bool = False
@@ -195,6 +207,10 @@ class Settings:
             "CAPX_LETS_CONNECT_API_URL": self.lets_connect_api_url,
             "CAPX_MESSAGE_LIMIT_HOUR": self.message_limit_hour,
             "CAPX_MESSAGE_LIMIT_DAY": self.message_limit_day,
+            "CAPX_REPORT_LIMIT_HOUR": self.report_limit_hour,
+            "CAPX_REPORT_LIMIT_DAY": self.report_limit_day,
+            "CAPX_SUGGESTION_LIMIT_HOUR": self.suggestion_limit_hour,
+            "CAPX_SUGGESTION_LIMIT_DAY": self.suggestion_limit_day,
             "CAPX_PROXY_HOPS": self.proxy_hops,
             "CAPX_PROXY_FORWARDED_FOR": self.proxy_forwarded_for,
             "SESSION_COOKIE_NAME": "capx_session",
@@ -247,6 +263,10 @@ def load_settings(env: Mapping[str, str] | None = None, instance_path: Path | No
         lets_connect_api_url=env.get("CAPX_LETS_CONNECT_API_URL", "https://letsconnect.toolforge.org/api"),
         message_limit_hour=_int(env, "CAPX_MESSAGE_LIMIT_HOUR", 5),
         message_limit_day=_int(env, "CAPX_MESSAGE_LIMIT_DAY", 20),
+        report_limit_hour=_positive(env, "CAPX_REPORT_LIMIT_HOUR", 5),
+        report_limit_day=_positive(env, "CAPX_REPORT_LIMIT_DAY", 20),
+        suggestion_limit_hour=_positive(env, "CAPX_SUGGESTION_LIMIT_HOUR", 5),
+        suggestion_limit_day=_positive(env, "CAPX_SUGGESTION_LIMIT_DAY", 20),
         # Production runs on Toolforge, behind one front proxy that sets X-Forwarded-Proto.
         proxy_hops=_int(env, "CAPX_PROXY_HOPS", 1 if mode == "production" else 0),
         proxy_forwarded_for=_flag(env.get("CAPX_PROXY_FORWARDED_FOR")),

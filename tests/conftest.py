@@ -246,6 +246,17 @@ def _reset_process_caches() -> Iterator[None]:
     caches.reset_all()
 
 
+@pytest.fixture(autouse=True)
+def _still_rate_windows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Shared rate limits (capx.support.ratelimit.SharedLimit) count in fixed windows of wall-clock
+    time: a slow test crossing a window boundary would see its count start again. Within a test
+    the clock they use stands still (mid-window); a test that moves it patches it itself."""
+    from capx.support import ratelimit
+
+    still = (int(ratelimit.time.time()) // 3600) * 3600 + 1800.0
+    monkeypatch.setattr(ratelimit, "wall_clock", lambda: still)
+
+
 @pytest.fixture()
 def app_context(app: Flask) -> Iterator[None]:
     with app.app_context():

@@ -95,3 +95,14 @@ def test_proxy_line(app: Flask) -> None:
     toolforge = _proxy({"CAPX_PROXY_HOPS": 1}, production=True)
     assert toolforge.status == OK and "per session" in toolforge.detail
     assert "X-Forwarded-For" in _proxy({"CAPX_PROXY_HOPS": 2, "CAPX_PROXY_FORWARDED_FOR": True}, True).detail
+
+
+def test_staff_queue_limits_line(app: Flask) -> None:
+    from capx.devtools.config_check import _filing_limits
+
+    line = _filing_limits({"CAPX_REPORT_LIMIT_HOUR": 5, "CAPX_REPORT_LIMIT_DAY": 20,
+                           "CAPX_SUGGESTION_LIMIT_HOUR": 5, "CAPX_SUGGESTION_LIMIT_DAY": 20})
+    assert line.status == OK and "bug reports 5/hour, 20/day" in line.detail
+    assert "capacity suggestions 5/hour, 20/day" in line.detail
+    odd = _filing_limits({"CAPX_REPORT_LIMIT_HOUR": 30, "CAPX_REPORT_LIMIT_DAY": 20})
+    assert odd.status == WARN and "CAPX_REPORT_LIMIT_HOUR is above CAPX_REPORT_LIMIT_DAY" in odd.detail

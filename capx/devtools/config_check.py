@@ -136,4 +136,17 @@ def check_configuration(app: Flask) -> list[Check]:
     agent = config.get("CAPX_USER_AGENT", "")
     checks.append(Check("User-Agent", OK if "@" in agent or "mailto" in agent else WARN, agent))
     checks.append(_proxy(config, production))
+    checks.append(_filing_limits(config))
     return checks
+
+
+def _filing_limits(config: Mapping[str, Any]) -> Check:
+    """What one person may file for the staff (CAPX_REPORT_LIMIT_*, CAPX_SUGGESTION_LIMIT_*)."""
+    parts, doubtful = [], []
+    for label, prefix in (("bug reports", "CAPX_REPORT_LIMIT"), ("capacity suggestions", "CAPX_SUGGESTION_LIMIT")):
+        hour, day = config.get(f"{prefix}_HOUR", 5), config.get(f"{prefix}_DAY", 20)
+        parts.append(f"{label} {hour}/hour, {day}/day")
+        if hour > day:
+            doubtful.append(f"{prefix}_HOUR is above {prefix}_DAY")
+    detail = "; ".join(parts) + " per person (staff exempt)"
+    return Check("staff queue limits", WARN if doubtful else OK, detail + ("; " + ", ".join(doubtful) if doubtful else ""))

@@ -27,6 +27,7 @@ from capx.models.reference import Avatar, Language, Territory, WikimediaProject
 from capx.models.statistics import NameGramCount, Statistic
 from capx.models.reports import REPORT_STATUSES, REPORT_TYPES, BugReport
 from capx.models.cache import CacheStamp
+from capx.models.operations import JobOutage, RateCounter
 
 __all__ = [
     "AVAILABLE", "CAPACITY_KINDS", "KNOWN", "WANTED", "utcnow",
@@ -47,5 +48,5 @@ __all__ = [
     "LetsConnectRegistration",
     "PROGRAM_FORMATS", "QUESTION_KINDS", "ROLES", "MentorshipApplication", "MentorshipProgram",
     "MentorshipProgramCapacity", "MentorshipProgramLanguage", "MentorshipQuestion", "NameGramCount", "Statistic",
-    "REPORT_STATUSES", "REPORT_TYPES", "BugReport", "CacheStamp",
+    "REPORT_STATUSES", "REPORT_TYPES", "BugReport", "CacheStamp", "JobOutage", "RateCounter",
 ]

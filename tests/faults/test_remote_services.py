@@ -24,6 +24,7 @@ from capx.extensions import db
 from capx.models import (
     BugReport,
     DiffPost,
+    JobOutage,
     MessageLog,
     OrganizationDiffTag,
     Profile,
@@ -275,6 +276,8 @@ def test_fetch_news_fails_without_change_then_succeeds(app: Any, mocked_http: An
     result = run_job(app, "fetch-news")
     assert result.exit_code == 1
     assert fingerprint(app) == before
+    with app.app_context():  # the outage is recorded, so the next failed run does not alert again
+        assert db.session.get(JobOutage, "fetch-news") is not None
     services_back(mocked_http)
     add_recorded(mocked_http, "diff-wordpress-posts-by-tag", "tag-by-slug")
     add_recorded(mocked_http, "diff-wordpress-posts-by-tag", "posts-by-tag-fields")
