@@ -7,8 +7,8 @@
   leads to the organization it went into; ``report`` keeps what the merge could not move (JSON),
   shown to staff after the merge.
 
-Revision ID: 0116_staff_orgs
-Revises: 0115_import
+Revision ID: 0117_staff_orgs
+Revises: 0116_hardening
 Create Date: 2026-12-06 16:30:00
 
 """
@@ -17,8 +17,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0116_staff_orgs'
-down_revision = '0115_import'
+revision = '0117_staff_orgs'
+down_revision = '0116_hardening'
 branch_labels = None
 depends_on = None
 
