@@ -7,8 +7,8 @@
   leads to the organization it went into; ``report`` keeps what the merge could not move (JSON),
   shown to staff after the merge.
 
-Revision ID: 0117_staff_orgs
-Revises: 0116_hardening
+Revision ID: 0118_staff_orgs
+Revises: 0117_connect
 Create Date: 2026-12-06 16:30:00
 
 """
@@ -17,8 +17,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0117_staff_orgs'
-down_revision = '0116_hardening'
+revision = '0118_staff_orgs'
+down_revision = '0117_connect'
 branch_labels = None
 depends_on = None
 
