@@ -34,6 +34,7 @@ from capx.models import (
     WikimediaProject,
     utcnow,
 )
+from capx.services.importer.ids import referencing_columns
 from tests.conftest import html_text
 
 
@@ -87,16 +88,6 @@ def fill_everything(app, user, other):
         db.session.add(Event(organization_id=org.id, title="Edit-a-thon", url="https://example.org",
                              start_at=utcnow(), end_at=utcnow(), format="online", created_by_id=user.id))
         db.session.commit()
-
-
-def referencing_columns(table_name: str) -> list[sa.Column]:
-    """Every column, in every table of the main database, that is a foreign key to ``table_name``.id."""
-    out = []
-    for table in db.metadatas[None].sorted_tables:
-        for fk in table.foreign_keys:
-            if fk.column.table.name == table_name and fk.column.name == "id":
-                out.append(fk.parent)
-    return out
 
 
 def test_every_foreign_key_to_user_says_what_happens_on_delete(app):
