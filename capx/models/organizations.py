@@ -163,5 +163,4 @@ class OrganizationRedirect(Model):
     old_id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=False)
     target_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id", ondelete="CASCADE"))
     report: Mapped[str | None] = mapped_column(sa.Text)
-    merged_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     merged_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

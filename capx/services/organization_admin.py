@@ -297,7 +297,7 @@ def merge_organizations(source: Organization, target: Organization, staff: User 
                        .values(target_id=target_id).execution_options(synchronize_session=False))
     db.session.execute(sa.delete(Organization).where(Organization.id == source_id)
                        .execution_options(synchronize_session=False))
-    db.session.add(OrganizationRedirect(old_id=source_id, target_id=target_id, merged_by_id=staff.id if staff else None,
+    db.session.add(OrganizationRedirect(old_id=source_id, target_id=target_id,
                                         report=json.dumps([[n.kind, n.value] for n in notes], ensure_ascii=False)))
     db.session.flush()
     db.session.expire_all()

@@ -3,8 +3,8 @@
 The overview sorts by user name and filters by staff and locked; with the three in one index, a
 page (and the count) reads index entries only, and the rows of the 50 people shown afterwards.
 
-Revision ID: 0119_staff_people
-Revises: 0118_staff_orgs
+Revision ID: 0120_staff_people
+Revises: 0119_staff_orgs
 Create Date: 2026-12-06 16:40:00
 
 """
@@ -12,8 +12,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0119_staff_people'
-down_revision = '0118_staff_orgs'
+revision = '0120_staff_people'
+down_revision = '0119_staff_orgs'
 branch_labels = None
 depends_on = None
 

@@ -7,8 +7,8 @@
   leads to the organization it went into; ``report`` keeps what the merge could not move (JSON),
   shown to staff after the merge.
 
-Revision ID: 0118_staff_orgs
-Revises: 0117_connect
+Revision ID: 0119_staff_orgs
+Revises: 0118_keep_history
 Create Date: 2026-12-06 16:30:00
 
 """
@@ -17,8 +17,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0118_staff_orgs'
-down_revision = '0117_connect'
+revision = '0119_staff_orgs'
+down_revision = '0118_keep_history'
 branch_labels = None
 depends_on = None
 
@@ -42,10 +42,8 @@ def upgrade_():
         sa.Column('old_id', sa.Integer(), autoincrement=False, nullable=False),
         sa.Column('target_id', sa.Integer(), nullable=False),
         sa.Column('report', sa.Text(), nullable=True),
-        sa.Column('merged_by_id', sa.Integer(), nullable=True),
         sa.Column('merged_at', sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(['target_id'], ['organization.id'], ondelete='CASCADE'),
-        sa.ForeignKeyConstraint(['merged_by_id'], ['user.id'], ondelete='SET NULL'),
         sa.PrimaryKeyConstraint('old_id'),
         mysql_charset='utf8mb4', mysql_collate='utf8mb4_unicode_ci', mysql_engine='InnoDB',
     )
