@@ -476,6 +476,54 @@ def test_old_messages_do_not_count(app, logged_in, sender, mocked_http, monkeypa
     assert logged_in.post("/message", data=FORM).status_code == 200
 
 
+# Issue 19: attempts that never reached Meta-Wiki (refused connection, network down, no answer in
+# time) are logged but do not use up the limit; the message says which of them happened.
+NOT_REACHED = {"refused": (requests.ConnectionError("connection refused"), "unreachable", "could not connect"),
+               "timeout": (requests.Timeout("slow"), "timeout", "did not answer in time")}
+
+
+@pytest.mark.parametrize("failure", sorted(NOT_REACHED))
+def test_attempts_that_never_reached_meta_wiki_do_not_use_up_the_limit(app, logged_in, mocked_http, monkeypatch,
+                                                                        failure):
+    monkeypatch.setitem(app.config, "CAPX_MESSAGE_LIMIT_HOUR", 2)
+    error, code, said = NOT_REACHED[failure]
+    for _ in range(3):
+        add_available(mocked_http)
+        add_recorded(mocked_http, "meta-tokens-csrf", "csrf-logged-in")
+        mocked_http.add("POST", API, body=error)
+        response = logged_in.post("/message/send", data=FORM)
+        assert response.status_code == 422
+        assert said in html_text(response) and "limit of messages" not in html_text(response)
+    assert [(row.status, row.error_code) for row in log_rows(app)] == [("failed", code)] * 3
+    # Meta-Wiki is back: the message goes out, the limit untouched by the three failures.
+    add_available(mocked_http)
+    add_recorded(mocked_http, "meta-tokens-csrf", "csrf-logged-in")
+    add_recorded(mocked_http, "meta-emailuser", "success", match_params=False)
+    response = logged_in.post("/message/send", data=FORM)
+    assert response.status_code == 302
+    assert log_rows(app)[-1].status == "sent"
+
+
+def test_a_refused_connection_is_not_called_a_timeout(app, logged_in, mocked_http):
+    mocked_http.add("GET", API, body=requests.ConnectionError("connection refused"))
+    response = logged_in.post("/message", data=FORM)
+    assert response.status_code == 422
+    body = html_text(response)
+    assert "could not connect to Meta-Wiki" in body and "did not answer in time" not in body
+
+
+def test_attempts_meta_wiki_refused_still_count(app, logged_in, sender, mocked_http, monkeypatch):
+    monkeypatch.setitem(app.config, "CAPX_MESSAGE_LIMIT_HOUR", 2)
+    with app.app_context():
+        for code in ("ratelimited", "unreachable", "timeout", "no-oauth-token", "blockedfrommail"):
+            db.session.add(MessageLog(sender_id=sender.id, recipient_username="Someone", method="email",
+                                      status="failed", error_code=code, created_at=utcnow()))
+        db.session.commit()
+    response = logged_in.post("/message/send", data=FORM)
+    assert response.status_code == 422
+    assert "limit of messages per hour" in html_text(response)
+
+
 def test_default_limits_come_from_the_settings():
     from capx.config import load_settings
 
