@@ -294,19 +294,18 @@ class ProgramInput:
     language_ids: tuple[int, ...]
 
 
+def _assign(row: Any, value: Any, *names: str) -> None:
+    """Copy the fields ``names`` of a checked input onto its row."""
+    for name in names:
+        setattr(row, name, getattr(value, name))
+
+
 def save_program(program: MentorshipProgram | None, value: ProgramInput, chain: Sequence[str]) -> MentorshipProgram:
     """Create (``program`` None) or update a program, flushed (it has an id); the caller commits.
     Capacities and languages that do not exist are left out."""
     target = program or MentorshipProgram()
-    target.organization_id = value.organization_id
-    target.name = value.name
-    target.description = value.description
-    target.format = value.format
-    target.location = value.location
-    target.registration_start = value.registration_start
-    target.registration_end = value.registration_end
-    target.time_zone = value.time_zone
-    target.form_language = value.form_language
+    _assign(target, value, "organization_id", "name", "description", "format", "location", "registration_start",
+            "registration_end", "time_zone", "form_language")
     target.capacities = [MentorshipProgramCapacity(capacity_id=i)
                          for i in choices_service.valid_ids("capacity", value.capacity_ids, chain)]
     target.languages = [MentorshipProgramLanguage(language_id=i)
@@ -348,12 +347,7 @@ def save_question(program: MentorshipProgram, question: MentorshipQuestion | Non
         db.session.add(question)
     elif question.role != value.role:
         question.position = sum(1 for q in program.questions if q.role == value.role)
-    question.role = value.role
-    question.kind = value.kind
-    question.label = value.label
-    question.help = value.help
-    question.required = value.required
-    question.options = value.options
+    _assign(question, value, "role", "kind", "label", "help", "required", "options")
     db.session.flush()
     return question
 
