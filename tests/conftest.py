@@ -153,6 +153,8 @@ def test_config(database_url: str, lets_connect_url: str, **extra: Any) -> dict[
         "CAPX_OAUTH_CONSUMER_KEY": "0f4e6a1b2c3d4e5f60718293a4b5c6d7",
         "CAPX_OAUTH_CONSUMER_SECRET": "test-consumer-secret-0123456789abcdef",
         "SERVER_NAME": "capx.test",
+        # A key pair made for the tests only (tests/fixtures/keys/README.md).
+        "CAPX_LETS_CONNECT_PRIVATE_KEY": str(FIXTURES / "keys" / "lets-connect-test-private.pem"),
     }
     config.update(extra)
     return config
@@ -332,6 +334,14 @@ def login(app: Flask) -> Callable[[FlaskClient, Any], None]:
     return do_login
 
 
+@pytest.fixture()
+def bot(app: Flask) -> Iterator[None]:
+    """The Metabase bot account configured (translations are written to Metabase as the bot)."""
+    app.config.update(CAPX_METABASE_BOT_USER="CapxBot@capx", CAPX_METABASE_BOT_PASSWORD="bot-password-for-tests")
+    yield
+    app.config.update(CAPX_METABASE_BOT_USER="", CAPX_METABASE_BOT_PASSWORD="")
+
+
 def html_text(response: Any) -> str:
     """A response body as text (helper for assertions)."""
     return response.get_data(as_text=True)
@@ -352,11 +362,3 @@ def statements_run(app: Flask) -> Iterator[list[str]]:
         yield statements
     finally:
         sa.event.remove(engine, "before_cursor_execute", record)
-
-
-@pytest.fixture()
-def bot(app):
-    """The Metabase bot is configured (translations are saved as the bot)."""
-    app.config.update(CAPX_METABASE_BOT_USER="CapxBot@capx", CAPX_METABASE_BOT_PASSWORD="bot-password-for-tests")
-    yield
-    app.config.update(CAPX_METABASE_BOT_USER="", CAPX_METABASE_BOT_PASSWORD="")

@@ -228,7 +228,19 @@ def test_login_with_meta_wiki_down(client: Any, mocked_http: Any, failure: str) 
 # -- jobs ---------------------------------------------------------------------------------------------
 
 def run_job(app: Any, name: str) -> Any:
-    return app.test_cli_runner().invoke(args=["capx", name])
+    return app.test_cli_runner().invoke(args=["capx", *name.split()])
+
+
+def fails_without_change(app: Any, mocked_http: Any, failure: str, job: str, says: str = "") -> Any:
+    """Run ``job`` with the services down: it fails (saying ``says``) and changes nothing. Then bring the
+    services back and return the fingerprint of before."""
+    services_down(mocked_http, failure)
+    before = fingerprint(app)
+    result = run_job(app, job)
+    assert result.exit_code == 1 and says in result.output
+    assert fingerprint(app) == before
+    services_back(mocked_http)
+    return before
 
 
 def _globaluserinfo(request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
@@ -242,12 +254,7 @@ def _globaluserinfo(request: requests.PreparedRequest) -> tuple[int, dict[str, s
 
 def test_sync_accounts_fails_without_change_then_succeeds(app: Any, mocked_http: Any, stored: dict[str, Any],
                                                           failure: str) -> None:
-    services_down(mocked_http, failure)
-    before = fingerprint(app)
-    result = run_job(app, "sync-accounts")
-    assert result.exit_code == 1 and "failed" in result.output
-    assert fingerprint(app) == before
-    services_back(mocked_http)
+    fails_without_change(app, mocked_http, failure, "sync-accounts", says="failed")
     mocked_http.add_callback(responses.GET, META_API, callback=_globaluserinfo)
     result = run_job(app, "sync-accounts")
     assert result.exit_code == 0, result.output
@@ -259,12 +266,7 @@ def test_sync_accounts_fails_without_change_then_succeeds(app: Any, mocked_http:
 def test_sync_capacities_fails_without_change_then_succeeds(app: Any, mocked_http: Any, failure: str) -> None:
     from tests.test_directory_sync import mock_metabase
 
-    services_down(mocked_http, failure)
-    before = fingerprint(app)
-    result = run_job(app, "sync-capacities")
-    assert result.exit_code == 1 and "nothing changed" in result.output
-    assert fingerprint(app) == before
-    services_back(mocked_http)
+    before = fails_without_change(app, mocked_http, failure, "sync-capacities", says="nothing changed")
     mock_metabase(mocked_http)
     add_recorded(mocked_http, "wikidata-wbgetentities", "two-items-with-fallback", match_params=False)
     result = run_job(app, "sync-capacities")
@@ -274,14 +276,9 @@ def test_sync_capacities_fails_without_change_then_succeeds(app: Any, mocked_htt
 
 def test_fetch_news_fails_without_change_then_succeeds(app: Any, mocked_http: Any, stored: dict[str, Any],
                                                        failure: str) -> None:
-    services_down(mocked_http, failure)
-    before = fingerprint(app)
-    result = run_job(app, "fetch-news")
-    assert result.exit_code == 1
-    assert fingerprint(app) == before
+    fails_without_change(app, mocked_http, failure, "fetch-news")
     with app.app_context():  # the outage is recorded, so the next failed run does not alert again
         assert db.session.get(JobOutage, "fetch-news") is not None
-    services_back(mocked_http)
     add_recorded(mocked_http, "diff-wordpress-posts-by-tag", "tag-by-slug")
     add_recorded(mocked_http, "diff-wordpress-posts-by-tag", "posts-by-tag-fields")
     result = run_job(app, "fetch-news")
@@ -290,7 +287,7 @@ def test_fetch_news_fails_without_change_then_succeeds(app: Any, mocked_http: An
         assert db.session.scalar(sa.select(sa.func.count()).select_from(DiffPost)) > 0
 
 
-@pytest.mark.parametrize("job", ["refresh-statistics", "badges"])
+@pytest.mark.parametrize("job", ["refresh-statistics", "badges --local-only"])
 def test_local_jobs_need_no_remote_service(app: Any, mocked_http: Any, stored: dict[str, Any], failure: str,
                                            job: str) -> None:
     """These jobs work from stored data only: with every service down they run, twice, the same."""
@@ -301,8 +298,24 @@ def test_local_jobs_need_no_remote_service(app: Any, mocked_http: Any, stored: d
     result = run_job(app, job)
     assert result.exit_code == 0, result.output
     assert not mocked_http.calls
-    if job == "badges":
+    if job.startswith("badges"):
         assert fingerprint(app) == first  # idempotent
+
+
+def test_badges_job_with_every_source_down_keeps_everything(app: Any, mocked_http: Any, stored: dict[str, Any],
+                                                            failure: str) -> None:
+    """The full badges job (WikiLearn and Let's Connect too): every source down, it still ends
+    well, reports per source, and changes nothing a local-only run would not."""
+    result = run_job(app, "badges --local-only")
+    assert result.exit_code == 0, result.output
+    first = fingerprint(app)
+    services_down(mocked_http, failure)
+    result = run_job(app, "badges")
+    assert result.exit_code == 0, result.output
+    lines = {line.split(":")[0]: line for line in result.output.splitlines()}
+    for source in ("wikilearn", "letsconnect"):
+        assert "0 answered in full" in lines[source] and "0 removed" in lines[source]
+    assert fingerprint(app) == first
 
 
 @pytest.fixture(autouse=True)
