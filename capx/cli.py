@@ -99,8 +99,13 @@ def sync_capacities_command() -> None:
     try:
         summary = sync_capacities(metabase_client(), wikidata_entities_client(), languages, echo=click.echo)
     except SyncFailed as exc:
+        db.session.rollback()
         click.echo(f"sync failed, nothing changed: {exc}", err=True)
         sys.exit(1)
+    except Exception:
+        db.session.rollback()
+        raise
+    db.session.commit()
     click.echo(f"capacities: {summary.upstream} upstream, {summary.matched} matched "
                f"({summary.matched_by_name} by English name), {summary.added} added, "
                f"{len(summary.unmatched)} not matched, {summary.missing} flagged missing, "
