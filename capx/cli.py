@@ -114,12 +114,33 @@ def sync_capacities_command() -> None:
 
 
 @capx_cli.command("badges")
-def badges_command() -> None:
-    """Recompute every user's badge progress (daily job). Idempotent; hand-granted badges stay."""
+@click.option("--local-only", is_flag=True, help="Only CapX's own badges: ask no remote service.")
+def badges_command(local_only: bool) -> None:
+    """Daily job: recompute every user's badge progress (idempotent; hand-granted badges stay), then
+    import the badges people earned on WikiLearn and Let's Connect (every account, alternative
+    ones too) and copy their pictures. A source that is down, or a person whose badges cannot be
+    read, keeps every stored badge; the run goes on and reports per source."""
+    from capx.clients.external_badges import fetch_image, wikilearn_client
+    from capx.clients.lets_connect import lets_connect_client
+    from capx.models import MAX_BADGE_IMAGE_BYTES
     from capx.services.badges import recompute_all
+    from capx.services.external_badges import ImportRun, import_badges, store_images
 
     for _earned in recompute_all(echo=click.echo):
         db.session.commit()  # batch by batch
+    if local_only:
+        return
+    run = ImportRun()
+    for _people in import_badges({"wikilearn": wikilearn_client(), "letsconnect": lets_connect_client()}, run):
+        db.session.commit()  # batch by batch: a cut run keeps what it imported
+    for _badge in store_images(lambda url: fetch_image(url, MAX_BADGE_IMAGE_BYTES), run):
+        db.session.commit()
+    for line in run.lines():
+        click.echo(line)
+    for report in run.sources.values():
+        if report.down:
+            click.echo(f"warning: {report.source} was down ({report.down}); its badges were kept as they were",
+                       err=True)
 
 
 @capx_cli.command("grant-badge")

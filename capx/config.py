@@ -164,7 +164,11 @@ class Settings:
     metabase_bot_user: str = ""
     metabase_bot_password: str = ""
     wikidata_api_url: str = "https://www.wikidata.org/w/api.php"
-    lets_connect_api_url: str = "https://letsconnect.toolforge.org/api"
+    lets_connect_api_url: str = "https://letsconn.toolforge.org"
+    # The PEM file of the RSA key that signs registrations sent to Let's Connect.
+    lets_connect_private_key: str = ""
+    # WikiLearn (Open edX): badges earned in its courses.
+    wikilearn_url: str = "https://learn.wiki"
     # Messages a user may send through Meta-Wiki per hour and per day (anti-abuse).
     message_limit_hour: int = 5
     message_limit_day: int = 20
@@ -205,6 +209,8 @@ class Settings:
             "CAPX_METABASE_BOT_PASSWORD": self.metabase_bot_password,
             "CAPX_WIKIDATA_API_URL": self.wikidata_api_url,
             "CAPX_LETS_CONNECT_API_URL": self.lets_connect_api_url,
+            "CAPX_LETS_CONNECT_PRIVATE_KEY": self.lets_connect_private_key,
+            "CAPX_WIKILEARN_URL": self.wikilearn_url,
             "CAPX_MESSAGE_LIMIT_HOUR": self.message_limit_hour,
             "CAPX_MESSAGE_LIMIT_DAY": self.message_limit_day,
             "CAPX_REPORT_LIMIT_HOUR": self.report_limit_hour,
@@ -260,7 +266,9 @@ def load_settings(env: Mapping[str, str] | None = None, instance_path: Path | No
         metabase_bot_user=env.get("CAPX_METABASE_BOT_USER", ""),
         metabase_bot_password=env.get("CAPX_METABASE_BOT_PASSWORD", ""),
         wikidata_api_url=env.get("CAPX_WIKIDATA_API_URL", "https://www.wikidata.org/w/api.php"),
-        lets_connect_api_url=env.get("CAPX_LETS_CONNECT_API_URL", "https://letsconnect.toolforge.org/api"),
+        lets_connect_api_url=env.get("CAPX_LETS_CONNECT_API_URL", "https://letsconn.toolforge.org").rstrip("/"),
+        lets_connect_private_key=(env.get("CAPX_LETS_CONNECT_PRIVATE_KEY") or "").strip(),
+        wikilearn_url=env.get("CAPX_WIKILEARN_URL", "https://learn.wiki").rstrip("/"),
         message_limit_hour=_int(env, "CAPX_MESSAGE_LIMIT_HOUR", 5),
         message_limit_day=_int(env, "CAPX_MESSAGE_LIMIT_DAY", 20),
         report_limit_hour=_positive(env, "CAPX_REPORT_LIMIT_HOUR", 5),

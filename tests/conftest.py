@@ -153,6 +153,8 @@ def test_config(database_url: str, lets_connect_url: str, **extra: Any) -> dict[
         "CAPX_OAUTH_CONSUMER_KEY": "0f4e6a1b2c3d4e5f60718293a4b5c6d7",
         "CAPX_OAUTH_CONSUMER_SECRET": "test-consumer-secret-0123456789abcdef",
         "SERVER_NAME": "capx.test",
+        # A key pair made for the tests only (tests/fixtures/keys/README.md).
+        "CAPX_LETS_CONNECT_PRIVATE_KEY": str(FIXTURES / "keys" / "lets-connect-test-private.pem"),
     }
     config.update(extra)
     return config

@@ -97,6 +97,29 @@ def test_proxy_line(app: Flask) -> None:
     assert "X-Forwarded-For" in _proxy({"CAPX_PROXY_HOPS": 2, "CAPX_PROXY_FORWARDED_FOR": True}, True).detail
 
 
+def test_lets_connect_signing_key_is_checked(app, database_urls, tmp_path: Path) -> None:
+    """Set and a readable RSA private key: ok (its size shown, never its content); unreadable,
+    not a key, or another kind of key: missing."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    good = REPO / "tests" / "fixtures" / "keys" / "lets-connect-test-private.pem"
+    result = run(create_app(build_test_config(*database_urls, CAPX_LETS_CONNECT_PRIVATE_KEY=str(good))))
+    line = next(x for x in result.output.splitlines() if "Let's Connect signing key" in x)
+    assert "RSA private key, 2048 bits" in line and "PRIVATE KEY-----" not in result.output
+    not_a_key = tmp_path / "not-a-key.pem"
+    not_a_key.write_text("hello")
+    other = tmp_path / "ec.pem"
+    other.write_bytes(ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    for path, expected in ((tmp_path / "absent.pem", "cannot be read"), (not_a_key, "not an unencrypted PEM RSA"),
+                           (other, "not an unencrypted PEM RSA")):
+        result = run(create_app(build_test_config(*database_urls, CAPX_LETS_CONNECT_PRIVATE_KEY=str(path))))
+        assert result.exit_code == 1
+        line = " ".join(next(x for x in result.output.splitlines() if "Let's Connect signing key" in x).split())
+        assert "missing" in line and expected in line
+
+
 def test_staff_queue_limits_line(app: Flask) -> None:
     from capx.devtools.config_check import _filing_limits
 

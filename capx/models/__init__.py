@@ -1,6 +1,7 @@
 """All models, imported here so Alembic and the app see the whole schema."""
 
-from capx.models.badges import BADGE_KINDS, BADGE_SOURCES, EARNED, EXTERNAL, INTERNAL, PARTNER, Badge, UserBadge
+from capx.models.badges import (BADGE_IMAGE_TYPES, BADGE_KINDS, BADGE_SOURCES, EARNED, EXTERNAL, INTERNAL,
+                                 MAX_BADGE_IMAGE_BYTES, PARTNER, Badge, BadgeImage, UserBadge)
 from capx.models.base import AVAILABLE, CAPACITY_KINDS, KNOWN, WANTED, utcnow
 from capx.models.capacities import Capacity, CapacityText
 from capx.models.directory import (SUGGESTION_APPROVED, SUGGESTION_PENDING, SUGGESTION_REJECTED,
@@ -37,6 +38,7 @@ __all__ = [
     "Organization", "OrganizationCapacity", "OrganizationManager", "OrganizationName",
     "OrganizationTerritory", "OrganizationType", "PartnerMember", "ImportedRow", "KeptProfileData",
     "BADGE_KINDS", "BADGE_SOURCES", "EARNED", "EXTERNAL", "INTERNAL", "PARTNER", "Badge",
+    "BADGE_IMAGE_TYPES", "MAX_BADGE_IMAGE_BYTES", "BadgeImage",
     "MAX_DIFF_TAGS", "MAX_DOCUMENTS", "MAX_PROJECTS", "DiffPost", "DiffPostTag", "OrganizationDetails",
     "OrganizationDiffTag", "OrganizationDocument", "OrganizationProject",
     "DEFAULT_PROFICIENCY", "PROFICIENCY_LEVELS", "OAuthToken", "Profile", "ProfileAffiliation",
