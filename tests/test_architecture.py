@@ -134,9 +134,6 @@ RUNTIME_KEYS_LEFT = {
     # removed by the explore+home+directory+data+statistics conversion
     "data/dashboard.html": 5, "directory/_status.html": 1, "directory/capacity.html": 2, "directory/index.html": 1,
     "explore/_macros.html": 2, "explore/feed.html": 1, "main/home.html": 2,
-    # removed by the mentorship+messages+reports+translation conversion
-    "mentorship/apply.html": 5, "mentorship/index.html": 6, "mentorship/manage.html": 1,
-    "mentorship/program_form.html": 4,
     # the theme menu's options (web plumbing): left while issue 19 reworks the header
     "base.html": 1,
 }
