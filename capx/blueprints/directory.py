@@ -4,7 +4,7 @@ add to a profile, suggest a capacity, and the staff pages (moderation queue, the
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Optional
@@ -12,11 +12,14 @@ from wtforms.validators import DataRequired, Optional
 from capx.access import current_user, login_required, safe_next, staff_required
 from capx.extensions import db
 from capx.forms.characters import MaxCharacters
-from capx.language import current_language_chain
-from capx.models import (SUGGESTION_PENDING, CapacitySuggestion, ThematicCategory)
+from capx.forms.filing_limits import SUGGESTION_LIMIT_MESSAGES, limit_message
+from capx.language import current_language_chain, msg_text
+from capx.models import (SUGGESTION_PENDING, CapacitySuggestion, ThematicCategory, utcnow)
 from capx.forms.pickers import picker_state, searching
 from capx.services import directory as service
 from capx.services.capacities import capacity_tree
+from capx.services.capacity_names import SameName
+from capx.services.filing_limits import FilingLimits, suggestion_limit_reached
 from capx.support.values import parse_id
 from capx.translations import lazy_msg
 from sqlalchemy.orm import selectinload
@@ -69,6 +72,12 @@ class RejectForm(FlaskForm):
     note = TextAreaField(lazy_msg("directory-moderate-reject-note-label"),
                          validators=[DataRequired(message=lazy_msg("form-error-required")),
                                      MaxCharacters(1000)])
+
+
+class DuplicateRejectForm(RejectForm):
+    """Staff: reject as a duplicate of an existing capacity (linked for the suggester)."""
+
+    duplicate_of = HiddenField()
 
 
 class AddForm(FlaskForm):
@@ -143,6 +152,11 @@ def suggest() -> str | Response | tuple[str, int]:
     if request.method == "GET" and request.args.get("title"):
         form.title.data = request.args["title"][:200]
     if form.validate_on_submit():
+        reached = suggestion_limit_reached(current_user(), _suggestion_limits(), utcnow())
+        if reached is not None:
+            db.session.rollback()
+            return render_template("directory/suggest.html", form=form, limit_error=limit_message(
+                reached, SUGGESTION_LIMIT_MESSAGES)), 422
         service.create_suggestion(current_user(), form.title.data, form.description.data, form.reason.data,
                                   _int_or_none(form.parent.data))
         db.session.commit()
@@ -150,6 +164,12 @@ def suggest() -> str | Response | tuple[str, int]:
         return redirect(url_for("directory.my_suggestions"))
     status = 400 if request.method == "POST" else 200
     return render_template("directory/suggest.html", form=form), status
+
+
+def _suggestion_limits() -> FilingLimits:
+    """Suggestions one person may send per hour and per day (CAPX_SUGGESTION_LIMIT_HOUR / _DAY)."""
+    return FilingLimits(per_hour=int(current_app.config.get("CAPX_SUGGESTION_LIMIT_HOUR", 5)),
+                        per_day=int(current_app.config.get("CAPX_SUGGESTION_LIMIT_DAY", 20)))
 
 
 @bp.get("/capacity/suggestions/mine")
@@ -208,6 +228,15 @@ def approve(suggestion_id: int) -> str | Response | tuple[str, int]:
                                action="approve"), 400
     capacity = service.approve_suggestion(suggestion, current_user(), parent_id, form.name.data,
                                           form.description.data or "", form.note.data)
+    if isinstance(capacity, SameName):
+        # Another capacity has this name: offer to reject as its duplicate, or another name.
+        db.session.rollback()
+        existing = capacity_tree(current_language_chain()).get(capacity.capacity_id)
+        reject_form = DuplicateRejectForm(prefix=f"r{suggestion.id}", formdata=None, duplicate_of=str(
+            capacity.capacity_id), note=msg_text("directory-duplicate-note", existing.name if existing else capacity.name))
+        form.name.errors = [*form.name.errors, lazy_msg("directory-duplicate-name-taken")]
+        return render_template("directory/moderate_duplicate.html", suggestion=suggestion, approve=form,
+                               reject=reject_form, existing=existing, same=capacity), 422
     db.session.commit()
     flash("directory-moderate-approved", "success")
     return redirect(url_for("directory.capacity", capacity_id=capacity.id))
@@ -225,7 +254,8 @@ def reject(suggestion_id: int) -> str | Response | tuple[str, int]:
     if not form.validate_on_submit():
         return render_template("directory/moderate_error.html", suggestion=suggestion, form=form,
                                action="reject"), 400
-    service.reject_suggestion(suggestion, current_user(), form.note.data)
+    service.reject_suggestion(suggestion, current_user(), form.note.data,
+                              duplicate_of=parse_id(request.form.get(f"r{suggestion.id}-duplicate_of")))
     db.session.commit()
     flash("directory-moderate-rejected", "success")
     return redirect(url_for("directory.queue"))

@@ -3,8 +3,8 @@
 ``profile.is_public`` is false for every existing (and imported) profile: nobody's profile
 becomes visible to the open web without their choice.
 
-Revision ID: 0119_public_profiles
-Revises: 0118_keep_history
+Revision ID: 0121_public_profiles
+Revises: 0120_staff_people
 Create Date: 2026-12-06 16:45:00
 
 """
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0119_public_profiles'
-down_revision = '0118_keep_history'
+revision = '0121_public_profiles'
+down_revision = '0120_staff_people'
 branch_labels = None
 depends_on = None
 
