@@ -135,7 +135,7 @@ RUNTIME_KEYS_LEFT = {
     "auth/failed.html": 1, "auth/refused.html": 1, "profiles/edit.html": 2,
     "profiles/lets_connect.html": 4, "profiles/lets_connect_confirm.html": 4, "profiles/view.html": 2,
     # removed by the explore+home+directory+data+statistics conversion
-    "data/dashboard.html": 5, "directory/_status.html": 1, "directory/capacity.html": 2, "directory/index.html": 1,
+    "data/dashboard.html": 5,
     "explore/_macros.html": 2, "explore/feed.html": 1, "main/home.html": 2,
     # removed by the mentorship+messages+reports+translation conversion
     "mentorship/apply.html": 5, "mentorship/index.html": 6, "mentorship/manage.html": 1,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -68,7 +69,7 @@ def capacity_counts(capacity_id: int) -> dict[str, int]:
     return counts
 
 
-def organizations_with(capacity_id: int, lang_chain: list[str]) -> list[tuple[Organization, str]]:
+def organizations_with(capacity_id: int, lang_chain: Sequence[str]) -> list[tuple[Organization, str]]:
     """Organizations (with at least one manager) that list the capacity, with their name, by name."""
     has_manager = visible()
     orgs = db.session.scalars(
@@ -77,7 +78,7 @@ def organizations_with(capacity_id: int, lang_chain: list[str]) -> list[tuple[Or
                                    .where(OrganizationCapacity.capacity_id == capacity_id)), has_manager)
         .options(selectinload(Organization.names))
     ).all()
-    named = [(org, org.name_in(lang_chain)) for org in orgs]
+    named = [(org, org.name_in(tuple(lang_chain))) for org in orgs]
     return sorted(named, key=lambda pair: pair[1].casefold())
 
 
@@ -151,26 +152,88 @@ def load_thematic_categories() -> int:
     return len(DEFAULT_THEMES)
 
 
+def categories() -> list[ThematicCategory]:
+    """The thematic categories in their order."""
+    return list(db.session.scalars(sa.select(ThematicCategory).order_by(ThematicCategory.position)))
+
+
+def category(category_id: int | None) -> ThematicCategory | None:
+    """A thematic category by id (None for None)."""
+    return db.session.get(ThematicCategory, category_id) if category_id is not None else None
+
+
 def set_theme_capacities(category: ThematicCategory, capacity_ids: list[int]) -> None:
     """Replace a category's capacities (unknown ids are ignored); the caller commits."""
     known = set(db.session.scalars(sa.select(Capacity.id).where(Capacity.id.in_(capacity_ids)))) if capacity_ids else set()
     db.session.execute(sa.delete(ThematicCategoryCapacity).where(ThematicCategoryCapacity.category_id == category.id))
     for position, capacity_id in enumerate(i for i in capacity_ids if i in known):
         db.session.add(ThematicCategoryCapacity(category_id=category.id, capacity_id=capacity_id, position=position))
+    db.session.flush()
 
 
 # -- suggestions ---------------------------------------------------------------------------------
 
-def create_suggestion(user: User, title: str, description: str, reason: str | None,
-                      parent_id: int | None) -> CapacitySuggestion:
-    """Queue a suggested capacity for staff; the caller commits."""
+@dataclass(frozen=True)
+class NewSuggestion:
+    """A suggested capacity as checked by :func:`capx.forms.directory.read_suggestion`."""
+
+    title: str
+    description: str
+    reason: str | None
+    parent_id: int | None
+
+
+@dataclass(frozen=True)
+class Approval:
+    """Staff's approval of a suggestion: the capacity to create (``parent_id`` None: a new root)."""
+
+    name: str
+    description: str
+    parent_id: int | None
+    note: str | None
+
+
+def create_suggestion(user: User, new: NewSuggestion) -> CapacitySuggestion:
+    """Queue a suggested capacity for staff (a parent that no longer exists is dropped); flushes."""
+    parent_id = new.parent_id
     if parent_id is not None and db.session.get(Capacity, parent_id) is None:
         parent_id = None
-    suggestion = CapacitySuggestion(user_id=user.id, title=title.strip(), description=description.strip(),
-                                    reason=(reason or "").strip() or None, suggested_parent_id=parent_id,
+    suggestion = CapacitySuggestion(user_id=user.id, title=new.title.strip(), description=new.description.strip(),
+                                    reason=(new.reason or "").strip() or None, suggested_parent_id=parent_id,
                                     status=SUGGESTION_PENDING)
     db.session.add(suggestion)
+    db.session.flush()
     return suggestion
+
+
+def suggestions_of(user: User) -> list[CapacitySuggestion]:
+    """The user's own suggestions, newest first."""
+    return list(db.session.scalars(
+        sa.select(CapacitySuggestion).where(CapacitySuggestion.user_id == user.id)
+        .order_by(CapacitySuggestion.created_at.desc(), CapacitySuggestion.id.desc())))
+
+
+def moderation_queue(decided_limit: int = 50) -> tuple[list[CapacitySuggestion], list[CapacitySuggestion]]:
+    """The pending suggestions (oldest first) and the latest ``decided_limit`` decisions, with their people."""
+    pending = db.session.scalars(
+        sa.select(CapacitySuggestion).where(CapacitySuggestion.status == SUGGESTION_PENDING)
+        .options(selectinload(CapacitySuggestion.user))
+        .order_by(CapacitySuggestion.created_at, CapacitySuggestion.id)).all()
+    decided = db.session.scalars(
+        sa.select(CapacitySuggestion).where(CapacitySuggestion.status != SUGGESTION_PENDING)
+        .options(selectinload(CapacitySuggestion.user), selectinload(CapacitySuggestion.decided_by))
+        .order_by(CapacitySuggestion.decided_at.desc()).limit(decided_limit)).all()
+    return list(pending), list(decided)
+
+
+def suggestion(suggestion_id: int) -> CapacitySuggestion | None:
+    """A suggestion by id."""
+    return db.session.get(CapacitySuggestion, suggestion_id)
+
+
+def is_pending(suggestion: CapacitySuggestion) -> bool:
+    """Whether staff may still decide about the suggestion."""
+    return suggestion.status == SUGGESTION_PENDING
 
 
 def _unique_code(name: str) -> str:
@@ -182,12 +245,12 @@ def _unique_code(name: str) -> str:
     return code
 
 
-def approve_suggestion(suggestion: CapacitySuggestion, staff: User, parent_id: int | None, name: str,
-                       description: str, note: str | None) -> Capacity:
-    """Create the capacity (English name and description, source "local") under ``parent_id``.
+def approve_suggestion(suggestion: CapacitySuggestion, staff: User, approval: Approval) -> Capacity:
+    """Create the capacity (English name and description, source "local") under ``approval.parent_id``.
 
-    A capacity without parent becomes a new root. The caller commits.
+    A capacity without parent becomes a new root. Flushes; the caller commits.
     """
+    parent_id, name, description, note = approval.parent_id, approval.name, approval.description, approval.note
     siblings = db.session.scalar(sa.select(sa.func.count()).select_from(Capacity)
                                  .where(Capacity.parent_id.is_(None) if parent_id is None
                                         else Capacity.parent_id == parent_id)) or 0
@@ -202,16 +265,18 @@ def approve_suggestion(suggestion: CapacitySuggestion, staff: User, parent_id: i
     suggestion.decided_by_id = staff.id
     suggestion.decided_at = utcnow()
     suggestion.note = (note or "").strip() or None
+    db.session.flush()
     forget_tree()
     return capacity
 
 
 def reject_suggestion(suggestion: CapacitySuggestion, staff: User, note: str) -> None:
-    """Reject with a note the suggester sees; the caller commits."""
+    """Reject with a note the suggester sees; flushes, the caller commits."""
     suggestion.status = SUGGESTION_REJECTED
     suggestion.decided_by_id = staff.id
     suggestion.decided_at = utcnow()
     suggestion.note = note.strip()
+    db.session.flush()
 
 
 # -- colours ------------------------------------------------------------------------------------
