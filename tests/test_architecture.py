@@ -136,7 +136,6 @@ RUNTIME_KEYS_LEFT = {
     "profiles/lets_connect.html": 4, "profiles/lets_connect_confirm.html": 4, "profiles/view.html": 2,
     # removed by the explore+home+directory+data+statistics conversion
     "data/dashboard.html": 5,
-    "explore/_macros.html": 2, "explore/feed.html": 1, "main/home.html": 2,
     # removed by the mentorship+messages+reports+translation conversion
     "mentorship/apply.html": 5, "mentorship/index.html": 6, "mentorship/manage.html": 1,
     "mentorship/program_form.html": 4, "messages/confirm.html": 1, "messages/sent.html": 4, "messages/write.html": 1,

@@ -129,7 +129,7 @@ def names(cards):
 def run_suggestions(app, viewer_id, now=None):
     with app.test_request_context():
         viewer = db.session.get(User, viewer_id)
-        return home.suggestions(viewer, now=now)
+        return home.suggestions(viewer, ["en"], now=now)
 
 
 def test_people_who_want_what_you_offer(app, world):
