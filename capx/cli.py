@@ -76,9 +76,11 @@ def bench_command(profiles: int, requests_: int, seed: int, no_seed: bool) -> No
 def sync_accounts_command() -> None:
     """Apply global renames and locks from Meta-Wiki to every stored account (daily job)."""
     from capx.clients.meta_wiki import meta_wiki_client
-    from capx.services.accounts import sync_accounts
+    from capx.services.accounts import SyncSummary, sync_accounts
 
-    summary = sync_accounts(meta_wiki_client(), echo=click.echo)
+    summary = SyncSummary()
+    for _checked in sync_accounts(meta_wiki_client(), summary, echo=click.echo):
+        db.session.commit()  # batch by batch
     click.echo(f"accounts: {summary.checked} checked, {summary.renamed} renamed, {summary.locked} locked, "
                f"{summary.unlocked} unlocked, {summary.failed} failed")
     if summary.failed:

@@ -131,9 +131,8 @@ def test_migration_files_sort_in_upgrade_order() -> None:
 #: the key finds. Counted per template; each count is removed by its area's conversion (the
 #: labels come from Python, e.g. capx/forms/reports.py's TYPE_LABELS), never raised.
 RUNTIME_KEYS_LEFT = {
-    # removed by the people conversion
-    "auth/failed.html": 1, "auth/refused.html": 1, "profiles/edit.html": 2,
-    "profiles/lets_connect.html": 4, "profiles/lets_connect_confirm.html": 4, "profiles/view.html": 2,
+    # removed by the people conversion (Let's Connect's templates: the connect helper's part)
+    "profiles/lets_connect.html": 4, "profiles/lets_connect_confirm.html": 4,
     # removed by the explore+home+directory+data+statistics conversion
     "data/dashboard.html": 5,
     # removed by the mentorship+messages+reports+translation conversion

@@ -61,7 +61,7 @@ line</textarea>
 
 
 def _state(user_id: int) -> dict[str, Any]:
-    from capx.blueprints.profiles import _initial
+    from capx.forms.profiles import initial as _initial
     from capx.services import profiles as service
 
     profile = service.load_profile(db.session.get(User, user_id))

@@ -3,28 +3,29 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import mwoauth
-from flask import (Blueprint, Response, abort, current_app, redirect, render_template, request, session,
+from flask import (Blueprint, abort, current_app, redirect, render_template, request, session,
                    url_for)
-from flask_wtf import FlaskForm
-from wtforms import HiddenField, StringField
-from wtforms.validators import DataRequired
+from werkzeug.wrappers import Response
 
 from capx.access import current_user, safe_next, start_session
 from capx.clients.meta_wiki import MetaWikiError, meta_wiki_client
 from capx.extensions import db
-from capx.forms.characters import MaxCharacters
-from capx.forms.usernames import ValidUsername
+from capx.forms.auth import FAILED_LABELS, REFUSED_LABELS, DevLoginForm, LoginForm
 from capx.services.accounts import LoginRefused, dev_login, end_sessions, login_from_identity
 from capx.support.ratelimit import SlidingWindow, client_key
 from capx.support.secrets import decrypt_json, encrypt_json
-from capx.support.usernames import MAX_USERNAME_LENGTH
-from capx.translations import lazy_msg
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("auth", __name__)
+
+
+@bp.context_processor
+def labels() -> dict[str, Any]:
+    return {"login_failed_labels": FAILED_LABELS, "login_refused_labels": REFUSED_LABELS}
 
 OAUTH_SESSION_KEY = "oauth_request"
 
@@ -33,24 +34,6 @@ OAUTH_SESSION_KEY = "oauth_request"
 #: worker process altogether, so the button cannot be used to flood Meta-Wiki.
 LOGIN_STARTS_PER_CLIENT = SlidingWindow(limit=10, window=60)
 LOGIN_STARTS_PER_PROCESS = SlidingWindow(limit=120, window=60)
-
-
-class LoginForm(FlaskForm):
-    """Continue to Meta-Wiki (a POST, so that starting a login is never a side effect of a GET)."""
-
-    next = HiddenField()
-
-
-class DevLoginForm(FlaskForm):
-    """Development login: any user name, no password (only when CAPX_DEV_LOGIN=1 and not production)."""
-
-    next = HiddenField()
-    username = StringField(
-        lazy_msg("login-dev-username"),
-        validators=[DataRequired(message=lazy_msg("form-error-required")),
-                    MaxCharacters(MAX_USERNAME_LENGTH, lazy_msg("form-error-username-invalid")),
-                    ValidUsername()],
-    )
 
 
 def _dev_login_enabled() -> bool:
@@ -114,7 +97,7 @@ def oauth_callback() -> str | Response | tuple[str, int]:
     try:
         user = login_from_identity(identity, (access.key, access.secret))
     except LoginRefused as refused:
-        db.session.rollback()
+        db.session.commit()  # the lock of a blocked account is kept
         return render_template("auth/refused.html", reason=refused.reason), 403
     db.session.commit()
     start_session(user)

@@ -25,41 +25,39 @@ from werkzeug.datastructures import MultiDict
 
 from capx.access import current_user, login_required
 from capx.clients.lets_connect import LetsConnectError, lets_connect_client
-from capx.clients.meta_wiki import MetaWikiError, meta_wiki_client
+from capx.clients.meta_wiki import meta_wiki_client
 from capx.clients.wikidata import wikidata_client
 from capx.extensions import db
-from capx.support.usernames import INVALID_USERNAME_CHARS, MAX_USERNAME_LENGTH, normalize_username
 from capx.language import current_language, current_language_chain, msg_text
 from capx.models import (
-    AVAILABLE,
     CAPACITY_KINDS,
     DEFAULT_PROFICIENCY,
-    KNOWN,
     LETS_CONNECT_AGE_RANGES,
     LETS_CONNECT_GENDERS,
     LETS_CONNECT_ROLES,
     LETS_CONNECT_TOPICS,
     PROFICIENCY_LEVELS,
-    WANTED,
     Profile,
     User,
 )
+from capx.forms import profiles as forms
 from capx.forms.errors import FormErrors
-from capx.forms.pickers import int_list, picker_state, searching
+from capx.forms.profiles import CAPACITY_FIELDS
+from capx.forms.pickers import picker_state, searching
 from capx.services import badges as badge_service, choices as choices_service, lets_connect as lc_service
 from capx.services import profiles as service
 from capx.services.capacities import capacity_tree
 from capx.support.media import commons_file_url
 from capx.services.saved import saved_profile_ids
 from capx.services.reference_names import language_name, territory_name
-from capx.translations import lazy_msg
 
 bp = Blueprint("profiles", __name__)
 
-CAPACITY_FIELDS = {KNOWN: "capacity_known", AVAILABLE: "capacity_available", WANTED: "capacity_wanted"}
-EMAIL_RE = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+$")
-LC_TEXT_MAX = {"full_name": 200, "email": 254, "topic_other": 200, "gender_other": 100}
-MAX_LC_TOPICS = 2
+
+
+@bp.context_processor
+def labels() -> dict[str, Any]:
+    return {"kind_labels": forms.KIND_LABELS, "proficiency_labels": forms.PROFICIENCY_LABELS}
 
 
 def _me() -> User:
@@ -163,118 +161,6 @@ def qr_png(username: str) -> Response:
 
 # -- editing -------------------------------------------------------------------------------------
 
-def _initial(profile: Profile) -> dict[str, Any]:
-    return {
-        "bio": profile.bio or "", "bio_language_id": profile.bio_language_id, "avatar_id": profile.avatar_id,
-        "show_wikidata_photo": profile.show_wikidata_photo, "show_wikidata_item": profile.show_wikidata_item,
-        "alt_account": profile.alt_account or "",
-        "capacities": {kind: service.capacity_ids(profile, kind) for kind in CAPACITY_KINDS},
-        "languages": [(pl.language_id, pl.proficiency) for pl in profile.languages],
-        "territories": [pt.territory_id for pt in profile.territories],
-        "affiliations": [pa.organization_id for pa in profile.affiliations],
-        "projects": [pp.project_id for pp in profile.projects],
-        "lets_connect_import": False,
-    }
-
-
-def _opt_int(value: str | None) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except ValueError:
-        return None
-
-
-def _submitted(form: MultiDict[str, str]) -> dict[str, Any]:
-    """The submitted edit as the same shape as :func:`_initial` (not validated yet)."""
-    capacities = {kind: int_list(form.getlist(name)) for kind, name in CAPACITY_FIELDS.items()}
-    languages = []
-    for lid in int_list(form.getlist("language")):
-        level = _opt_int(form.get(f"proficiency_{lid}"))
-        languages.append((lid, level if level is not None and 0 <= level < len(PROFICIENCY_LEVELS)
-                          else DEFAULT_PROFICIENCY))
-    return {
-        "bio": (form.get("bio") or "").replace("\r\n", "\n").strip(),
-        "bio_language_id": _opt_int(form.get("bio_language")),
-        "avatar_id": _opt_int(form.get("avatar")),
-        "show_wikidata_photo": form.get("show_wikidata_photo") == "1",
-        "show_wikidata_item": form.get("show_wikidata_item") == "1",
-        "alt_account": (form.get("alt_account") or "").strip(),
-        "capacities": capacities,
-        "languages": languages,
-        "territories": int_list(form.getlist("territory")),
-        "affiliations": int_list(form.getlist("affiliation")),
-        "projects": int_list(form.getlist("project")),
-        "lets_connect_import": form.get("lets_connect_import") == "1",
-    }
-
-
-def _validate(me: User, profile: Profile, values: dict[str, Any]) -> FormErrors:
-    """Per-field error messages; also cleans ``values`` (unknown ids dropped, name normalized)."""
-    errors = FormErrors()
-    err = errors.add
-
-    if len(values["bio"]) > service.BIO_MAX:
-        err("bio", lazy_msg("profile-error-bio-too-long", service.BIO_MAX, len(values["bio"])))
-    language_ids = set(choices_service.valid_ids(
-        "language", [lid for lid, _ in values["languages"]] + [values["bio_language_id"] or 0], current_language_chain()))
-    if values["bio_language_id"] is not None and values["bio_language_id"] not in language_ids:
-        err("bio_language", lazy_msg("profile-error-invalid-choice"))
-    avatar_ids = {a.id for a in service.avatars()}
-    if values["avatar_id"] is not None and values["avatar_id"] not in avatar_ids:
-        err("avatar", lazy_msg("profile-error-invalid-choice"))
-    for kind in CAPACITY_KINDS:
-        values["capacities"][kind] = choices_service.valid_ids("capacity", values["capacities"][kind], current_language_chain())
-    extra = [cid for cid in values["capacities"][AVAILABLE] if cid not in values["capacities"][KNOWN]]
-    if extra:
-        tree = capacity_tree(current_language_chain())
-        names = ", ".join(tree.name(cid) for cid in extra)
-        err(CAPACITY_FIELDS[AVAILABLE], lazy_msg("profile-error-available-not-known", names, len(extra)))
-    values["languages"] = [(lid, level) for lid, level in values["languages"] if lid in language_ids]
-    if len(values["languages"]) > service.MAX_LANGUAGES:
-        err("language", lazy_msg("profile-error-too-many", service.MAX_LANGUAGES, len(values["languages"])))
-    for key, kind, limit in (("territories", "territory", service.MAX_TERRITORIES),
-                             ("affiliations", "organization", service.MAX_AFFILIATIONS)):
-        values[key] = choices_service.valid_ids(kind, values[key], current_language_chain())
-        if len(values[key]) > limit:
-            err(kind if kind == "territory" else "affiliation", lazy_msg("profile-error-too-many", limit, len(values[key])))
-    project_ids = {p.id for p in service.projects()}
-    values["projects"] = [pid for pid in values["projects"] if pid in project_ids]
-    alt = values["alt_account"]
-    if alt:
-        name = normalize_username(alt)
-        values["alt_account"] = name
-        if len(name) > MAX_USERNAME_LENGTH or INVALID_USERNAME_CHARS.search(name):
-            err("alt_account", lazy_msg("form-error-username-invalid"))
-        elif name == me.username:
-            err("alt_account", lazy_msg("profile-error-alt-is-self"))
-        elif service.alt_account_owner(name, me) is not None:
-            err("alt_account", lazy_msg("profile-error-alt-other-user", name))
-        elif name != (profile.alt_account or ""):
-            try:
-                account = meta_wiki_client().user_info(name)
-            except MetaWikiError:
-                err("alt_account", lazy_msg("profile-error-alt-unverified"))
-            else:
-                if not account.exists:
-                    err("alt_account", lazy_msg("profile-error-alt-missing", name))
-                else:
-                    values["alt_account"] = account.name
-    return errors
-
-
-def _merge_import(values: dict[str, Any], imported: lc_service.ImportedProfile) -> None:
-    """Add what Let's Connect knows to the form values (nothing is removed)."""
-    if imported.bio and not values["bio"]:
-        values["bio"] = imported.bio[:service.BIO_MAX]
-    for kind in CAPACITY_KINDS:
-        values["capacities"][kind] += [c for c in imported.capacities[kind] if c not in values["capacities"][kind]]
-    known_langs = [lid for lid, _ in values["languages"]]
-    values["languages"] += [(lid, lvl) for lid, lvl in imported.languages if lid not in known_langs]
-    for key in ("territories", "affiliations", "projects"):
-        values[key] += [i for i in getattr(imported, key) if i not in values[key]]
-    values["lets_connect_import"] = True
-
-
 def _render_edit(profile: Profile, values: dict[str, Any], errors: FormErrors,
                  form: MultiDict[str, str] | None = None, status: int = 200, **extra: Any) -> tuple[str, int]:
     """The edit page: pickers built from the values (and the search step when ``form`` asks)."""
@@ -307,29 +193,18 @@ def edit() -> Any:
     me = _me()
     profile = service.load_profile(me, create=request.method == "POST")
     if request.method == "GET":
-        return _render_edit(profile, _initial(profile), FormErrors())
+        return _render_edit(profile, forms.initial(profile), FormErrors())
     form = request.form
-    values = _submitted(form)
+    values = forms.submitted(form)
     if searching(form):
         return _render_edit(profile, values, FormErrors(), form)
     if form.get("import_known"):
-        values["capacities"][AVAILABLE] += [c for c in values["capacities"][KNOWN]
-                                            if c not in values["capacities"][AVAILABLE]]
+        forms.add_known_as_available(values)
         return _render_edit(profile, values, FormErrors())
-    errors = _validate(me, profile, values)
-    if errors:
-        return _render_edit(profile, values, errors, status=422)
-    service.save_profile(profile, service.ProfileInput(
-        bio=values["bio"], bio_language_id=values["bio_language_id"], avatar_id=values["avatar_id"],
-        show_wikidata_photo=values["show_wikidata_photo"], show_wikidata_item=values["show_wikidata_item"],
-        alt_account=values["alt_account"], capacities=values["capacities"], languages=values["languages"],
-        territories=values["territories"], affiliations=values["affiliations"], projects=values["projects"],
-        lets_connect_imported=values["lets_connect_import"]))
-    wikidata_ok = True
-    if profile.show_wikidata_photo or profile.show_wikidata_item:
-        wikidata_ok = service.refresh_wikidata(profile, me.username, wikidata_client())
-    db.session.flush()
-    badge_service.recompute_user(me)
+    checked = forms.read_profile(values, me, profile, current_language_chain(), meta_wiki_client())
+    if checked.value is None:
+        return _render_edit(profile, checked.form, checked.errors, status=422)
+    wikidata_ok = service.save_edit(me, profile, checked.value, wikidata_client())
     db.session.commit()
     flash("profile-saved", "success")
     if not wikidata_ok:
@@ -357,8 +232,8 @@ def lets_connect_import() -> Any:
         flash("profile-lc-import-not-found", "warning")
         return redirect(url_for("profiles.edit"))
     imported = lc_service.map_profile(remote)
-    values = _initial(profile)
-    _merge_import(values, imported)
+    values = forms.initial(profile)
+    forms.merge_import(values, imported)
     return _render_edit(profile, values, FormErrors(), imported=imported)
 
 
@@ -371,9 +246,7 @@ def badges() -> Any:
     me = _me()
     if request.method == "POST":
         badge_ids = [int(v) for v in request.form.getlist("display") if v.isdigit()]
-        badge_service.recompute_user(me)  # store what the page showed as earned
-        db.session.flush()
-        badge_service.set_displayed(me, badge_ids)
+        service.show_badges(me, badge_ids)
         db.session.commit()
         flash("badges-saved", "success")
         return redirect(url_for("profiles.badges"))
@@ -381,45 +254,6 @@ def badges() -> Any:
 
 
 # -- Let's Connect registration ------------------------------------------------------------------
-
-def _lc_values(form: MultiDict[str, str]) -> dict[str, Any]:
-    return {
-        "full_name": (form.get("full_name") or "").strip(),
-        "email": (form.get("email") or "").strip(),
-        "role": form.get("role") or "",
-        "topics": [t for t in dict.fromkeys(form.getlist("topics")) if t],
-        "topic_other": (form.get("topic_other") or "").strip(),
-        "gender": form.get("gender") or "",
-        "gender_other": (form.get("gender_other") or "").strip(),
-        "age_range": form.get("age_range") or "",
-    }
-
-
-def _lc_validate(values: dict[str, Any]) -> FormErrors:
-    errors = FormErrors()
-    for key, limit in LC_TEXT_MAX.items():
-        if len(values[key]) > limit:
-            errors.add(key, lazy_msg("form-error-too-long", limit))
-    if not values["email"]:
-        errors.add("email", lazy_msg("form-error-required"))
-    elif not EMAIL_RE.match(values["email"]):
-        errors.add("email", lazy_msg("lc-error-email"))
-    if not values["role"]:
-        errors.add("role", lazy_msg("form-error-required"))
-    elif values["role"] not in LETS_CONNECT_ROLES:
-        errors.add("role", lazy_msg("profile-error-invalid-choice"))
-    topics = values["topics"]
-    if any(t not in LETS_CONNECT_TOPICS for t in topics):
-        errors.add("topics", lazy_msg("profile-error-invalid-choice"))
-    chosen = len(topics) + (1 if values["topic_other"] else 0)
-    if chosen > MAX_LC_TOPICS:
-        errors.add("topics", lazy_msg("lc-error-too-many-topics", MAX_LC_TOPICS))
-    if values["gender"] and values["gender"] not in LETS_CONNECT_GENDERS:
-        errors.add("gender", lazy_msg("profile-error-invalid-choice"))
-    if values["age_range"] and values["age_range"] not in LETS_CONNECT_AGE_RANGES:
-        errors.add("age_range", lazy_msg("profile-error-invalid-choice"))
-    return errors
-
 
 def _lc_render(template: str, values: dict[str, Any], errors: FormErrors, status: int = 200) -> tuple[str, int]:
     return render_template(template, values=values, errors=errors, roles=LETS_CONNECT_ROLES,
@@ -438,7 +272,7 @@ def lets_connect() -> Any:
     """
     me = _me()
     if request.method == "GET":
-        empty = _lc_values(MultiDict())
+        empty = forms.registration_values(MultiDict())
         return _lc_render("profiles/lets_connect.html", empty, FormErrors())
     step = request.form.get("step")
     if step == "clean":
@@ -449,18 +283,13 @@ def lets_connect() -> Any:
         db.session.commit()
         flash("lc-withdrawn", "success")
         return redirect(url_for("profiles.edit"))
-    values = _lc_values(request.form)
-    errors = _lc_validate(values)
-    if errors or step == "edit":
-        return _lc_render("profiles/lets_connect.html", values, errors, 422 if errors else 200)
+    checked = forms.read_registration(request.form)
+    if checked.value is None or step == "edit":
+        status = 422 if checked.errors else 200
+        return _lc_render("profiles/lets_connect.html", checked.form, checked.errors, status)
     if step != "confirm":
-        return _lc_render("profiles/lets_connect_confirm.html", values, FormErrors())
-    lc_service.save_registration(me, lc_service.RegistrationInput(
-        full_name=values["full_name"], email=values["email"], role=values["role"], topics=values["topics"],
-        topic_other=values["topic_other"], gender=values["gender"], gender_other=values["gender_other"],
-        age_range=values["age_range"]))
-    db.session.flush()
-    badge_service.recompute_user(me)
+        return _lc_render("profiles/lets_connect_confirm.html", checked.form, FormErrors())
+    service.register_lets_connect(me, checked.value)
     db.session.commit()
     flash("lc-saved", "success")
     return redirect(url_for("profiles.edit"))
@@ -489,6 +318,7 @@ def delete() -> Any:
     if request.form.get("confirm") != "1":
         return render_template("profiles/delete.html", error=True), 422
     service.delete_account(me)
+    db.session.commit()
     session.clear()
     flash("profile-deleted", "success")
     return redirect(url_for("main.landing"))

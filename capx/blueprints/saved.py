@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, redirect, request
+from flask import Blueprint, abort, redirect, request
+from werkzeug.wrappers import Response
 
 from capx.access import current_user, login_required, safe_next
 from capx.extensions import db

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterator
 
 import sqlalchemy as sa
 
@@ -13,6 +13,7 @@ from capx.clients.meta_wiki import GlobalAccount, Identity, MetaWikiClient, Meta
 from capx.extensions import db
 from capx.models import OAuthToken, Profile, User, utcnow
 from capx.support.secrets import decrypt_json, encrypt_json
+from capx.support.usernames import normalize_username
 
 log = logging.getLogger(__name__)
 
@@ -46,13 +47,14 @@ def _free_username(username: str, central_id: int) -> None:
 def login_from_identity(identity: Identity, access_token: tuple[str, str] | None) -> User:
     """Create or update the user with this central id and store its access token encrypted.
 
-    Refuses (LoginRefused) a blocked or locked account; the caller commits.
+    Refuses (LoginRefused) a blocked or locked account; a blocked one is locked first (flushed),
+    so the caller commits in both cases: the lock must be kept although the login is refused.
     """
     user = db.session.scalar(sa.select(User).where(User.central_id == identity.central_id))
     if identity.blocked:
         if user is not None:
             user.is_locked = True
-            db.session.commit()
+            db.session.flush()
         raise LoginRefused("blocked")
     if user is not None and user.is_locked:
         raise LoginRefused("locked")
@@ -78,8 +80,7 @@ def dev_login(username: str) -> User:
 
     Development accounts get negative central ids, so they never collide with real ones.
     """
-    username = username.strip().replace("_", " ")
-    username = username[:1].upper() + username[1:]
+    username = normalize_username(username)
     user = db.session.scalar(sa.select(User).where(User.username == username))
     if user is None:
         # Stay above the demo profiles' range, which seed-demo fills later.
@@ -140,14 +141,15 @@ class SyncSummary:
     failed: int = 0
 
 
-def sync_accounts(client: MetaWikiClient, echo: Callable[[str], None] = log.info,
-                  batch_size: int = 200) -> SyncSummary:
+def sync_accounts(client: MetaWikiClient, summary: SyncSummary, echo: Callable[[str], None] = log.info,
+                  batch_size: int = 200) -> Iterator[int]:
     """Ask Meta-Wiki about every stored account: apply renames and locks. Idempotent.
 
     Development accounts (negative central ids) are skipped. A failure for one account is
-    counted and leaves that account as it was; the next run tries again.
+    counted in ``summary`` and leaves that account as it was; the next run tries again. Yields
+    after each batch (how many accounts it checked), flushed, for the caller to commit: the job
+    keeps what it did so far when a later batch fails.
     """
-    summary = SyncSummary()
     last_id = 0
     while True:
         users = db.session.scalars(
@@ -167,9 +169,9 @@ def sync_accounts(client: MetaWikiClient, echo: Callable[[str], None] = log.info
                 echo(f"  {user.username}: failed ({exc.code})")
                 continue
             _apply_account(user, account, summary, echo)
-        db.session.commit()
+        db.session.flush()
+        yield len(users)
         echo(f"checked {summary.checked} accounts")
-    return summary
 
 
 def _apply_account(user: User, account: GlobalAccount, summary: SyncSummary,

@@ -182,6 +182,34 @@ def save_profile(profile: Profile, data: ProfileInput) -> None:
     profile.updated_at = utcnow()
 
 
+def save_edit(user: User, profile: Profile, data: ProfileInput, wikidata: WikidataClient) -> bool:
+    """Save one's own profile edit: the profile, its Wikidata lookup when a Wikidata field is
+    shown, and the badges the edit may earn. Flushes; the caller commits. Returns False when
+    Wikidata failed (the edit is saved all the same)."""
+    save_profile(profile, data)
+    wikidata_ok = True
+    if profile.show_wikidata_photo or profile.show_wikidata_item:
+        wikidata_ok = refresh_wikidata(profile, user.username, wikidata)
+    db.session.flush()
+    badge_service.recompute_user(user)
+    return wikidata_ok
+
+
+def show_badges(user: User, badge_ids: list[int]) -> None:
+    """Store the badges the page showed as earned, then show exactly ``badge_ids`` of them on the
+    profile. Flushes; the caller commits."""
+    badge_service.recompute_user(user)
+    db.session.flush()
+    badge_service.set_displayed(user, badge_ids)
+
+
+def register_lets_connect(user: User, data: lets_connect.RegistrationInput) -> None:
+    """Store the Let's Connect registration and the badge it may earn. Flushes; the caller commits."""
+    lets_connect.save_registration(user, data)
+    db.session.flush()
+    badge_service.recompute_user(user)
+
+
 def refresh_wikidata(profile: Profile, username: str, client: WikidataClient, force: bool = False) -> bool:
     """Look up the user's Wikidata item and photo unless a recent answer is cached.
 
@@ -320,7 +348,8 @@ def _other_features_export(user: User) -> dict[str, Any]:
 
 
 def delete_account(user: User) -> None:
-    """Erase the user and everything about them, in one transaction, then void their sessions.
+    """Erase the user and everything about them, then void their sessions (flushes; the caller
+    commits: one transaction).
 
     Rows that belong to the user go by ON DELETE CASCADE (profile and its lists, saved lists both
     ways, message logs as sender and receiver, tokens, badges, managers, and the tables other
@@ -336,4 +365,3 @@ def delete_account(user: User) -> None:
                                                    MessageLog.recipient_username == user.username))
     db.session.expunge(user)
     db.session.execute(sa.delete(User).where(User.id == user_id))
-    db.session.commit()
