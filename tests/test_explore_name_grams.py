@@ -13,7 +13,6 @@ import sqlalchemy as sa
 from capx.extensions import db
 from capx.models import Profile, ProfileNameGram, User
 from capx.models.people import name_grams
-from capx.services import explore as service
 from capx.services.explore import planner
 from tests.conftest import html_text, statements_run
 from tests.explore_helpers import card_names, person
