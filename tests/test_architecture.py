@@ -133,8 +133,6 @@ def test_migration_files_sort_in_upgrade_order() -> None:
 RUNTIME_KEYS_LEFT = {
     # removed by the people conversion (Let's Connect's templates: the connect helper's part)
     "profiles/lets_connect.html": 4, "profiles/lets_connect_confirm.html": 4,
-    # removed by the explore+home+directory+data+statistics conversion
-    "data/dashboard.html": 5,
     # removed by the mentorship+messages+reports+translation conversion
     "mentorship/apply.html": 5, "mentorship/index.html": 6, "mentorship/manage.html": 1,
     "mentorship/program_form.html": 4, "messages/confirm.html": 1, "messages/sent.html": 4, "messages/write.html": 1,

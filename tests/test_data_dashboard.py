@@ -100,6 +100,7 @@ def test_statistics_known_answers(app, world) -> None:
     t, lang = world["t"], world["lang"]
     with app.app_context():
         stats.refresh_statistics()
+        db.session.commit()  # the job commits (the service flushes)
         overview = stats.overview()
         assert overview.totals == {"users": 4, "new-users": 2, "messages-sent": 2, "organizations": 2,
                                    "capacities": world["capacities"]}
@@ -212,10 +213,12 @@ def test_stored_figures_are_shown_until_the_next_refresh(app, client, login, wor
     # Once the job stored them, the page reads them until the next refresh.
     with app.app_context():
         stats.refresh_statistics()
+        db.session.commit()  # the job commits (the service flushes)
     make_user("Latecomer")
     assert 'class="data-total__value">5<' in html_text(client.get("/data_analytics_dashboard"))
     with app.app_context():
         stats.refresh_statistics()
+        db.session.commit()  # the job commits (the service flushes)
     assert 'class="data-total__value">6<' in html_text(client.get("/data_analytics_dashboard"))
 
 
@@ -243,6 +246,7 @@ def test_queries_do_not_grow_with_the_data(app, client, login, world, make_user)
     url = "/data_analytics_dashboard?region=LAC&tab=capacities"
     with app.app_context():
         stats.refresh_statistics()
+        db.session.commit()  # the job commits (the service flushes)
     client.get(url)
     before = count(url)
     for n in range(15):
@@ -254,6 +258,7 @@ def test_queries_do_not_grow_with_the_data(app, client, login, world, make_user)
             db.session.commit()
     with app.app_context():
         stats.refresh_statistics()
+        db.session.commit()  # the job commits (the service flushes)
     assert count(url) == before
     assert before <= 20
 

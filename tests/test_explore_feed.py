@@ -57,6 +57,7 @@ def refresh(app: Any) -> None:
 
     with app.app_context():
         refresh_statistics()
+        db.session.commit()  # the job commits (the service flushes)
         db.session.remove()
     forget_filter_value_counts()
 

@@ -125,6 +125,7 @@ def test_with_statistics_the_rarest_gram_comes_from_the_stored_counts(app: Any, 
 
     with app.app_context():
         refresh_statistics()
+        db.session.commit()  # the job commits (the service flushes)
         counts = name_gram_counts(["quo", "mar", "zzz"])
         db.session.remove()
     forget_filter_value_counts()

@@ -201,6 +201,7 @@ def test_capacities_you_might_add_read_the_statistics_once_computed(app, make_us
     person(app, make_user, "Less 1", [(less, KNOWN)])
     with app.app_context():
         refresh_statistics()
+        db.session.commit()  # the job commits (the service flushes)
     for i in range(3):  # added after the job ran: not counted until its next run
         person(app, make_user, f"Later {i}", [(less, KNOWN)])
     s = run_suggestions(app, world["viewer"].id)
@@ -363,6 +364,7 @@ def test_a_common_capacity_ranks_only_todays_slice(app, make_user, ref, monkeypa
     monkeypatch.setattr(home, "RANKED_ROWS_MAX", 10)
     with app.app_context():
         refresh_statistics()
+        db.session.commit()  # the job commits (the service flushes)
         rows = 30 + 10
         top = db.session.scalar(sa.select(sa.func.max(Profile.id)))
         profile_of = dict(db.session.execute(sa.select(User.username, Profile.id).join(Profile)).all())
