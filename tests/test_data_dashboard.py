@@ -230,9 +230,19 @@ def test_refresh_command(app, world) -> None:
     assert _stored(app) > 0
 
 
-def test_dashboard_requires_login(client) -> None:
-    response = client.get("/data_analytics_dashboard")
-    assert response.status_code == 302 and "/login" in response.headers["Location"]
+def test_dashboard_is_public_and_read_only(client, world) -> None:
+    """Visitors who are not logged in see the dashboard, its tabs and its CSV (issue 18); it has no form that writes."""
+    response = client.get("/data_analytics_dashboard?region=LAC")
+    assert response.status_code == 200
+    text = html_text(response)
+    assert 'class="data-total__value">4<' in text and "Latin America" in text
+    assert 'method="post"' not in text.split('<main')[1].split('</main>')[0].lower()
+    assert 'href="/data_analytics_dashboard"' in text  # the header's link, for visitors too
+    for tab in ("languages", "capacities"):
+        assert client.get(f"/data_analytics_dashboard?tab={tab}").status_code == 200
+    csv_response = client.get("/data_analytics_dashboard?format=csv&table=territories")
+    assert csv_response.status_code == 200 and csv_response.mimetype == "text/csv"
+    assert client.post("/data_analytics_dashboard").status_code in (400, 405)
 
 
 def test_queries_do_not_grow_with_the_data(app, client, login, world, make_user) -> None:

@@ -376,3 +376,44 @@ def test_a_common_capacity_ranks_only_todays_slice(app, make_user, ref, monkeypa
     assert newcomer.username in names(shown)  # created after the refresh: always ranked
     matches = [c.matches for c in shown]
     assert matches == sorted(matches, reverse=True)
+
+
+def test_add_a_suggested_capacity_from_home(app, client, login, make_user, world, ref):
+    """Issue 18: each suggested capacity has "Add to Known" and "Add to Known and Available" buttons
+    (POST with CSRF, no JavaScript needed) that come back to the home page."""
+    popular = ref["caps"][10]
+    for i in range(2):
+        person(app, make_user, f"Knows Popular {i}", [(popular, KNOWN)])
+    login(client, world["viewer"])
+    page = html_text(client.get("/home"))
+    assert f'action="/capacity/{popular}/add"' in page
+    assert 'name="kind" value="known"' in page and 'name="kind" value="known-available"' in page
+    response = client.post(f"/capacity/{popular}/add", data={"kind": "known-available", "next": "/home#capacities-heading"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/home#capacities-heading")
+    with app.app_context():
+        profile_id = db.session.get(User, world["viewer"].id).profile.id
+        kinds = set(db.session.scalars(sa.select(ProfileCapacity.kind).where(
+            ProfileCapacity.profile_id == profile_id, ProfileCapacity.capacity_id == popular)))
+    assert kinds == {KNOWN, AVAILABLE}
+    page = html_text(client.get("/home"))
+    assert "Added to your Known and Available capacities." in page
+    assert f'action="/capacity/{popular}/add"' not in page  # no longer suggested
+    assert client.post(f"/capacity/{popular}/add", data={"kind": "known"}, csrf=False).status_code == 400
+
+
+def test_home_shows_the_dashboard_totals(app, client, login, world):
+    """Issue 18: the data dashboard's totals also on the logged-in home, with a link to the dashboard;
+    before the statistics job's first run, none (the home never computes them for a request)."""
+    from capx.services.statistics import refresh_statistics
+
+    login(client, world["viewer"])
+    assert 'id="totals-heading"' not in html_text(client.get("/home"))
+    with app.app_context():
+        refresh_statistics()
+        db.session.commit()
+    page = html_text(client.get("/home"))
+    section = page.split('id="totals-heading"')[1].split("</section>")[0]
+    for label in ("users", "organizations", "capacities in the directory"):
+        assert label.lower() in section.lower()
+    assert 'href="/data_analytics_dashboard"' in section
+    assert 'class="home-total__value">' in section

@@ -1,4 +1,5 @@
 """The Data Analytics dashboard: totals, a density map of the 8 regions, tables and CSV downloads.
+Public and read-only: it shows aggregate figures only, to visitors who are not logged in too.
 
 Everything on the page is a link or a GET form: tab, language, capacity, type, selected region,
 orientation and list page live in the query string. Figures come from the pre-computed
@@ -18,7 +19,6 @@ from flask import Blueprint, Response, abort, g, render_template, request, url_f
 from flask_babel import format_number, get_locale
 from markupsafe import Markup, escape
 
-from capx.access import login_required
 from capx.forms import data as forms
 from capx.language import current_language, current_language_chain, msg_text
 from capx.services import choices as choices_service, region_map, statistics as stats
@@ -167,10 +167,12 @@ def _view(params: dict[str, Any]) -> dict[str, Any]:
     language_rows = [(language_labels[i], n) for i, n in top_world if i in language_labels]
     roots = [node for node in tree.ordered() if node.parent_id is None]
     capacity_rows = [(node, overview.root_learners.get(node.id, 0), overview.root_sharers.get(node.id, 0)) for node in roots]
-    territory_rows: list[dict[str, Any]] = sorted(({"name": territory_name(r, lang), "code": r.code, "users": overview.region_users.get(r.id, 0),
+    territory_rows: list[dict[str, Any]] = sorted(({"name": territory_name(r, lang), "code": r.code,
+                                                    "users": overview.region_users.get(r.id, 0),
                               "countries": overview.region_countries.get(r.id, 0)} for r in regions),
                             key=lambda row: (-row["users"], row["name"]))
-    return {"params": params, "capacity_map_title": capacity_map_title, "computed_at": computed, "totals": overview.totals, "map_regions": map_regions,
+    return {"params": params, "capacity_map_title": capacity_map_title, "computed_at": computed,
+            "totals": overview.totals, "map_regions": map_regions,
             "legend": legend, "world": world, "subject": subject, "card": card, "page": page,
             "language_rows": language_rows, "capacity_rows": capacity_rows,
             "territory_rows": territory_rows, "fills": DENSITY_FILLS,
@@ -207,9 +209,9 @@ def _csv(view: dict[str, Any], table: str) -> Response:
 
 
 @bp.get("/data_analytics_dashboard")
-@login_required
 def dashboard() -> Any:
-    """The dashboard page, or one of its tables as CSV (``?format=csv&table=...``)."""
+    """The dashboard page, or one of its tables as CSV (``?format=csv&table=...``): public and
+    read-only (aggregate figures only), for visitors who are not logged in too."""
     params = forms.read_view(request.args)
     view = _view(params)
     if request.args.get("format") == "csv":

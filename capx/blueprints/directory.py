@@ -55,11 +55,12 @@ def capacity(capacity_id: int) -> str:
     if node is None:
         abort(404)
     user = current_user()
+    kinds = service.user_kinds(user, capacity_id)
     return render_template(
         "directory/capacity.html", tree=tree, node=node, path=tree.path(capacity_id),
         counts=service.capacity_counts(capacity_id),
         organizations=service.organizations_with(capacity_id, current_language_chain()),
-        kinds=service.user_kinds(user, capacity_id), add_form=forms.AddForm(),
+        kinds=kinds, add_choices=service.add_choices(kinds), add_form=forms.AddForm(),
         add_labels=forms.ADD_LABELS, added_labels=forms.ADDED_LABELS,
         translation_needed=node.name_lang != tree.lang)
 

@@ -8,8 +8,9 @@ from capx import translations
 from capx.access import current_user, login_required, safe_next
 from capx.extensions import db
 from capx.language import LANGUAGE_COOKIE, available_languages, current_language_chain, msg
-from capx.forms import home as home_forms
-from capx.services import home as home_service
+from capx.forms import data as data_forms, directory as directory_forms, home as home_forms
+from capx.services import home as home_service, statistics
+from capx.services.directory import KNOWN_AND_AVAILABLE
 from capx.services.capacities import capacity_tree
 from capx.support.health import database_answers
 from capx.web import THEME_COOKIE, THEMES
@@ -56,7 +57,9 @@ def home() -> str:
     return render_template("main/home.html", missing=home_service.profile_gaps(me),
                            suggestions=suggestions, tree=capacity_tree(chain), match_labels=match_labels,
                            labels=labels, home_url=url_for("main.home"), gap_labels=home_forms.GAP_LABELS,
-                           format_labels=home_forms.EVENT_FORMAT_LABELS)
+                           format_labels=home_forms.EVENT_FORMAT_LABELS,
+                           add_choices={choice: directory_forms.ADD_LABELS[choice] for choice in ("known", KNOWN_AND_AVAILABLE)},
+                           totals=statistics.stored_totals(), totals_shown=data_forms.TOTAL_LABELS)
 
 
 @bp.get("/privacy_policy")

@@ -18,9 +18,9 @@ from wtforms.validators import DataRequired, Optional
 
 from capx.forms.characters import MaxCharacters
 from capx.forms.errors import Checked, FormErrors
-from capx.models import KNOWN, SUGGESTION_APPROVED, SUGGESTION_PENDING, SUGGESTION_REJECTED, WANTED
+from capx.models import AVAILABLE, KNOWN, SUGGESTION_APPROVED, SUGGESTION_PENDING, SUGGESTION_REJECTED, WANTED
 from capx.services.capacities import CapacityTree
-from capx.services.directory import ADDABLE_KINDS, Approval, NewSuggestion
+from capx.services.directory import ADDABLE_KINDS, KNOWN_AND_AVAILABLE, Approval, NewSuggestion
 from capx.support.values import parse_id
 from capx.translations import LazyMessage, lazy_msg
 
@@ -31,12 +31,17 @@ VIEW_LABELS = {"cards": lazy_msg("directory-view-cards"), "tree": lazy_msg("dire
 STATUS_LABELS = {SUGGESTION_PENDING: lazy_msg("directory-suggestion-status-pending"),
                  SUGGESTION_APPROVED: lazy_msg("directory-suggestion-status-approved"),
                  SUGGESTION_REJECTED: lazy_msg("directory-suggestion-status-rejected")}
-#: The capacity page's add buttons, and what they say once the capacity is on the profile.
-ADD_LABELS = {KNOWN: lazy_msg("directory-capacity-add-known"), WANTED: lazy_msg("directory-capacity-add-wanted")}
+#: The add buttons (capacity page, home page), and what the capacity page says once the
+#: capacity is on the profile in that kind.
+ADD_LABELS = {KNOWN: lazy_msg("directory-capacity-add-known"),
+              KNOWN_AND_AVAILABLE: lazy_msg("directory-capacity-add-known-available"),
+              WANTED: lazy_msg("directory-capacity-add-wanted")}
 ADDED_LABELS = {KNOWN: lazy_msg("directory-capacity-added-known"),
+                AVAILABLE: lazy_msg("directory-capacity-added-available"),
                 WANTED: lazy_msg("directory-capacity-added-wanted")}
-#: The flash after an add: (added now, was there already), by kind.
+#: The flash after an add: (added now, was there already), by choice.
 ADD_FLASHES = {KNOWN: ("directory-added-known", "directory-already-known"),
+               KNOWN_AND_AVAILABLE: ("directory-added-known-available", "directory-already-known-available"),
                WANTED: ("directory-added-wanted", "directory-already-wanted")}
 SEARCH_MAX = 100
 
@@ -77,7 +82,8 @@ class AddForm(FlaskForm):
 
 
 def read_add(data: Mapping[str, str]) -> Checked[str]:
-    """The kind to add (known or wanted) with the CSRF token checked; ``form.next`` is where to go back."""
+    """The choice to add (known, known and available, or wanted) with the CSRF token checked;
+    ``form.next`` is where to go back (checked by the blueprint: same site only)."""
     form = AddForm(formdata=data)
     if not form.validate() or form.kind.data not in ADDABLE_KINDS:
         return Checked(None, FormErrors.of_form(form), form)

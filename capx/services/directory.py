@@ -23,8 +23,11 @@ from capx.services.accounts import ensure_profile
 from capx.services.capacities import forget_tree
 from capx.services.organizations import visible
 
-#: Kinds a visitor can add from a capacity page.
-ADDABLE_KINDS = (KNOWN, WANTED)
+#: What a person can add a capacity to their profile as, from the capacity page or the home page:
+#: the choice, and the kinds it adds (a capacity one makes available is also one they know).
+KNOWN_AND_AVAILABLE = "known-available"
+ADD_CHOICES: dict[str, tuple[str, ...]] = {KNOWN: (KNOWN,), KNOWN_AND_AVAILABLE: (KNOWN, AVAILABLE), WANTED: (WANTED,)}
+ADDABLE_KINDS = tuple(ADD_CHOICES)
 
 HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
@@ -93,19 +96,29 @@ def user_kinds(user: User | None, capacity_id: int) -> set[str]:
                                               ProfileCapacity.capacity_id == capacity_id)))
 
 
-def add_to_profile(user: User, capacity_id: int, kind: str) -> bool:
-    """Add a capacity to the user's profile as known or wanted; False when it was already there.
+def add_choices(kinds: set[str]) -> list[str]:
+    """The add choices that would still change a profile listing the capacity in ``kinds``."""
+    return [choice for choice, adds in ADD_CHOICES.items() if not set(adds) <= kinds]
 
-    The caller commits.
+
+def add_to_profile(user: User, capacity_id: int, choice: str) -> bool:
+    """Add a capacity to the user's profile as known, known and available, or wanted (a choice of
+    :data:`ADD_CHOICES`); False when it was there already in every kind the choice adds.
+
+    Flushes; the caller commits.
     """
-    if kind not in ADDABLE_KINDS:
-        raise ValueError(kind)
+    if choice not in ADD_CHOICES:
+        raise ValueError(choice)
     profile = ensure_profile(user)
-    if db.session.get(ProfileCapacity, (profile.id, capacity_id, kind)) is not None:
-        return False
-    db.session.add(ProfileCapacity(profile_id=profile.id, capacity_id=capacity_id, kind=kind))
-    profile.updated_at = utcnow()
-    return True
+    added = False
+    for kind in ADD_CHOICES[choice]:
+        if db.session.get(ProfileCapacity, (profile.id, capacity_id, kind)) is None:
+            db.session.add(ProfileCapacity(profile_id=profile.id, capacity_id=capacity_id, kind=kind))
+            added = True
+    if added:
+        profile.updated_at = utcnow()
+        db.session.flush()
+    return added
 
 
 # -- thematic categories ------------------------------------------------------------------------

@@ -450,3 +450,14 @@ def language_labels(ids: set[int], lang: str) -> dict[int, str]:
         return {}
     return {row.id: language_name(row, lang)
             for row in db.session.scalars(sa.select(Language).where(Language.id.in_(ids)))}
+
+
+def stored_totals() -> dict[str, int] | None:
+    """The dashboard's totals as the last refresh stored them (one query), or None before the job's
+    first run: the home page shows them without ever computing figures for a request."""
+    found = {metric: int(value) for metric, value in db.session.execute(
+        sa.select(Statistic.metric, Statistic.value)
+        .where(Statistic.metric.in_(TOTAL_METRICS), Statistic.region_id.is_(None)))}
+    if not found:
+        return None
+    return {metric: found.get(metric, 0) for metric in TOTAL_METRICS}
