@@ -23,6 +23,9 @@ from capx.services.explore.planner import (COUNT_CAP, capped_count, not_locked, 
 from capx.support.pagination import Page, make_page
 
 PER_PAGE = 24
+#: The organization list counts exactly up to this many ("more than 10,000" beyond): organizations
+#: are few, so counting them costs little, unlike counting people (:data:`COUNT_CAP`).
+ORGANIZATION_COUNT_CAP = 10_000
 
 
 @dataclass
@@ -35,9 +38,10 @@ class Results:
     capped: bool
 
 
-def _count_and_page(base: sa.Select[Any], number: int, per_page: int) -> tuple[int, bool, Page]:
+def _count_and_page(base: sa.Select[Any], number: int, per_page: int,
+                    count_cap: int = COUNT_CAP) -> tuple[int, bool, Page]:
     # Count far enough to know the asked page exists and to link a few pages past it.
-    cap = max(COUNT_CAP, number * per_page + 4 * per_page)
+    cap = max(count_cap, number * per_page + 4 * per_page)
     count = capped_count(base, cap)
     capped = count > cap
     count = min(count, cap)
@@ -118,10 +122,12 @@ def _organization_rows_query(conditions: list[Any]) -> sa.Select[int, str | None
 
 def search_organizations(filters: OrganizationFilters, viewer: User | None, chain: Sequence[str],
                          per_page: int = PER_PAGE) -> Results:
-    """A page of the public organization list (alphabetical by English name), with a capped count."""
+    """A page of the public organization list (alphabetical by English name), with its exact count up
+    to :data:`ORGANIZATION_COUNT_CAP`."""
     tree = capacity_tree(chain)
     conditions = organization_conditions(filters, tree)
-    count, capped, page = _count_and_page(sa.select(Organization.id).where(*conditions), filters.page, per_page)
+    count, capped, page = _count_and_page(sa.select(Organization.id).where(*conditions), filters.page, per_page,
+                                          ORGANIZATION_COUNT_CAP)
     rows: list[Any] = []
     if count:
         rows = list(db.session.execute(_organization_rows_query(conditions).limit(per_page).offset(page.offset)))
