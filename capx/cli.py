@@ -100,8 +100,13 @@ def sync_capacities_command() -> None:
     try:
         summary = sync_capacities(metabase_client(), wikidata_entities_client(), languages, echo=click.echo)
     except SyncFailed as exc:
+        db.session.rollback()
         click.echo(f"sync failed, nothing changed: {exc}", err=True)
         sys.exit(1)
+    except Exception:
+        db.session.rollback()
+        raise
+    db.session.commit()
     click.echo(f"capacities: {summary.upstream} upstream, {summary.matched} matched "
                f"({summary.matched_by_name} by English name), {summary.added} added, "
                f"{len(summary.unmatched)} not matched, {summary.missing} flagged missing, "
@@ -110,12 +115,33 @@ def sync_capacities_command() -> None:
 
 
 @capx_cli.command("badges")
-def badges_command() -> None:
-    """Recompute every user's badge progress (daily job). Idempotent; hand-granted badges stay."""
+@click.option("--local-only", is_flag=True, help="Only CapX's own badges: ask no remote service.")
+def badges_command(local_only: bool) -> None:
+    """Daily job: recompute every user's badge progress (idempotent; hand-granted badges stay), then
+    import the badges people earned on WikiLearn and Let's Connect (every account, alternative
+    ones too) and copy their pictures. A source that is down, or a person whose badges cannot be
+    read, keeps every stored badge; the run goes on and reports per source."""
+    from capx.clients.external_badges import fetch_image, wikilearn_client
+    from capx.clients.lets_connect import lets_connect_client
+    from capx.models import MAX_BADGE_IMAGE_BYTES
     from capx.services.badges import recompute_all
+    from capx.services.external_badges import ImportRun, import_badges, store_images
 
     for _earned in recompute_all(echo=click.echo):
         db.session.commit()  # batch by batch
+    if local_only:
+        return
+    run = ImportRun()
+    for _people in import_badges({"wikilearn": wikilearn_client(), "letsconnect": lets_connect_client()}, run):
+        db.session.commit()  # batch by batch: a cut run keeps what it imported
+    for _badge in store_images(lambda url: fetch_image(url, MAX_BADGE_IMAGE_BYTES), run):
+        db.session.commit()
+    for line in run.lines():
+        click.echo(line)
+    for report in run.sources.values():
+        if report.down:
+            click.echo(f"warning: {report.source} was down ({report.down}); its badges were kept as they were",
+                       err=True)
 
 
 @capx_cli.command("grant-badge")
@@ -183,6 +209,8 @@ def org_manager_command(action: str, organization: str, username: str) -> None:
 def fetch_news_command() -> None:
     """Store the latest Diff posts for every tag organizations use (hourly job)."""
     from capx.clients.diff import diff_client
+    from capx.models import utcnow
+    from capx.services import job_outages
     from capx.services.news import NewsSummary, fetch_news
 
     summary = NewsSummary()
@@ -190,7 +218,15 @@ def fetch_news_command() -> None:
         db.session.commit()  # tag by tag: a failure later keeps the posts already fetched
     click.echo(f"fetch-news: {summary.tags} tag(s), {summary.posts_added} new post(s), "
                f"{summary.posts_updated} updated, {len(summary.failed)} failed")
-    if summary.failed and len(summary.failed) == summary.tags:
+    # Alert once per outage: only the first failed run exits non-zero (the job runner e-mails
+    # on each non-zero exit); later ones log, and the first good run logs the recovery.
+    now = utcnow()
+    outcome = job_outages.record_run("fetch-news", summary.diff_down, "; ".join(summary.errors), now)
+    db.session.commit()
+    line = outcome.describe("fetch-news", now)
+    if line:
+        click.echo(line, err=outcome.state != job_outages.RECOVERED)
+    if outcome.alert:
         sys.exit(1)
 
 

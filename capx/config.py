@@ -41,6 +41,13 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def _positive(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _int(env, name, default)
+    if value < 1:
+        raise ConfigError(f"{name} must be 1 or more, got {value}")
+    return value
+
+
 def toolsdb_credentials(env: Mapping[str, str], home: Path | None = None) -> tuple[str, str] | None:
     """ToolsDB user and password on Toolforge: from the environment, else ~/replica.my.cnf."""
     user, password = env.get("TOOL_TOOLSDB_USER"), env.get("TOOL_TOOLSDB_PASSWORD")
@@ -160,13 +167,22 @@ class Settings:
     metabase_bot_user: str = ""
     metabase_bot_password: str = ""
     wikidata_api_url: str = "https://www.wikidata.org/w/api.php"
-    lets_connect_api_url: str = "https://letsconnect.toolforge.org/api"
+    lets_connect_api_url: str = "https://letsconn.toolforge.org"
+    # The PEM file of the RSA key that signs registrations sent to Let's Connect.
+    lets_connect_private_key: str = ""
+    # WikiLearn (Open edX): badges earned in its courses.
+    wikilearn_url: str = "https://learn.wiki"
     # The footer's links: the User Guide on Meta-Wiki and CapX's page on translatewiki.net.
     user_guide_url: str = USER_GUIDE_URL
     translatewiki_url: str = TRANSLATEWIKI_URL
     # Messages a user may send through Meta-Wiki per hour and per day (anti-abuse).
     message_limit_hour: int = 5
     message_limit_day: int = 20
+    # Bug reports and capacity suggestions one person may file per hour and per day (staff exempt).
+    report_limit_hour: int = 5
+    report_limit_day: int = 20
+    suggestion_limit_hour: int = 5
+    suggestion_limit_day: int = 20
     # Reverse proxies in front of the app (see proxy_fix_options).
     proxy_hops: int = 0
     proxy_forwarded_for: bool = False
@@ -201,8 +217,14 @@ class Settings:
             "CAPX_METABASE_BOT_PASSWORD": self.metabase_bot_password,
             "CAPX_WIKIDATA_API_URL": self.wikidata_api_url,
             "CAPX_LETS_CONNECT_API_URL": self.lets_connect_api_url,
+            "CAPX_LETS_CONNECT_PRIVATE_KEY": self.lets_connect_private_key,
+            "CAPX_WIKILEARN_URL": self.wikilearn_url,
             "CAPX_MESSAGE_LIMIT_HOUR": self.message_limit_hour,
             "CAPX_MESSAGE_LIMIT_DAY": self.message_limit_day,
+            "CAPX_REPORT_LIMIT_HOUR": self.report_limit_hour,
+            "CAPX_REPORT_LIMIT_DAY": self.report_limit_day,
+            "CAPX_SUGGESTION_LIMIT_HOUR": self.suggestion_limit_hour,
+            "CAPX_SUGGESTION_LIMIT_DAY": self.suggestion_limit_day,
             "CAPX_PROXY_HOPS": self.proxy_hops,
             "CAPX_PROXY_FORWARDED_FOR": self.proxy_forwarded_for,
             "SESSION_COOKIE_NAME": "capx_session",
@@ -254,9 +276,15 @@ def load_settings(env: Mapping[str, str] | None = None, instance_path: Path | No
         metabase_bot_user=env.get("CAPX_METABASE_BOT_USER", ""),
         metabase_bot_password=env.get("CAPX_METABASE_BOT_PASSWORD", ""),
         wikidata_api_url=env.get("CAPX_WIKIDATA_API_URL", "https://www.wikidata.org/w/api.php"),
-        lets_connect_api_url=env.get("CAPX_LETS_CONNECT_API_URL", "https://letsconnect.toolforge.org/api"),
+        lets_connect_api_url=env.get("CAPX_LETS_CONNECT_API_URL", "https://letsconn.toolforge.org").rstrip("/"),
+        lets_connect_private_key=(env.get("CAPX_LETS_CONNECT_PRIVATE_KEY") or "").strip(),
+        wikilearn_url=env.get("CAPX_WIKILEARN_URL", "https://learn.wiki").rstrip("/"),
         message_limit_hour=_int(env, "CAPX_MESSAGE_LIMIT_HOUR", 5),
         message_limit_day=_int(env, "CAPX_MESSAGE_LIMIT_DAY", 20),
+        report_limit_hour=_positive(env, "CAPX_REPORT_LIMIT_HOUR", 5),
+        report_limit_day=_positive(env, "CAPX_REPORT_LIMIT_DAY", 20),
+        suggestion_limit_hour=_positive(env, "CAPX_SUGGESTION_LIMIT_HOUR", 5),
+        suggestion_limit_day=_positive(env, "CAPX_SUGGESTION_LIMIT_DAY", 20),
         # Production runs on Toolforge, behind one front proxy that sets X-Forwarded-Proto.
         proxy_hops=_int(env, "CAPX_PROXY_HOPS", 1 if mode == "production" else 0),
         proxy_forwarded_for=_flag(env.get("CAPX_PROXY_FORWARDED_FOR")),

@@ -39,6 +39,10 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "form-action 'self'",
 ])
 
+#: Endpoints that never ask the database, not even who is logged in: the stylesheet, scripts and
+#: images must arrive while the database is down, or the 503 page arrives unstyled.
+DATABASE_FREE_ENDPOINTS = frozenset({"static"})
+
 DATABASE_DOWN = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError, sa_exc.DisconnectionError)
 
 
@@ -89,8 +93,10 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def identify_visitor() -> None:
         g.user = None
-        g.user = load_user()
         g.lang = None  # chosen lazily, after the user is known
+        if request.endpoint in DATABASE_FREE_ENDPOINTS:
+            return
+        g.user = load_user()
 
     # Globals (not only context variables) so that macros imported without context can use them.
     app.jinja_env.globals.update(msg=msg, msg_text=msg_text, msg_lang_attrs=msg_lang_attrs)

@@ -153,6 +153,8 @@ def test_config(database_url: str, lets_connect_url: str, **extra: Any) -> dict[
         "CAPX_OAUTH_CONSUMER_KEY": "0f4e6a1b2c3d4e5f60718293a4b5c6d7",
         "CAPX_OAUTH_CONSUMER_SECRET": "test-consumer-secret-0123456789abcdef",
         "SERVER_NAME": "capx.test",
+        # A key pair made for the tests only (tests/fixtures/keys/README.md).
+        "CAPX_LETS_CONNECT_PRIVATE_KEY": str(FIXTURES / "keys" / "lets-connect-test-private.pem"),
     }
     config.update(extra)
     return config
@@ -244,6 +246,17 @@ def _reset_process_caches() -> Iterator[None]:
     after each test: the next test's data is another world."""
     yield
     caches.reset_all()
+
+
+@pytest.fixture(autouse=True)
+def _still_rate_windows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Shared rate limits (capx.support.ratelimit.SharedLimit) count in fixed windows of wall-clock
+    time: a slow test crossing a window boundary would see its count start again. Within a test
+    the clock they use stands still (mid-window); a test that moves it patches it itself."""
+    from capx.support import ratelimit
+
+    still = (int(ratelimit.time.time()) // 3600) * 3600 + 1800.0
+    monkeypatch.setattr(ratelimit, "wall_clock", lambda: still)
 
 
 @pytest.fixture()

@@ -95,3 +95,37 @@ def test_proxy_line(app: Flask) -> None:
     toolforge = _proxy({"CAPX_PROXY_HOPS": 1}, production=True)
     assert toolforge.status == OK and "per session" in toolforge.detail
     assert "X-Forwarded-For" in _proxy({"CAPX_PROXY_HOPS": 2, "CAPX_PROXY_FORWARDED_FOR": True}, True).detail
+
+
+def test_lets_connect_signing_key_is_checked(app, database_urls, tmp_path: Path) -> None:
+    """Set and a readable RSA private key: ok (its size shown, never its content); unreadable,
+    not a key, or another kind of key: missing."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    good = REPO / "tests" / "fixtures" / "keys" / "lets-connect-test-private.pem"
+    result = run(create_app(build_test_config(*database_urls, CAPX_LETS_CONNECT_PRIVATE_KEY=str(good))))
+    line = next(x for x in result.output.splitlines() if "Let's Connect signing key" in x)
+    assert "RSA private key, 2048 bits" in line and "PRIVATE KEY-----" not in result.output
+    not_a_key = tmp_path / "not-a-key.pem"
+    not_a_key.write_text("hello")
+    other = tmp_path / "ec.pem"
+    other.write_bytes(ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    for path, expected in ((tmp_path / "absent.pem", "cannot be read"), (not_a_key, "not an unencrypted PEM RSA"),
+                           (other, "not an unencrypted PEM RSA")):
+        result = run(create_app(build_test_config(*database_urls, CAPX_LETS_CONNECT_PRIVATE_KEY=str(path))))
+        assert result.exit_code == 1
+        line = " ".join(next(x for x in result.output.splitlines() if "Let's Connect signing key" in x).split())
+        assert "missing" in line and expected in line
+
+
+def test_staff_queue_limits_line(app: Flask) -> None:
+    from capx.devtools.config_check import _filing_limits
+
+    line = _filing_limits({"CAPX_REPORT_LIMIT_HOUR": 5, "CAPX_REPORT_LIMIT_DAY": 20,
+                           "CAPX_SUGGESTION_LIMIT_HOUR": 5, "CAPX_SUGGESTION_LIMIT_DAY": 20})
+    assert line.status == OK and "bug reports 5/hour, 20/day" in line.detail
+    assert "capacity suggestions 5/hour, 20/day" in line.detail
+    odd = _filing_limits({"CAPX_REPORT_LIMIT_HOUR": 30, "CAPX_REPORT_LIMIT_DAY": 20})
+    assert odd.status == WARN and "CAPX_REPORT_LIMIT_HOUR is above CAPX_REPORT_LIMIT_DAY" in odd.detail

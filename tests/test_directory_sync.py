@@ -105,8 +105,10 @@ def mock_metabase(rsps, items=ITEMS, terms=TERMS, terms_status=200, terms_raw: s
 
 def run(app, echo=None):
     with app.app_context():
-        return sync_capacities(MetabaseClient("https://metabase.wikibase.cloud"), WikidataEntitiesClient(),
-                               ["ar", "en", "pt-br"], echo=echo or (lambda _line: None))
+        summary = sync_capacities(MetabaseClient("https://metabase.wikibase.cloud"), WikidataEntitiesClient(),
+                                  ["ar", "en", "pt-br"], echo=echo or (lambda _line: None))
+        db.session.commit()  # the service flushes; its caller (the CLI command) commits
+        return summary
 
 
 def by_code(code: str) -> Capacity:

@@ -217,3 +217,86 @@ def test_posts_for_tags(app: Any) -> None:
         db.session.commit()
         assert [p.title for p in posts_for_tags(["a", "b"])] == ["P6", "P5", "P4", "P3", "P2"]
         assert [p.title for p in posts_for_tags(["a"], limit=10)] == ["P6", "P5", "P3", "P1"]
+
+
+# -- alert once per outage -------------------------------------------------------------------------
+
+def _diff_down(mocked_http: responses.RequestsMock) -> None:
+    mocked_http.reset()
+    mocked_http.add("GET", f"{DIFF_API}/tags", body=requests.ConnectionError("down"))
+
+
+def _diff_up(mocked_http: responses.RequestsMock) -> None:
+    mocked_http.reset()
+    add_recorded(mocked_http, "diff-wordpress-posts-by-tag", "tag-by-slug")
+    add_recorded(mocked_http, "diff-wordpress-posts-by-tag", "posts-by-tag-fields")
+
+
+@pytest.mark.allow_network_errors
+def test_fetch_news_alerts_once_per_outage(app: Any, tagged: dict[str, Any],
+                                           mocked_http: responses.RequestsMock) -> None:
+    """Diff down for three hourly runs: one non-zero exit (one e-mail from the job runner), not three;
+    the stored posts stay; the first good run logs the recovery and the next outage alerts again."""
+    from capx.models import JobOutage
+
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["capx", "fetch-news"]).exit_code == 0  # 3 posts stored
+    _diff_down(mocked_http)
+
+    first = runner.invoke(args=["capx", "fetch-news"])
+    assert first.exit_code == 1, first.output
+    assert "fetch-news: failing (outage starts now" in first.output
+
+    for runs in (2, 3):
+        later = runner.invoke(args=["capx", "fetch-news"])
+        assert later.exit_code == 0, later.output
+        assert "fetch-news: still failing since" in later.output and f"({runs} failed runs)" in later.output
+    with app.app_context():
+        outage = db.session.get(JobOutage, "fetch-news")
+        assert outage is not None and outage.failed_runs == 3 and outage.last_error == "capacity-exchange: unreachable"
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(DiffPost)) == 3
+
+    _diff_up(mocked_http)
+    recovered = runner.invoke(args=["capx", "fetch-news"])
+    assert recovered.exit_code == 0, recovered.output
+    assert "fetch-news: recovered after an outage since" in recovered.output and "3 failed runs" in recovered.output
+    with app.app_context():
+        assert db.session.get(JobOutage, "fetch-news") is None
+
+    quiet = runner.invoke(args=["capx", "fetch-news"])
+    assert quiet.exit_code == 0 and "recovered" not in quiet.output and "failing" not in quiet.output
+
+    _diff_down(mocked_http)
+    assert runner.invoke(args=["capx", "fetch-news"]).exit_code == 1  # a new outage alerts again
+
+
+@pytest.mark.allow_network_errors
+def test_one_failing_tag_is_not_an_outage(app: Any, mocked_http: responses.RequestsMock, make_user: Any) -> None:
+    manager = make_user("Manager One")
+    org = make_org(app, managers=(manager,))
+    add_tag(app, org, "no-such-tag", "No such tag")
+    add_tag(app, org, "capacity-exchange", "Capacity Exchange")
+    add_recorded(mocked_http, "diff-wordpress-posts-by-tag", "tag-by-slug-unknown")
+    add_recorded(mocked_http, "diff-wordpress-posts-by-tag", "tag-by-slug")
+    error = recorded("diff-wordpress-posts-by-tag", "posts-error-invalid-param")["response"]
+    mocked_http.add("GET", f"{DIFF_API}/posts", json=error["body"], status=error["status"])
+    result = app.test_cli_runner().invoke(args=["capx", "fetch-news"])
+    assert result.exit_code == 0 and "failing" not in result.output
+
+
+def test_record_run_states(app: Any) -> None:
+    from capx.services import job_outages
+
+    start = dt.datetime(2026, 12, 6, 10, 0)
+    with app.app_context():
+        assert job_outages.record_run("x", False, "", start).state == job_outages.OK
+        first = job_outages.record_run("x", True, "a" * 500, start)
+        assert first.alert and first.state == job_outages.FIRST_FAILURE
+        assert len(job_outages.current_outage("x").last_error) == job_outages.ERROR_LENGTH
+        second = job_outages.record_run("x", True, "b", start + dt.timedelta(hours=1))
+        assert not second.alert and second.since == start and second.failed_runs == 2
+        back = job_outages.record_run("x", False, "", start + dt.timedelta(hours=2))
+        assert back.state == job_outages.RECOVERED and not back.alert
+        assert "(120 min, 2 failed runs)" in back.describe("x", start + dt.timedelta(hours=2))
+        assert job_outages.current_outage("x") is None
+        db.session.rollback()

@@ -118,9 +118,9 @@ def test_earned_badges_are_not_taken_back(app, make_user):
 def test_daily_job_command(app, make_user):
     users = [make_user(f"User {i}") for i in range(3)]
     add_available(app, users[0], 5)
-    result = app.test_cli_runner().invoke(args=["capx", "badges"])
+    result = app.test_cli_runner().invoke(args=["capx", "badges", "--local-only"])
     assert result.exit_code == 0 and "3 users checked, 1 badges earned" in result.output
-    result = app.test_cli_runner().invoke(args=["capx", "badges"])
+    result = app.test_cli_runner().invoke(args=["capx", "badges", "--local-only"])
     assert "0 badges earned" in result.output
     result = app.test_cli_runner().invoke(args=["capx", "grant-badge", "User_1", "messenger"])
     assert result.exit_code == 0
@@ -150,7 +150,7 @@ def test_badges_page_states_and_display_choice(client, make_user, login, app):
     user = make_user("Ana Exemplo")
     add_available(app, user, 5)
     send_messages(app, user, 2)
-    app.test_cli_runner().invoke(args=["capx", "badges"])
+    app.test_cli_runner().invoke(args=["capx", "badges", "--local-only"])
     login(client, user)
     page = html_text(client.get("/profile/badges"))
     assert "Earned" in page and "In progress" in page and "Locked" in page  # words, not colours

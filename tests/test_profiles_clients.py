@@ -17,7 +17,7 @@ from capx.clients.wikidata import (
 from tests.conftest import add_recorded
 
 META_API = "https://meta.wikimedia.org/w/api.php"
-LC_BASE = "https://letsconnect.toolforge.org/api"
+LC_BASE = "https://letsconn.toolforge.org"
 
 
 def meta() -> MetaWikiClient:
@@ -140,18 +140,18 @@ def test_lets_connect_errors(mocked_http, sample, code):
 
 @pytest.mark.allow_network_errors
 def test_lets_connect_timeout_and_bad_json(mocked_http):
-    mocked_http.add("GET", f"{LC_BASE}/profile", body=requests.exceptions.ReadTimeout("slow"))
+    mocked_http.add("GET", f"{LC_BASE}/profile/", body=requests.exceptions.ReadTimeout("slow"))
     with pytest.raises(LetsConnectError) as info:
         LetsConnectClient(LC_BASE).profile("Ana Exemplo")
     assert info.value.code == "timeout"
-    mocked_http.replace("GET", f"{LC_BASE}/profile", body="<html>", status=200)
+    mocked_http.replace("GET", f"{LC_BASE}/profile/", body="<html>", status=200)
     with pytest.raises(LetsConnectError) as info:
         LetsConnectClient(LC_BASE).profile("Ana Exemplo")
     assert info.value.code == "badjson"
 
 
 def test_lets_connect_setting(app):
-    assert app.config["CAPX_LETS_CONNECT_API_URL"] == "https://letsconnect.toolforge.org/api"
+    assert app.config["CAPX_LETS_CONNECT_API_URL"] == "https://letsconn.toolforge.org"
     from capx.config import load_settings
     assert load_settings({"CAPX_LETS_CONNECT_API_URL": "https://lc.example/api"}).lets_connect_api_url == \
         "https://lc.example/api"

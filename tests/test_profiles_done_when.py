@@ -121,17 +121,18 @@ def test_a_dev_login_user_goes_from_empty_profile_to_deleted_account(app, client
     # "Let's talk" opens the message form addressed to them
     assert 'value="Jimbo Wales"' in html_text(other.get("/message?username=Jimbo%20Wales"))
 
-    # -- Let's Connect: form, confirmation with the privacy statement, stored in its own database ----
+    # -- Let's Connect: form, confirmation with the privacy statement, sent to Let's Connect ----------
     assert "Sign up to Let" in html_text(client.get("/profile/edit"))
     registration = {"full_name": "Jimmy Example", "email": "jimbo@example.org", "role": "board-member",
                     "topics": ["education"], "age_range": "35-44"}
     page = html_text(client.post("/profile/lets-connect", data={**registration, "step": "review"}))
     assert "jimbo@example.org" in page and 'value="confirm"' in page
+    add_recorded(mocked_http, "letsconnect-endpoint", "confirmed")
     response = client.post("/profile/lets-connect", data={**registration, "step": "confirm"})
     assert response.status_code == 302
     with app.app_context():
-        row = db.session.scalar(sa.select(LetsConnectRegistration).where(LetsConnectRegistration.user_id == me.id))
-        assert row is not None and row.email == "jimbo@example.org"
+        assert db.session.scalar(sa.select(Profile.lets_connect_confirmation)
+                                 .where(Profile.user_id == me.id)) == "LC-2026-000123"
         assert db.session.scalar(sa.select(Profile.lets_connect_registered_at)
                                  .where(Profile.user_id == me.id)) is not None
         with db.engine.connect() as conn:
@@ -150,7 +151,8 @@ def test_a_dev_login_user_goes_from_empty_profile_to_deleted_account(app, client
                                              "wanted": ["storytelling"]}
     assert data["profile"]["alternative_account"] == "Ana Exemplo"
     assert data["profile"]["wikidata_item"] == "Q181"
-    assert "jimbo@example.org" in json.dumps(data)
+    assert "jimbo@example.org" not in json.dumps(data)  # kept by Let's Connect only
+    assert data["profile"]["lets_connect_confirmation"] == "LC-2026-000123"
 
     # -- delete: confirmation page, then nothing left, logged out -----------------------------------------
     assert "Delete" in html_text(client.get("/profile/delete"))

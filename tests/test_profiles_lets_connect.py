@@ -1,8 +1,12 @@
-"""Let's Connect: registration only in its own database, the confirmation step, "Clean and go
-back", and the profile import (recorded responses, errors and timeouts) that never saves."""
+"""Let's Connect: the registration sent to Let's Connect (a signed JWT; only the date and the
+confirmation kept), the confirmation step, "Clean and go back", errors that keep the answers, and
+the profile import (recorded responses, errors and timeouts) that never saves."""
 
 from __future__ import annotations
 
+import json
+
+import jwt
 import pytest
 import requests
 import sqlalchemy as sa
@@ -15,9 +19,11 @@ from capx.models import (
     OrganizationName,
     Profile,
 )
-from tests.conftest import add_recorded, html_text
+from tests.conftest import FIXTURES, add_recorded, html_text
 
-LC_URL = "https://letsconnect.toolforge.org/api/profile"
+LC_URL = "https://letsconn.toolforge.org/profile/"
+ENDPOINT = "https://letsconn.toolforge.org/endpoint/"
+PUBLIC_KEY = (FIXTURES / "keys" / "lets-connect-test-public.pem").read_bytes()
 
 VALID = {"full_name": "Ana Exemplo da Silva", "email": "ana@example.org", "role": "volunteer-organiser",
          "topics": ["education", "diversity"], "gender": "woman", "age_range": "25-34"}
@@ -40,6 +46,21 @@ def registered_at(app, user):
         return db.session.scalar(sa.select(Profile.lets_connect_registered_at).where(Profile.user_id == user.id))
 
 
+def confirmation(app, user):
+    with app.app_context():
+        return db.session.scalar(sa.select(Profile.lets_connect_confirmation).where(Profile.user_id == user.id))
+
+
+def sent_claims(mocked_http):
+    """The claims of every registration sent, verified with the public key of the test pair."""
+    out = []
+    for call in mocked_http.calls:
+        if call.request.url == ENDPOINT:
+            token = json.loads(call.request.body)["token"]
+            out.append(jwt.decode(token, PUBLIC_KEY, algorithms=["RS256"]))
+    return out
+
+
 def test_form_offers_the_guide_options(client, ana):
     page = html_text(client.get("/profile/lets-connect"))
     for role in ("paid-staff", "volunteer-staff", "volunteer-organiser", "executive-director", "board-member",
@@ -50,38 +71,76 @@ def test_form_offers_the_guide_options(client, ana):
     assert "Sign up to Let" in html_text(client.get("/profile/edit"))
 
 
-def test_review_then_confirm_stores_only_in_the_lets_connect_database(client, ana, app):
+def test_review_then_confirm_reaches_lets_connect_with_a_verifiable_jwt(client, ana, app, mocked_http):
     response = client.post("/profile/lets-connect", data={**VALID, "step": "review"})
     assert response.status_code == 200
     page = html_text(response)
-    assert "only the Let&#39;s Connect team can read" in page or "only the Let's Connect team can read" in page
-    assert registration(app, ana) is None  # nothing stored before the confirmation
+    assert "letsconn.toolforge.org" in page
+    assert registered_at(app, ana) is None and sent_claims(mocked_http) == []  # nothing sent before the confirmation
+    add_recorded(mocked_http, "letsconnect-endpoint", "confirmed")
     response = client.post("/profile/lets-connect", data={**VALID, "step": "confirm"})
     assert response.status_code == 302 and response.headers["Location"] == "/profile/edit"
-    row = registration(app, ana)
-    assert row.email == "ana@example.org" and row.role == "volunteer-organiser"
-    assert row.topic_list == ["education", "diversity"] and row.age_range == "25-34"
-    assert registered_at(app, ana) is not None
-    # The main database holds no copy of the personal data.
+    [claims] = sent_claims(mocked_http)
+    assert claims["user"] == "Ana Exemplo" and claims["email"] == "ana@example.org"
+    assert claims["full_name"] == "Ana Exemplo da Silva" and claims["role"] == "volunteer-organiser"
+    assert claims["area"] == "education, diversity" and claims["gender"] == "woman" and claims["age"] == "25-34"
+    assert isinstance(claims["timestamp"], int) and len(claims["nonce"]) == 36
+    assert registered_at(app, ana) is not None and confirmation(app, ana) == "LC-2026-000123"
+    assert registration(app, ana) is None  # the personal data is kept by Let's Connect only
+    # No table of either database holds a copy of the personal data.
     with app.app_context():
-        main_engine = db.engine
-        with main_engine.connect() as conn:
-            tables = sa.inspect(conn).get_table_names()
-            assert "lets_connect_registration" not in tables
-            for table in tables:
-                for row_data in conn.execute(sa.text(f'SELECT * FROM "{table}"' if main_engine.dialect.name == "sqlite"
-                                                     else f"SELECT * FROM `{table}`")):
-                    assert "ana@example.org" not in [str(v) for v in row_data]
+        for engine in db.engines.values():
+            with engine.connect() as conn:
+                for table in sa.inspect(conn).get_table_names():
+                    quoted = engine.dialect.identifier_preparer.quote(table)
+                    for row_data in conn.execute(sa.text(f"SELECT * FROM {quoted}")):
+                        assert "ana@example.org" not in [str(v) for v in row_data]
     assert "Update my registration data" in html_text(client.get("/profile/edit"))
+    assert "confirmation: LC-2026-000123" in html_text(client.get("/profile/lets-connect"))
 
 
-def test_update_overwrites(client, ana, app):
+def test_a_second_registration_keeps_the_first_date_and_erases_an_old_local_copy(client, ana, app, mocked_http):
+    with app.app_context():  # what an earlier version stored locally
+        db.session.add(LetsConnectRegistration(user_id=ana.id, username=ana.username, email="old@example.org",
+                                               role="board-member"))
+        db.session.commit()
+    add_recorded(mocked_http, "letsconnect-endpoint", "confirmed")
     client.post("/profile/lets-connect", data={**VALID, "step": "confirm"})
+    first = registered_at(app, ana)
     client.post("/profile/lets-connect", data={"email": "new@example.org", "role": "board-member", "step": "confirm"})
-    row = registration(app, ana)
-    assert row.email == "new@example.org" and row.full_name is None and row.topics is None
-    with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(LetsConnectRegistration)) == 1
+    claims = sent_claims(mocked_http)
+    assert [c["email"] for c in claims] == ["ana@example.org", "new@example.org"]
+    assert claims[1]["full_name"] is None and claims[1]["area"] is None
+    assert claims[0]["nonce"] != claims[1]["nonce"]
+    assert registered_at(app, ana) == first and registration(app, ana) is None
+
+
+@pytest.mark.allow_network_errors
+@pytest.mark.parametrize("failure", ["refused", "server-error", "no-confirmation", "timeout", "connection"])
+def test_send_failures_keep_the_answers_and_store_nothing(client, ana, app, mocked_http, failure):
+    if failure == "timeout":
+        mocked_http.add("POST", ENDPOINT, body=requests.exceptions.ReadTimeout("slow"))
+    elif failure == "connection":
+        mocked_http.add("POST", ENDPOINT, body=requests.exceptions.ConnectionError("refused"))
+    else:
+        add_recorded(mocked_http, "letsconnect-endpoint", failure)
+    response = client.post("/profile/lets-connect", data={**VALID, "step": "confirm"})
+    assert response.status_code == 503
+    page = html_text(response)
+    assert "could not be reached, so your registration was not sent" in page
+    assert 'name="email" value="ana@example.org"' in page and page.count('name="topics"') == 2
+    assert 'name="full_name" value="Ana Exemplo da Silva"' in page
+    assert registered_at(app, ana) is None and confirmation(app, ana) is None
+
+
+def test_without_a_signing_key_nothing_is_sent(client, ana, app, mocked_http):
+    app.config["CAPX_LETS_CONNECT_PRIVATE_KEY"] = ""
+    try:
+        response = client.post("/profile/lets-connect", data={**VALID, "step": "confirm"})
+    finally:
+        app.config["CAPX_LETS_CONNECT_PRIVATE_KEY"] = str(FIXTURES / "keys" / "lets-connect-test-private.pem")
+    assert response.status_code == 503 and 'value="ana@example.org"' in html_text(response)
+    assert len(mocked_http.calls) == 0 and registered_at(app, ana) is None
 
 
 def test_clean_and_go_back_discards(client, ana, app):
@@ -107,7 +166,7 @@ def test_validation(client, ana, app, changes, field_error):
     response = client.post("/profile/lets-connect", data={**VALID, **changes, "step": "confirm"})
     assert response.status_code == 422
     assert field_error in html_text(response)
-    assert registration(app, ana) is None
+    assert registered_at(app, ana) is None
 
 
 @pytest.mark.parametrize("changes", [
@@ -116,10 +175,11 @@ def test_validation(client, ana, app, changes, field_error):
     {"email": "a" * 242 + "@example.org"},
     {"gender": "self-described", "gender_other": "y" * 100},
 ])
-def test_limits_at_the_boundary_are_accepted(client, ana, app, changes):
+def test_limits_at_the_boundary_are_accepted(client, ana, app, mocked_http, changes):
+    add_recorded(mocked_http, "letsconnect-endpoint", "confirmed")
     response = client.post("/profile/lets-connect", data={**VALID, **changes, "step": "confirm"})
     assert response.status_code == 302
-    assert registration(app, ana) is not None
+    assert registered_at(app, ana) is not None
 
 
 def test_confirm_page_carries_the_values(client, ana):
@@ -206,16 +266,17 @@ def test_import_failures(client, ana, app, mocked_http, failure):
         assert db.session.scalar(sa.select(Profile.lets_connect_imported_at).where(Profile.user_id == ana.id)) is None
 
 
-def test_withdraw_erases_the_registration(client, ana, app):
+def test_withdraw_forgets_the_registration(client, ana, app, mocked_http):
     assert "Withdraw my registration" not in html_text(client.get("/profile/lets-connect"))
+    add_recorded(mocked_http, "letsconnect-endpoint", "confirmed")
     client.post("/profile/lets-connect", data={**VALID, "step": "confirm"})
     assert "Withdraw my registration" in html_text(client.get("/profile/lets-connect"))
     response = client.post("/profile/lets-connect", data={"step": "withdraw"})
     assert response.status_code == 302
-    assert registration(app, ana) is None and registered_at(app, ana) is None
+    assert registration(app, ana) is None and registered_at(app, ana) is None and confirmation(app, ana) is None
     assert "Sign up to Let" in html_text(client.get("/profile/edit"))
 
 
 def test_registration_requires_csrf(client, ana, app):
     assert client.post("/profile/lets-connect", data={**VALID, "step": "confirm"}, csrf=False).status_code == 400
-    assert registration(app, ana) is None
+    assert registered_at(app, ana) is None

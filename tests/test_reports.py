@@ -195,3 +195,83 @@ def test_triage_page_query_count_does_not_grow(app, client, login, make_user):
     few = count()
     add(20)
     assert count() == few
+
+
+# -- how many one person may file (issue 19: one account filed 30 reports in a row) ---------------
+
+def _backdate(app, reporter_id, **delta):
+    import datetime as dt
+
+    from capx.models import utcnow
+
+    with app.app_context():
+        for report in db.session.scalars(sa.select(BugReport).where(BugReport.reporter_id == reporter_id)):
+            report.created_at = utcnow() - dt.timedelta(**delta)
+        db.session.commit()
+
+
+def test_hourly_report_limit_keeps_the_typed_text(app, client, login, reporter):
+    login(client, reporter)
+    for i in range(5):
+        assert file(client, title=f"Report {i}").status_code == 302
+    response = file(client, title="The sixth one", description="Everything I typed, kept.")
+    assert response.status_code == 422
+    page = html_text(response)
+    assert "You have sent 5 reports in the last hour, the most one person can send." in page
+    assert 'value="The sixth one"' in page and "Everything I typed, kept." in page
+    assert len(reports(app)) == 5
+    _backdate(app, reporter.id, minutes=61)  # an hour later the hourly budget is back
+    assert file(client, title="Later").status_code == 302
+
+
+def test_daily_report_limit_and_its_translation(app, client, login, reporter, monkeypatch):
+    from capx.translations import message
+
+    monkeypatch.setitem(app.config, "CAPX_REPORT_LIMIT_HOUR", 50)
+    monkeypatch.setitem(app.config, "CAPX_REPORT_LIMIT_DAY", 3)
+    login(client, reporter)
+    for i in range(3):
+        assert file(client, title=f"Report {i}").status_code == 302
+    _backdate(app, reporter.id, hours=23)
+    response = client.post("/report_bug?uselang=pt-br", data={"title": "Quarto", "description": "Texto", "type": "error"})
+    assert response.status_code == 422
+    assert str(message("reports-error-limit-day", (3,), "pt-br")) in html_text(response)
+    assert len(reports(app)) == 3
+    _backdate(app, reporter.id, hours=25)
+    assert file(client).status_code == 302
+
+
+def test_staff_have_no_report_limit(app, client, login, make_user, monkeypatch):
+    monkeypatch.setitem(app.config, "CAPX_REPORT_LIMIT_HOUR", 1)
+    login(client, make_user("Staff Member", is_staff=True))
+    assert [file(client, title=f"R{i}").status_code for i in range(3)] == [302] * 3
+
+
+def test_report_limit_is_counted_in_the_database(app, client, login, reporter, database_urls):
+    """Another worker or replica (another app on the same database) counts the same reports."""
+    from capx import create_app
+    from capx.support import caches
+    from tests.conftest import CapxClient
+    from tests.conftest import test_config as config_for_tests
+
+    other_app = create_app(config_for_tests(*database_urls))
+    other_app.test_client_class = CapxClient
+    other = other_app.test_client()
+    login(client, reporter)
+    login(other, reporter)
+    for i in range(5):
+        assert file(client if i % 2 else other, title=f"R{i}").status_code == 302
+        caches.reset_all()
+    assert file(other).status_code == 422 and file(client).status_code == 422
+
+
+def test_report_limit_settings():
+    from capx.config import ConfigError, load_settings
+
+    config = load_settings({}).flask_config()
+    assert (config["CAPX_REPORT_LIMIT_HOUR"], config["CAPX_REPORT_LIMIT_DAY"]) == (5, 20)
+    assert (config["CAPX_SUGGESTION_LIMIT_HOUR"], config["CAPX_SUGGESTION_LIMIT_DAY"]) == (5, 20)
+    config = load_settings({"CAPX_REPORT_LIMIT_HOUR": "2", "CAPX_REPORT_LIMIT_DAY": "9"}).flask_config()
+    assert (config["CAPX_REPORT_LIMIT_HOUR"], config["CAPX_REPORT_LIMIT_DAY"]) == (2, 9)
+    with pytest.raises(ConfigError):
+        load_settings({"CAPX_SUGGESTION_LIMIT_DAY": "0"})

@@ -205,6 +205,46 @@ def test_503_for_a_logged_in_visitor(down_app: Flask) -> None:
     assert r.status_code == 503 and r.headers["Retry-After"]
 
 
+def _logged_in_client(app: Flask) -> Any:
+    client = app.test_client()
+    with client.session_transaction() as sess:
+        sess["user_id"] = 1
+        sess["generation"] = 0
+    return client
+
+
+@pytest.mark.parametrize("path", ["/static/css/capx.css", "/static/js/capx.js", "/static/img/capx-logo.svg"])
+def test_static_files_answer_while_the_database_is_down(down_app: Flask, path: str) -> None:
+    """The 503 page must arrive styled: its CSS, JS and logo never ask the database (issue 19)."""
+    r = _logged_in_client(down_app).get(path)
+    assert r.status_code == 200
+    r.close()
+
+
+def test_503_page_is_the_styled_error_page_for_a_logged_in_visitor(down_app: Flask) -> None:
+    client = _logged_in_client(down_app)
+    r = client.get("/home")
+    assert r.status_code == 503
+    body = html_text(r)
+    assert "Temporarily unavailable" in body
+    for asset in re.findall(r'(?:href|src)="(/static/[^"?]+)', body):
+        loaded = client.get(asset)
+        assert loaded.status_code == 200, asset
+        loaded.close()
+    assert '<link rel="stylesheet" href="/static/css/capx.css">' in body
+
+
+def test_a_static_request_runs_no_query(app: Flask, client: Any, make_user: Any, login: Any) -> None:
+    from tests.conftest import statements_run
+
+    login(client, make_user("Ana Exemplo"))
+    with statements_run(app) as statements:
+        r = client.get("/static/css/capx.css")
+        assert r.status_code == 200
+        r.close()
+    assert statements == []
+
+
 def test_connection_lost_at_teardown_is_not_a_500(app: Flask, database_urls: tuple[str, str],
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """The server goes away after the page was made: closing the session must not turn it into a 500."""

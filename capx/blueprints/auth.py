@@ -15,7 +15,7 @@ from capx.clients.meta_wiki import MetaWikiError, meta_wiki_client
 from capx.extensions import db
 from capx.forms.auth import FAILED_LABELS, REFUSED_LABELS, DevLoginForm, LoginForm
 from capx.services.accounts import LoginRefused, dev_login, end_sessions, login_from_identity
-from capx.support.ratelimit import SlidingWindow, client_key
+from capx.support.ratelimit import SharedLimit, client_key
 from capx.support.secrets import decrypt_json, encrypt_json
 
 log = logging.getLogger(__name__)
@@ -30,10 +30,11 @@ def labels() -> dict[str, Any]:
 OAUTH_SESSION_KEY = "oauth_request"
 
 #: Each login start asks Meta-Wiki for a request token: at most 10 a minute per visitor (address,
-#: or session behind a proxy that hides addresses: ratelimit.client_key) and 120 a minute per
-#: worker process altogether, so the button cannot be used to flood Meta-Wiki.
-LOGIN_STARTS_PER_CLIENT = SlidingWindow(limit=10, window=60)
-LOGIN_STARTS_PER_PROCESS = SlidingWindow(limit=120, window=60)
+#: or session behind a proxy that hides addresses: ratelimit.client_key) and 120 a minute for the
+#: whole site, so the button cannot be used to flood Meta-Wiki. Counted in the database: every
+#: worker of every replica shares the counts.
+LOGIN_STARTS_PER_CLIENT = SharedLimit("login-start", limit=10, window=60)
+LOGIN_STARTS_SITE_WIDE = SharedLimit("login-start-all", limit=120, window=60)
 
 
 def _dev_login_enabled() -> bool:
@@ -62,7 +63,7 @@ def login_start() -> str | Response | tuple[str, int] | tuple[str, int, dict[str
         abort(400)
     visitor = client_key(request.remote_addr, session.get("csrf_token"),
                          current_app.config.get("CAPX_CLIENT_ADDRESSES", True))
-    if not LOGIN_STARTS_PER_CLIENT.hit(visitor) or not LOGIN_STARTS_PER_PROCESS.hit("all"):
+    if not LOGIN_STARTS_PER_CLIENT.hit(visitor) or not LOGIN_STARTS_SITE_WIDE.hit("all"):
         retry = max(LOGIN_STARTS_PER_CLIENT.retry_after(visitor), 1)
         return render_template("auth/failed.html", reason="busy"), 429, {"Retry-After": str(retry)}
     try:

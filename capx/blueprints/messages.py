@@ -5,50 +5,41 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
-from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField
-from wtforms.fields import SelectChoice
-from wtforms.validators import DataRequired
+from flask import Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request, url_for
 
 from capx.access import current_user, login_required
 from capx.clients.meta_wiki import meta_wiki_client
-from capx.forms.characters import MaxCharacters
-from capx.forms.usernames import ValidUsername
+from capx.extensions import db
+from capx.forms import messages as forms
+from capx.forms.messages import MessageForm
 from capx.language import msg_text
 from capx.services import messages as service
 from capx.services.accounts import load_token
 from capx.support.pagination import requested_page
-from capx.support.ratelimit import SlidingWindow, TimedCache
+from capx.support.ratelimit import SharedLimit, TimedCache
 from capx.support.usernames import MAX_USERNAME_LENGTH
 from capx.translations import lazy_msg
 
 bp = Blueprint("messages", __name__)
 
+
+@bp.context_processor
+def labels() -> dict[str, Any]:
+    return {"message_method_labels": forms.METHOD_LABELS, "message_status_labels": forms.STATUS_LABELS,
+            "message_log_status_labels": forms.LOG_STATUS_LABELS}
+
+
+def _limits() -> service.MessageLimits:
+    """The sending limits configured for this app (``CAPX_MESSAGE_LIMIT_HOUR`` / ``_DAY``)."""
+    config = current_app.config
+    return service.MessageLimits(per_hour=int(config.get("CAPX_MESSAGE_LIMIT_HOUR", 5)),
+                                 per_day=int(config.get("CAPX_MESSAGE_LIMIT_DAY", 20)))
+
 #: Every availability check asks Meta-Wiki (two calls): at most 30 checks a minute per user (live
 #: checks and the confirmation step together), and the live check's answers are kept a minute per
 #: user and name, so typing back and forth does not ask again.
-CHECKS_PER_USER = SlidingWindow(limit=30, window=60)
+CHECKS_PER_USER = SharedLimit("availability-checks", limit=30, window=60)  # shared by every worker
 LIVE_CHECK_CACHE = TimedCache(ttl=60)
-
-
-class MessageForm(FlaskForm):
-    """To, method, subject and text (the sender is always the logged-in user)."""
-
-    recipient = StringField(lazy_msg("messages-field-to"), validators=[
-        DataRequired(message=lazy_msg("form-error-required")),
-        MaxCharacters(MAX_USERNAME_LENGTH),
-        ValidUsername()])
-    method = SelectField(lazy_msg("messages-field-method"),
-                         choices=[SelectChoice(service.EMAIL, lazy_msg("messages-method-email")),
-                                  SelectChoice(service.TALK, lazy_msg("messages-method-talk"))],
-                         validate_choice=True)
-    subject = StringField(lazy_msg("messages-field-subject"), validators=[
-        DataRequired(message=lazy_msg("form-error-required")),
-        MaxCharacters(service.SUBJECT_MAX)])
-    text = TextAreaField(lazy_msg("messages-field-text"), validators=[
-        DataRequired(message=lazy_msg("form-error-required")),
-        MaxCharacters(service.TEXT_MAX)])
 
 
 def _has_token() -> bool:
@@ -69,7 +60,7 @@ def _check(form: MessageForm) -> tuple[service.Availability | None, str | None]:
     """The availability check and the rules that come before a send; (availability, error key)."""
     user = current_user()
     assert user is not None
-    limit = service.rate_limit_error(user)
+    limit = service.rate_limit_error(user, _limits())
     if limit:
         return None, limit
     if not _has_token():
@@ -95,21 +86,18 @@ def _check(form: MessageForm) -> tuple[service.Availability | None, str | None]:
 @login_required
 def index() -> tuple[str, int]:
     """The Write tab; ``?username=`` fills in the recipient."""
-    form = MessageForm(formdata=None, recipient=service.normalize(request.args.get("username", "")),
-                       method=service.EMAIL)
-    return _write(form)
+    return _write(forms.message_form(request.args.get("username", "")))
 
 
 @bp.post("/message")
 @login_required
 def review() -> tuple[str, int]:
     """Validate and check, then show the confirmation step (or the form again, with errors)."""
-    form = MessageForm()
     if "edit" in request.form:
-        form.validate()
-        form.recipient.errors = form.method.errors = form.subject.errors = form.text.errors = []
-        return _write(form)
-    if not form.validate():
+        return _write(forms.edited_form(request.form))
+    checked = forms.read_message(request.form)
+    form = checked.form
+    if checked.value is None:
         return _write(form, status=422)
     availability, error = _check(form)
     if error or form.recipient.errors or form.method.errors:
@@ -124,13 +112,14 @@ def send() -> Any:
     """Send after the confirmation: the same checks again, then Meta-Wiki, then the log."""
     user = current_user()
     assert user is not None
-    form = MessageForm()
-    if not form.validate():
+    checked = forms.read_message(request.form)
+    form = checked.form
+    if checked.value is None:
         return _write(form, status=422)
     # The service repeats every check (rate limit, availability, blocks) right before sending,
-    # and logs a failed attempt when Meta-Wiki refused or the sender is blocked.
-    result = service.send_message(meta_wiki_client(), user, form.recipient.data or "", form.method.data or "",
-                                  form.subject.data or "", form.text.data or "")
+    # and logs a failed attempt when Meta-Wiki refused or the sender is blocked: kept either way.
+    result = service.send_message(meta_wiki_client(), user, checked.value, _limits())
+    db.session.commit()
     if not result.ok and result.code in ("not-found", "self", "recipient-locked"):
         form.recipient.errors = [lazy_msg(result.error or "messages-error-generic")]
         return _write(form, status=422)

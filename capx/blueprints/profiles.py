@@ -45,7 +45,7 @@ from capx.forms.errors import FormErrors
 from capx.forms.profiles import CAPACITY_FIELDS
 from capx.forms.pickers import picker_state, searching
 from capx.services import badges as badge_service, choices as choices_service, lets_connect as lc_service
-from capx.services import profiles as service
+from capx.services import external_badges, profiles as service
 from capx.services.capacities import capacity_tree
 from capx.support.media import commons_file_url
 from capx.services.saved import saved_profile_ids
@@ -182,7 +182,7 @@ def _render_edit(profile: Profile, values: dict[str, Any], errors: FormErrors,
         language_choices=choices_service.choices("language", current_language_chain()),
         bio_max=service.BIO_MAX, limits={"language": service.MAX_LANGUAGES, "territory": service.MAX_TERRITORIES,
                                           "affiliation": service.MAX_AFFILIATIONS},
-        commons_file_url=commons_file_url, registration=lc_service.get_registration(_me()),
+        commons_file_url=commons_file_url, registration=lc_service.is_registered(_me()),
         kept=kept, kept_pronoun=service.PRONOUN_LABELS.get(kept.pronoun or "") if kept else None, **extra), status
 
 
@@ -253,12 +253,26 @@ def badges() -> Any:
     return render_template("profiles/badges.html", statuses=badge_service.statuses(me))
 
 
+@bp.get("/badges/<int:badge_id>/image")
+@login_required
+def badge_image(badge_id: int) -> Response:
+    """The stored copy of an external badge's picture (CapX never links pictures outside Commons)."""
+    image = external_badges.stored_image(badge_id)
+    if image is None:
+        abort(404)
+    return Response(image.data, mimetype=image.content_type, headers={
+        "Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "default-src 'none'; sandbox", "Content-Disposition": "inline"})
+
+
 # -- Let's Connect registration ------------------------------------------------------------------
 
-def _lc_render(template: str, values: dict[str, Any], errors: FormErrors, status: int = 200) -> tuple[str, int]:
+def _lc_render(template: str, values: dict[str, Any], errors: FormErrors, status: int = 200,
+               failed: bool = False) -> tuple[str, int]:
     return render_template(template, values=values, errors=errors, roles=LETS_CONNECT_ROLES,
                            topics=LETS_CONNECT_TOPICS, genders=LETS_CONNECT_GENDERS, ages=LETS_CONNECT_AGE_RANGES,
-                           registered=lc_service.get_registration(_me()) is not None), status
+                           registered=lc_service.is_registered(_me()),
+                           confirmation=service.load_profile(_me()).lets_connect_confirmation, failed=failed), status
 
 
 @bp.route("/profile/lets-connect", methods=["GET", "POST"])
@@ -266,9 +280,11 @@ def _lc_render(template: str, values: dict[str, Any], errors: FormErrors, status
 def lets_connect() -> Any:
     """Register for (or update) Let's Connect: form, then a confirmation with the privacy statement.
 
-    ``step=review`` validates and shows the confirmation; ``step=confirm`` stores the data in the
-    Let's Connect database; ``step=clean`` discards everything typed and goes back to the edit page;
-    ``step=withdraw`` erases an existing registration.
+    ``step=review`` validates and shows the confirmation; ``step=confirm`` sends the registration
+    to Let's Connect and, once it confirmed, keeps only the date and the confirmation; when Let's
+    Connect cannot be reached the confirmation page comes back with the answers kept;
+    ``step=clean`` discards everything typed and goes back to the edit page; ``step=withdraw``
+    forgets the registration on CapX.
     """
     me = _me()
     if request.method == "GET":
@@ -289,7 +305,13 @@ def lets_connect() -> Any:
         return _lc_render("profiles/lets_connect.html", checked.form, checked.errors, status)
     if step != "confirm":
         return _lc_render("profiles/lets_connect_confirm.html", checked.form, FormErrors())
-    service.register_lets_connect(me, checked.value)
+    try:
+        confirmation = lets_connect_client().register(me.username, lc_service.remote_registration(checked.value))
+    except LetsConnectError as exc:
+        current_app.logger.warning("Let's Connect registration of %s not sent: %s (%s)", me.username, exc, exc.code)
+        return _lc_render("profiles/lets_connect_confirm.html", checked.form, FormErrors(), 503, failed=True)
+    current_app.logger.info("Let's Connect registration of %s confirmed: %s", me.username, confirmation)
+    service.register_lets_connect(me, confirmation)
     db.session.commit()
     flash("lc-saved", "success")
     return redirect(url_for("profiles.edit"))

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
 from capx.access import current_user, login_required, staff_required
 from capx.extensions import db
 from capx.forms import reports as forms
-from capx.models import REPORT_STATUSES, BugReport, User
+from capx.models import REPORT_STATUSES, BugReport, User, utcnow
 from capx.models.reports import DESCRIPTION_MAX, REPLY_MAX, TITLE_MAX
 from capx.services import reports as service
+from capx.services.filing_limits import FilingLimits
 from capx.support.pagination import requested_page
+from capx.translations import LazyMessage
 
 bp = Blueprint("reports", __name__)
 
@@ -33,15 +35,25 @@ def index() -> Any:
     checked = forms.read_report(request.form)
     if checked.value is None:
         return _submit_page(checked.form, 422)
+    reached = service.filing_limit_reached(user, filing_limits(), utcnow())
+    if reached is not None:
+        db.session.rollback()
+        return _submit_page(checked.form, 422, limit_error=forms.limit_message(reached))
     service.file_report(user, checked.value)
     db.session.commit()
     flash("reports-filed", "success")
     return redirect(url_for("reports.submissions"))
 
 
-def _submit_page(form: forms.ReportForm, status: int) -> tuple[str, int]:
+def filing_limits() -> FilingLimits:
+    """Reports one person may file per hour and per day (CAPX_REPORT_LIMIT_HOUR / _DAY)."""
+    return FilingLimits(per_hour=int(current_app.config.get("CAPX_REPORT_LIMIT_HOUR", 5)),
+                        per_day=int(current_app.config.get("CAPX_REPORT_LIMIT_DAY", 20)))
+
+
+def _submit_page(form: forms.ReportForm, status: int, limit_error: LazyMessage | None = None) -> tuple[str, int]:
     return render_template("reports/submit.html", form=form, title_max=TITLE_MAX,
-                           description_max=DESCRIPTION_MAX), status
+                           description_max=DESCRIPTION_MAX, limit_error=limit_error), status
 
 
 @bp.get("/report_bug/submissions")

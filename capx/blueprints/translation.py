@@ -5,20 +5,22 @@ from __future__ import annotations
 
 import logging
 
+from typing import Any
+
 import mwoauth
-import sqlalchemy as sa
-from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session,
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, session,
                    url_for)
 
 from capx.access import current_user, login_required, safe_next
 from capx.clients.metabase import MetabaseError, metabase_client
 from capx.clients.meta_wiki import MetaWikiClient, MetaWikiError
 from capx.extensions import db
+from capx.forms import translation as forms
+from capx.forms.errors import FormErrors
 from capx.language import current_language
-from capx.models import Language
+from capx.models import User
 from capx.services import translation as service
 from capx.support.pagination import make_page, requested_page
-from capx.services.reference_names import language_name
 from capx.support.secrets import decrypt_json, encrypt_json
 
 log = logging.getLogger(__name__)
@@ -29,19 +31,20 @@ PER_PAGE = 20
 OAUTH_SESSION_KEY = "metabase_oauth_request"
 
 
+@bp.context_processor
+def labels() -> dict[str, Any]:
+    return {"translation_filter_labels": forms.FILTER_LABELS, "translation_sort_labels": forms.SORT_LABELS}
+
+
 def _languages() -> list[tuple[str, str]]:
-    lang = current_language()
-    rows = db.session.scalars(sa.select(Language).where(Language.code != "en")).all()
-    return sorted(((row.code, f"{language_name(row, lang)} ({row.code})") for row in rows), key=lambda p: p[1].casefold())
+    return service.target_languages(current_language())
 
 
-def _state() -> dict[str, str]:
-    args = request.values
-    lang = (args.get("lang") or "").strip().lower()
-    filter_ = args.get("filter") if args.get("filter") in service.FILTERS else "all"
-    sort = args.get("sort") if args.get("sort") in service.SORTS else "untranslated-first"
-    return {"lang": lang, "q": (args.get("q") or "").strip()[:100], "filter": filter_, "sort": sort,
-            "capacity": (args.get("capacity") or "").strip()}
+def _user() -> User:
+    """The logged-in user (every route here requires a login)."""
+    user = current_user()
+    assert user is not None
+    return user
 
 
 def _oauth_client() -> MetaWikiClient:
@@ -56,7 +59,12 @@ def _oauth_configured() -> bool:
     return bool(config.get("CAPX_METABASE_CONSUMER_KEY") and config.get("CAPX_METABASE_CONSUMER_SECRET"))
 
 
-def _render(state: dict[str, str], row_errors: dict[int, dict[str, tuple[str, str]]] | None = None,
+def _state_args(state: dict[str, str]) -> dict[str, Any]:
+    """The page state as URL arguments (empty values left out)."""
+    return {key: value for key, value in state.items() if value}
+
+
+def _render(state: dict[str, str], row_errors: dict[int, FormErrors] | None = None,
             typed: dict[int, tuple[str, str]] | None = None, status: int = 200) -> tuple[str, int]:
     languages = _languages()
     codes = {code for code, _ in languages}
@@ -78,12 +86,12 @@ def _render(state: dict[str, str], row_errors: dict[int, dict[str, tuple[str, st
             row.name, row.description = typed[row.id]
     config = current_app.config
     can_write = _oauth_configured() or bool(config.get("CAPX_METABASE_BOT_USER") and config.get("CAPX_METABASE_BOT_PASSWORD"))
-    user = current_user()
+    user = _user()
     return render_template(
         "translation/index.html", state=state, languages=languages, rows=visible, page=page,
         translated=translated, total=total, row_errors=row_errors or {}, oauth=_oauth_configured(),
         metabase_user=service.metabase_username(user), can_write=can_write,
-        page_url=lambda n: url_for("translation.index", **{k: v for k, v in state.items() if v}, page=n),
+        page_url=lambda n: url_for("translation.index", **_state_args(state), page=n),
     ), status
 
 
@@ -91,57 +99,42 @@ def _render(state: dict[str, str], row_errors: dict[int, dict[str, tuple[str, st
 @login_required
 def index() -> tuple[str, int]:
     """Capacities with English beside the target language, filters, search, sort, pagination."""
-    return _render(_state())
+    return _render(forms.read_state(request.values))
 
 
 @bp.post("/translation")
 @login_required
-def save() -> Response | tuple[str, int]:
+def save() -> Any:
     """Save one capacity's name and description in the target language (to Metabase, then here)."""
-    state = _state()
-    try:
-        capacity_id = int(request.form.get("capacity_id", ""))
-    except ValueError:
+    state = forms.read_state(request.values)
+    capacity_id = forms.read_capacity_id(request.form)
+    if capacity_id is None or not state["lang"] or state["lang"] not in {code for code, _ in _languages()}:
         abort(400)
-    name = (request.form.get("name") or "").strip()
-    # A line break is one character, as the page shows it (browsers send CR LF).
-    description = (request.form.get("description") or "").replace("\r\n", "\n").strip()
-    if not state["lang"] or state["lang"] not in {code for code, _ in _languages()}:
-        abort(400)
-    errors: dict[str, tuple[str, str]] = {}
-    if len(name) > service.MAX_LABEL:
-        errors["label"] = ("too-long", "")
-    if len(description) > service.MAX_LABEL:
-        errors["description"] = ("too-long", "")
-    if not errors:
+    checked = forms.read_translation(request.form, capacity_id, state["lang"])
+    errors = checked.errors
+    if checked.value is not None:
         try:
-            result = service.save_translation(current_user(), capacity_id, state["lang"], name, description,
-                                              metabase_client(), current_app.config)
+            result = service.save_translation(_user(), checked.value, metabase_client(), current_app.config)
         except LookupError:
             abort(404)
         except service.NoWriter:
-            errors["row"] = ("not-configured", "")
+            errors = forms.not_configured()
         except MetabaseError as exc:
             log.warning("Metabase bot login failed: %s", exc)
-            errors["row"] = (exc.code, exc.text)
+            errors = forms.save_errors({"row": (exc.code, exc.text)})
         else:
-            errors = result.errors
+            db.session.commit()  # what Metabase took, also when it refused the other field
+            errors = forms.save_errors(result.errors)
             if not errors:
                 flash("translation-saved-as-user" if result.as_user else "translation-saved", "success")
-                return redirect(url_for("translation.index", **{k: v for k, v in state.items() if v},
+                return redirect(url_for("translation.index", **_state_args(state),
                                         page=request.form.get("page") or None) + f"#capacity-{capacity_id}")
-    return _render(state, {capacity_id: _explained(errors)}, {capacity_id: (name, description)}, status=400)
-
-
-def _explained(errors: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
-    """Metabase not answering is not Metabase refusing: say that it cannot be reached."""
-    return {field: (("unavailable", "") if code in ("timeout", "unreachable") or code.startswith("http-5") else (code, text))
-            for field, (code, text) in errors.items()}
+    return _render(state, {capacity_id: errors}, {capacity_id: checked.form}, status=400)
 
 
 @bp.post("/translation/metabase/connect")
 @login_required
-def connect() -> Response | tuple[str, int]:
+def connect() -> Any:
     """Leg 1 of OAuth against Metabase: send the user there to allow CapX to edit as them."""
     if not _oauth_configured():
         abort(404)
@@ -159,7 +152,7 @@ def connect() -> Response | tuple[str, int]:
 
 @bp.get("/translation/metabase/callback")
 @login_required
-def callback() -> Response:
+def callback() -> Any:
     """Leg 3: store the user's Metabase access token (encrypted) with their Metabase user name."""
     stored = session.pop(OAUTH_SESSION_KEY, None)
     pending = decrypt_json(stored.encode(), purpose="metabase-oauth") if stored else None
@@ -175,7 +168,7 @@ def callback() -> Response:
         log.warning("Metabase OAuth failed: %s", exc)
         flash("translation-connect-failed", "error")
         return redirect(pending.get("next") or url_for("translation.index"))
-    service.connect_metabase(current_user(), (access.key, access.secret), identity.username)
+    service.connect_metabase(_user(), (access.key, access.secret), identity.username)
     db.session.commit()
     flash("translation-connected", "success")
     return redirect(pending.get("next") or url_for("translation.index"))
@@ -183,9 +176,9 @@ def callback() -> Response:
 
 @bp.post("/translation/metabase/disconnect")
 @login_required
-def disconnect() -> Response:
+def disconnect() -> Any:
     """Forget the user's Metabase token: later saves go through the bot."""
-    service.disconnect_metabase(current_user())
+    service.disconnect_metabase(_user())
     db.session.commit()
     flash("translation-disconnected", "success")
     return redirect(safe_next(request.form.get("next"), url_for("translation.index")))

@@ -12,6 +12,7 @@ from alembic.script import ScriptDirectory
 from flask import Flask
 from sqlalchemy.engine import make_url
 
+from capx.clients.lets_connect import load_private_key
 from capx.config import DEV_SECRET_KEY
 from capx.extensions import db
 
@@ -82,6 +83,22 @@ def _proxy(config: Mapping[str, Any], production: bool) -> Check:
     return Check("reverse proxy", OK, f"{hops} trusted for X-Forwarded-Proto (CAPX_PROXY_HOPS); {addresses}")
 
 
+def _lets_connect_key(config: Mapping[str, Any], production: bool) -> Check:
+    """The key that signs Let's Connect registrations: set, readable, an RSA private key (never printed)."""
+    label = "Let's Connect signing key"
+    path = config.get("CAPX_LETS_CONNECT_PRIVATE_KEY") or ""
+    if not path:
+        return Check(label, WARN if production else OK,
+                     "CAPX_LETS_CONNECT_PRIVATE_KEY is not set: registrations cannot reach Let's Connect")
+    try:
+        key = load_private_key(path)
+    except OSError as exc:
+        return Check(label, MISSING, f"{path} cannot be read ({type(exc).__name__})")
+    except (ValueError, TypeError):
+        return Check(label, MISSING, f"{path} is not an unencrypted PEM RSA private key")
+    return Check(label, OK, f"{path}: RSA private key, {key.key_size} bits")
+
+
 def _schema(app: Flask) -> Check:
     try:
         with app.app_context():
@@ -138,6 +155,7 @@ def check_configuration(app: Flask) -> list[Check]:
     if checks[-1].status == OK:
         checks.append(_schema(app))
     checks.append(_database(app, "lets_connect", "Let's Connect store"))
+    checks.append(_lets_connect_key(config, production))
     checks.append(_pair(config, "Metabase bot credentials", "CAPX_METABASE_BOT_USER", "CAPX_METABASE_BOT_PASSWORD",
                         "translations can only be saved by users who connect Metabase"))
     checks.append(_pair(config, "Metabase OAuth consumer", "CAPX_METABASE_CONSUMER_KEY",
@@ -145,5 +163,18 @@ def check_configuration(app: Flask) -> list[Check]:
     agent = config.get("CAPX_USER_AGENT", "")
     checks.append(Check("User-Agent", OK if "@" in agent or "mailto" in agent else WARN, agent))
     checks.append(_proxy(config, production))
+    checks.append(_filing_limits(config))
     checks.append(_footer_links(config))
     return checks
+
+
+def _filing_limits(config: Mapping[str, Any]) -> Check:
+    """What one person may file for the staff (CAPX_REPORT_LIMIT_*, CAPX_SUGGESTION_LIMIT_*)."""
+    parts, doubtful = [], []
+    for label, prefix in (("bug reports", "CAPX_REPORT_LIMIT"), ("capacity suggestions", "CAPX_SUGGESTION_LIMIT")):
+        hour, day = config.get(f"{prefix}_HOUR", 5), config.get(f"{prefix}_DAY", 20)
+        parts.append(f"{label} {hour}/hour, {day}/day")
+        if hour > day:
+            doubtful.append(f"{prefix}_HOUR is above {prefix}_DAY")
+    detail = "; ".join(parts) + " per person (staff exempt)"
+    return Check("staff queue limits", WARN if doubtful else OK, detail + ("; " + ", ".join(doubtful) if doubtful else ""))

@@ -20,8 +20,9 @@ from capx.forms.characters import MaxCharacters
 from capx.forms.errors import Checked, FormErrors
 from capx.models import REPORT_STATUSES, REPORT_TYPES
 from capx.models.reports import DESCRIPTION_MAX, REPLY_MAX, TITLE_MAX
+from capx.services.filing_limits import DAY, HOUR, LimitReached
 from capx.services.reports import NewReport, TriageDecision
-from capx.translations import lazy_msg
+from capx.translations import LazyMessage, lazy_msg
 
 
 #: What each report type and status is called (lazy: shown in the page's language). Templates use
@@ -31,6 +32,15 @@ TYPE_LABELS = {"error": lazy_msg("reports-type-error"), "feature": lazy_msg("rep
 STATUS_LABELS = {"new": lazy_msg("reports-status-new"), "in-progress": lazy_msg("reports-status-in-progress"),
                  "done": lazy_msg("reports-status-done"), "wont-fix": lazy_msg("reports-status-wont-fix"),
                  "duplicate": lazy_msg("reports-status-duplicate")}
+
+
+#: What the page says when a reporter has filed as many reports as the limits allow.
+LIMIT_MESSAGES = {HOUR: "reports-error-limit-hour", DAY: "reports-error-limit-day"}
+
+
+def limit_message(reached: LimitReached) -> LazyMessage:
+    """The translated explanation of a reached filing limit (the typed text stays in the form)."""
+    return lazy_msg(LIMIT_MESSAGES[reached.period], reached.count)
 
 
 class ReportForm(FlaskForm):

@@ -1,6 +1,7 @@
 """All models, imported here so Alembic and the app see the whole schema."""
 
-from capx.models.badges import BADGE_KINDS, BADGE_SOURCES, EARNED, EXTERNAL, INTERNAL, PARTNER, Badge, UserBadge
+from capx.models.badges import (BADGE_IMAGE_TYPES, BADGE_KINDS, BADGE_SOURCES, EARNED, EXTERNAL, INTERNAL,
+                                 MAX_BADGE_IMAGE_BYTES, PARTNER, Badge, BadgeImage, UserBadge)
 from capx.models.base import AVAILABLE, CAPACITY_KINDS, KNOWN, WANTED, utcnow
 from capx.models.capacities import Capacity, CapacityText
 from capx.models.directory import (SUGGESTION_APPROVED, SUGGESTION_PENDING, SUGGESTION_REJECTED,
@@ -26,6 +27,7 @@ from capx.models.reference import Avatar, Language, Territory, WikimediaProject
 from capx.models.statistics import NameGramCount, Statistic
 from capx.models.reports import REPORT_STATUSES, REPORT_TYPES, BugReport
 from capx.models.cache import CacheStamp
+from capx.models.operations import JobOutage, RateCounter
 
 __all__ = [
     "AVAILABLE", "CAPACITY_KINDS", "KNOWN", "WANTED", "utcnow",
@@ -36,6 +38,7 @@ __all__ = [
     "Organization", "OrganizationCapacity", "OrganizationManager", "OrganizationName",
     "OrganizationTerritory", "OrganizationType", "PartnerMember", "ImportedRow", "KeptProfileData",
     "BADGE_KINDS", "BADGE_SOURCES", "EARNED", "EXTERNAL", "INTERNAL", "PARTNER", "Badge",
+    "BADGE_IMAGE_TYPES", "MAX_BADGE_IMAGE_BYTES", "BadgeImage",
     "MAX_DIFF_TAGS", "MAX_DOCUMENTS", "MAX_PROJECTS", "DiffPost", "DiffPostTag", "OrganizationDetails",
     "OrganizationDiffTag", "OrganizationDocument", "OrganizationProject",
     "DEFAULT_PROFICIENCY", "PROFICIENCY_LEVELS", "OAuthToken", "Profile", "ProfileAffiliation",
@@ -46,5 +49,5 @@ __all__ = [
     "LetsConnectRegistration",
     "PROGRAM_FORMATS", "QUESTION_KINDS", "ROLES", "MentorshipApplication", "MentorshipProgram",
     "MentorshipProgramCapacity", "MentorshipProgramLanguage", "MentorshipQuestion", "NameGramCount", "Statistic",
-    "REPORT_STATUSES", "REPORT_TYPES", "BugReport", "CacheStamp",
+    "REPORT_STATUSES", "REPORT_TYPES", "BugReport", "CacheStamp", "JobOutage", "RateCounter",
 ]

@@ -20,6 +20,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from capx.models.base import Model, table_args, utcnow
@@ -39,7 +40,8 @@ class Badge(Model):
     """A badge anyone may hold: its kind, what it is called and shows, and how it is earned."""
 
     __tablename__ = "badge"
-    __table_args__ = table_args(sa.Index("ix_badge_kind", "kind", "position"))
+    __table_args__ = table_args(sa.Index("ix_badge_kind", "kind", "position"),
+                                sa.Index("ix_badge_source_external_key", "source", "external_key", unique=True))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(sa.Enum(*BADGE_KINDS, name="badge_kind", native_enum=False, length=10,
@@ -49,9 +51,12 @@ class Badge(Model):
     # The name and description as the issuer wrote them (built-in badges show their messages).
     name: Mapped[str] = mapped_column(sa.String(200))
     description: Mapped[str | None] = mapped_column(sa.Text)
-    # A Commons file name, or the issuer's image URL for external badges.
+    # A Commons file name, or the issuer's image URL for external badges (shown from a stored
+    # copy, BadgeImage, never loaded from the issuer's host).
     image: Mapped[str | None] = mapped_column(sa.String(500))
     source: Mapped[str | None] = mapped_column(sa.String(20))
+    # External badges only: the issuer's key (WikiLearn's badge class slug, Let's Connect's name).
+    external_key: Mapped[str | None] = mapped_column(sa.String(200))
     organization_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organization.id", ondelete="CASCADE"),
                                                         index=True)
     rule: Mapped[str | None] = mapped_column(sa.String(40))
@@ -87,3 +92,23 @@ class UserBadge(Model):
     @property
     def earned(self) -> bool:
         return (self.progress or 0) >= EARNED
+
+
+#: The largest badge picture stored (bytes); a bigger one is not stored and the badge shows without it.
+MAX_BADGE_IMAGE_BYTES = 512 * 1024
+#: The picture types stored and served (no SVG: it may carry scripts).
+BADGE_IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
+
+
+class BadgeImage(Model):
+    """A size-capped copy of an external badge's picture, served by CapX (see the badges job)."""
+
+    __tablename__ = "badge_image"
+    __table_args__ = table_args()
+
+    badge_id: Mapped[int] = mapped_column(sa.ForeignKey("badge.id", ondelete="CASCADE"), primary_key=True)
+    source_url: Mapped[str] = mapped_column(sa.String(500))
+    content_type: Mapped[str] = mapped_column(sa.String(40))
+    # MEDIUMBLOB on MariaDB (a plain BLOB holds 64 KiB only).
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary().with_variant(mysql.MEDIUMBLOB(), "mysql", "mariadb"))
+    fetched_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

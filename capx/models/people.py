@@ -108,6 +108,8 @@ class Profile(Model):
     wikidata_checked_at: Mapped[dt.datetime | None] = mapped_column()
     alt_account: Mapped[str | None] = mapped_column(exact_string(255), index=True)
     lets_connect_registered_at: Mapped[dt.datetime | None] = mapped_column()
+    # Let's Connect's confirmation of the registration (the registration itself is kept there).
+    lets_connect_confirmation: Mapped[str | None] = mapped_column(sa.String(100))
     lets_connect_imported_at: Mapped[dt.datetime | None] = mapped_column()
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     # The user name and alt_account folded by profile_search_name: kept up to date on every flush

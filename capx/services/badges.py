@@ -34,6 +34,7 @@ from capx.models import (
     PROFICIENCY_LEVELS,
     WANTED,
     Badge,
+    BadgeImage,
     MessageLog,
     OrganizationManager,
     Profile,
@@ -77,6 +78,8 @@ BUILT_IN_MESSAGES = {
 }
 #: Who issued a badge that is not CapX's own, and where a badge stands for its holder.
 KIND_LABELS = {EXTERNAL: lazy_msg("badges-kind-external"), PARTNER: lazy_msg("badges-kind-partner")}
+#: Where an external badge was issued.
+SOURCE_LABELS = {"wikilearn": lazy_msg("badges-source-wikilearn"), "letsconnect": lazy_msg("badges-source-letsconnect")}
 STATE_LABELS = {"earned": lazy_msg("badges-state-earned"), "progress": lazy_msg("badges-state-progress"),
                 "locked": lazy_msg("badges-state-locked")}
 
@@ -304,6 +307,9 @@ class BadgeStatus:
     granted_by_hand: bool
     assertion_url: str | None
     issued_at: dt.datetime | None
+    #: CapX keeps a copy of the picture (external badges whose picture is not on Commons).
+    image_copy: bool = False
+    source: str | None = None
 
     @property
     def label(self) -> LazyMessage | str:
@@ -316,6 +322,10 @@ class BadgeStatus:
     @property
     def kind_label(self) -> LazyMessage | None:
         return KIND_LABELS.get(self.kind)
+
+    @property
+    def source_label(self) -> LazyMessage | None:
+        return SOURCE_LABELS.get(self.source or "") if self.kind == EXTERNAL else None
 
     @property
     def state_label(self) -> LazyMessage:
@@ -334,7 +344,7 @@ class BadgeStatus:
         return "progress" if self.percent > 0 else "locked"
 
 
-def _status(badge: Badge, row: UserBadge | None, value: int | None) -> BadgeStatus:
+def _status(badge: Badge, row: UserBadge | None, value: int | None, image_copy: bool = False) -> BadgeStatus:
     measure_ = MEASURES.get(badge.rule or "")
     live = measure_.percent(value, badge.threshold or 0) if measure_ is not None else 0
     stored = row.progress if row is not None else 0
@@ -346,7 +356,7 @@ def _status(badge: Badge, row: UserBadge | None, value: int | None) -> BadgeStat
         countable=bool(measure_ and measure_.countable), percent=percent, earned=earned,
         shown=earned and (row.shown if row is not None else True),
         granted_by_hand=bool(row and row.granted_by_hand), assertion_url=row.assertion_url if row else None,
-        issued_at=row.issued_at if row else None)
+        issued_at=row.issued_at if row else None, image_copy=image_copy, source=badge.source)
 
 
 def statuses(user: User) -> list[BadgeStatus]:
@@ -363,7 +373,9 @@ def statuses(user: User) -> list[BadgeStatus]:
     others: list[Badge] = list(db.session.scalars(
         sa.select(Badge).where(Badge.id.in_(held), Badge.kind != INTERNAL).order_by(Badge.position, Badge.id))) \
         if held else []
-    out.extend(_status(badge, rows.get(badge.id), None) for badge in others)
+    copies = set(db.session.scalars(sa.select(BadgeImage.badge_id).where(
+        BadgeImage.badge_id.in_([b.id for b in others])))) if others else set()
+    out.extend(_status(badge, rows.get(badge.id), None, badge.id in copies) for badge in others)
     return out
 
 

@@ -57,6 +57,8 @@ def sync_capacities(metabase: MetabaseClient, wikidata: WikidataEntitiesClient, 
     Matching: by Metabase item id, else by Wikidata QID, else (first run: the shipped
     directory has no ids) by English name. Upstream items whose parent is a known capacity
     are added under it. Raises :class:`SyncFailed` (after changing nothing) when a fetch fails.
+    Flushes, never commits: the caller (``flask capx sync-capacities``) commits the whole sync
+    at once, or rolls it back when anything failed.
     """
     echo("fetching capacity items from Metabase ...")
     try:
@@ -79,12 +81,8 @@ def sync_capacities(metabase: MetabaseClient, wikidata: WikidataEntitiesClient, 
     except RemoteServiceError as exc:
         raise SyncFailed(f"Wikidata fetch failed ({exc.code}): {exc}") from exc
 
-    try:
-        summary = _apply(items, terms, wikidata_terms, languages, echo)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    summary = _apply(items, terms, wikidata_terms, languages, echo)
+    db.session.flush()
     forget_tree()
     return summary
 

@@ -1,7 +1,12 @@
-"""Let's Connect: the registration (kept only in its own database) and the profile import.
+"""Let's Connect: the registration (sent to Let's Connect, which keeps it) and the profile import.
 
-The registration's personal data lives in the ``lets_connect`` bind; the main database only
-records when the user registered (``Profile.lets_connect_registered_at``).
+A registration is sent to Let's Connect by the blueprint (``capx.clients.lets_connect``); once
+Let's Connect confirmed it, CapX keeps only what it needs: when the person registered
+(``Profile.lets_connect_registered_at``, which earns the "Let's Connect member" badge) and
+Let's Connect's confirmation (``Profile.lets_connect_confirmation``, to quote when asking the
+Let's Connect team about it). Registrations stored by earlier versions in the separate
+``lets_connect`` database are erased when the person registers again, withdraws or deletes the
+account; they are still part of the data export until then.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from capx.clients.lets_connect import LetsConnectProfile
+from capx.clients.lets_connect import LetsConnectProfile, Registration
 from capx.extensions import db
 from capx.models import (
     AVAILABLE,
@@ -34,7 +39,7 @@ from capx.services.accounts import ensure_profile
 
 @dataclass
 class RegistrationInput:
-    """A validated registration form."""
+    """A validated registration form (codes of the form's options)."""
 
     full_name: str | None
     email: str
@@ -46,42 +51,47 @@ class RegistrationInput:
     age_range: str | None
 
 
+def remote_registration(data: RegistrationInput) -> Registration:
+    """The form's answers as Let's Connect's registration claims: ``area`` is the chosen topics
+    (codes, then the text of "Other"), ``gender`` the code or the person's own words."""
+    area = [*data.topics, *([data.topic_other] if data.topic_other else [])]
+    gender = data.gender_other if data.gender == "self-described" and data.gender_other else data.gender
+    return Registration(full_name=data.full_name or None, email=data.email, role=data.role,
+                        area=", ".join(area) or None, gender=gender or None, age=data.age_range or None)
+
+
 def get_registration(user: User) -> LetsConnectRegistration | None:
-    """The user's registration (from the Let's Connect database), or None."""
+    """A registration an earlier version stored locally (in the Let's Connect database), or None."""
     return db.session.scalar(sa.select(LetsConnectRegistration).where(LetsConnectRegistration.user_id == user.id))
 
 
-def save_registration(user: User, data: RegistrationInput) -> LetsConnectRegistration:
-    """Create or overwrite the registration; the main database records only the date. Caller commits."""
-    row = get_registration(user)
-    if row is None:
-        row = LetsConnectRegistration(user_id=user.id, username=user.username)
-        db.session.add(row)
-    row.username = user.username
-    row.full_name = data.full_name or None
-    row.email = data.email
-    row.role = data.role
-    row.topics = ",".join(data.topics) or None
-    row.topic_other = data.topic_other or None
-    row.gender = data.gender or None
-    row.gender_other = (data.gender_other or None) if data.gender == "self-described" else None
-    row.age_range = data.age_range or None
-    row.updated_at = utcnow()
+def is_registered(user: User) -> bool:
+    """Whether the person registered for Let's Connect (confirmed, or stored by an earlier version)."""
+    return ensure_profile(user).lets_connect_registered_at is not None or get_registration(user) is not None
+
+
+def record_registration(user: User, confirmation: str) -> None:
+    """Let's Connect confirmed the registration: keep the date (the first one) and its confirmation,
+    and erase any copy an earlier version kept. The caller commits."""
+    erase_registration(user)
     profile = ensure_profile(user)
     if profile.lets_connect_registered_at is None:
         profile.lets_connect_registered_at = utcnow()
-    return row
+    profile.lets_connect_confirmation = confirmation
 
 
 def erase_registration(user: User) -> None:
-    """Delete the user's registration from the Let's Connect database (caller commits)."""
+    """Delete a registration an earlier version stored in the Let's Connect database (caller commits)."""
     db.session.execute(sa.delete(LetsConnectRegistration).where(LetsConnectRegistration.user_id == user.id))
 
 
 def withdraw(user: User) -> None:
-    """Leave the program: erase the registration and the date the main database kept (caller commits)."""
+    """Leave the program on CapX: forget the date, the confirmation and any local copy (caller
+    commits). Let's Connect keeps what it received until its team is asked to erase it."""
     erase_registration(user)
-    ensure_profile(user).lets_connect_registered_at = None
+    profile = ensure_profile(user)
+    profile.lets_connect_registered_at = None
+    profile.lets_connect_confirmation = None
 
 
 def registration_export(row: LetsConnectRegistration | None) -> dict[str, Any] | None:
@@ -131,11 +141,11 @@ def map_profile(remote: LetsConnectProfile) -> ImportedProfile:
     for kind, values in ((KNOWN, remote.skills_known), (AVAILABLE, remote.skills_available),
                          (WANTED, remote.skills_wanted)):
         for value in values:
-            cid = caps.get(value.lower())
-            if cid is None:
+            capacity_id = caps.get(value.lower())
+            if capacity_id is None:
                 out.unmatched.append(value)
-            elif cid not in out.capacities[kind]:
-                out.capacities[kind].append(cid)
+            elif capacity_id not in out.capacities[kind]:
+                out.capacities[kind].append(capacity_id)
     langs = dict(db.session.execute(sa.select(Language.code, Language.id)).all())
     for item in remote.languages:
         lid = langs.get(item.code)
@@ -157,11 +167,11 @@ def map_profile(remote: LetsConnectProfile) -> ImportedProfile:
     for oid, name in db.session.execute(sa.select(OrganizationName.organization_id, OrganizationName.name)):
         orgs.setdefault(name.lower(), oid)
     for value in remote.affiliations:
-        oid = orgs.get(value.lower())
-        if oid is None:
+        organization_id = orgs.get(value.lower())
+        if organization_id is None:
             out.unmatched.append(value)
-        elif oid not in out.affiliations:
-            out.affiliations.append(oid)
+        elif organization_id not in out.affiliations:
+            out.affiliations.append(organization_id)
     projects = dict(db.session.execute(sa.select(WikimediaProject.code, WikimediaProject.id)).all())
     for value in remote.projects:
         pid = projects.get(value)

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 import sqlalchemy as sa
-from flask import current_app
 
 from capx.clients.meta_wiki import MetaWikiClient, MetaWikiError, WikiUser
 from capx.extensions import db
@@ -83,6 +82,25 @@ class Availability:
         return bool(self.methods) and not self.sender_blocked
 
 
+@dataclass(frozen=True)
+class Draft:
+    """A checked message (``capx.forms.messages.read_message``): to whom, how, subject and text."""
+
+    recipient: str
+    method: str
+    subject: str
+    text: str
+
+
+@dataclass(frozen=True)
+class MessageLimits:
+    """How many messages one sender may send per hour and per day (the caller reads them from the
+    configuration: ``CAPX_MESSAGE_LIMIT_HOUR`` / ``CAPX_MESSAGE_LIMIT_DAY``)."""
+
+    per_hour: int = 5
+    per_day: int = 20
+
+
 @dataclass
 class SendResult:
     """How a send went: ``ok``, or the message key and code of the failure."""
@@ -143,15 +161,12 @@ def sent_counts(sender: User, now: dt.datetime | None = None) -> tuple[int, int]
     return int(row[1]), int(row[0])
 
 
-def rate_limit_error(sender: User) -> str | None:
+def rate_limit_error(sender: User, limits: MessageLimits) -> str | None:
     """The message key when the sender reached a limit (every attempt counts), else None."""
-    config = current_app.config
-    per_hour = int(config.get("CAPX_MESSAGE_LIMIT_HOUR", 5))
-    per_day = int(config.get("CAPX_MESSAGE_LIMIT_DAY", 20))
     last_hour, last_day = sent_counts(sender)
-    if last_day >= per_day:
+    if last_day >= limits.per_day:
         return "messages-error-limit-day"
-    if last_hour >= per_hour:
+    if last_hour >= limits.per_hour:
         return "messages-error-limit-hour"
     return None
 
@@ -174,19 +189,21 @@ def _log(sender: User, recipient: str, method: str, status: str, code: str | Non
     row = MessageLog(sender_id=sender.id, recipient_username=recipient[:255], recipient_id=_recipient_id(recipient),
                      method=method, status=status, error_code=(code or None) and code[:60], talk_page_url=url)
     db.session.add(row)
-    db.session.commit()
+    db.session.flush()
     return row
 
 
-def send_message(client: MetaWikiClient, sender: User, recipient: str, method: str, subject: str,
-                 text: str, availability: Availability | None = None) -> SendResult:
-    """Check, then send as the sender and log the outcome. Never raises for a remote failure.
+def send_message(client: MetaWikiClient, sender: User, draft: Draft, limits: MessageLimits,
+                 availability: Availability | None = None) -> SendResult:
+    """Check, then send as the sender and log the outcome (flushed: the caller commits, also after
+    a failure, so that the failed attempt stays in the log). Never raises for a remote failure.
 
     ``availability`` is a check the caller just made for this recipient (else it is made here).
     """
+    recipient, method, subject, text = draft.recipient, draft.method, draft.subject, draft.text
     if method not in (EMAIL, TALK):
         return SendResult(False, "messages-error-method", "method")
-    limit = rate_limit_error(sender)
+    limit = rate_limit_error(sender, limits)
     if limit:
         return SendResult(False, limit, "limit")
     if availability is None or availability.username != normalize(recipient):
@@ -218,7 +235,6 @@ def send_message(client: MetaWikiClient, sender: User, recipient: str, method: s
     except MetaWikiError as exc:
         return SendResult(False, error_key(exc.code), exc.code, log=_log(sender, name, method, "failed", exc.code))
     result = SendResult(True, log=_log(sender, name, method, "sent", url=url))
-    db.session.flush()
     badges.recompute_user(sender)  # "messages sent" badges move with each message
     return result
 

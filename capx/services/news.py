@@ -3,7 +3,8 @@
 ``flask capx fetch-news`` (hourly) fetches, for every Diff tag some organization uses, the latest
 posts and upserts them by link, tag by tag: the job commits after each tag (:func:`fetch_news`
 yields there), so a failure later keeps what was fetched. When Diff is unreachable nothing is
-deleted: pages keep showing the last good copy.
+deleted: pages keep showing the last good copy, and the job alerts once per outage
+(:mod:`capx.services.job_outages`: a non-zero exit on the first failed run only).
 """
 
 from __future__ import annotations
@@ -50,6 +51,12 @@ class NewsSummary:
     posts_added: int = 0
     posts_updated: int = 0
     failed: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def diff_down(self) -> bool:
+        """Every tag failed: Diff is down (or refuses us), not one tag's trouble."""
+        return bool(self.failed) and len(self.failed) == self.tags
 
 
 def tags_in_use() -> list[str]:
@@ -97,6 +104,7 @@ def fetch_news(client: DiffClient, summary: NewsSummary, echo: Callable[[str], N
             posts = client.posts(tag_id, per_page=per_tag)
         except DiffError as error:
             summary.failed.append(slug)
+            summary.errors.append(f"{slug}: {error.code}")
             echo(f"  {slug}: failed ({error.code}): keeping the stored posts")
             continue
         before = summary.posts_added

@@ -203,9 +203,10 @@ def show_badges(user: User, badge_ids: list[int]) -> None:
     badge_service.set_displayed(user, badge_ids)
 
 
-def register_lets_connect(user: User, data: lets_connect.RegistrationInput) -> None:
-    """Store the Let's Connect registration and the badge it may earn. Flushes; the caller commits."""
-    lets_connect.save_registration(user, data)
+def register_lets_connect(user: User, confirmation: str) -> None:
+    """Let's Connect confirmed the registration: keep the date and the confirmation, and the badge
+    it may earn. Flushes; the caller commits."""
+    lets_connect.record_registration(user, confirmation)
     db.session.flush()
     badge_service.recompute_user(user)
 
@@ -284,6 +285,7 @@ def export_user(user: User) -> dict[str, Any]:
                              for pa in profile.affiliations],
             "projects": [pp.project.code for pp in profile.projects],
             "lets_connect_registered_at": _iso(profile.lets_connect_registered_at),
+            "lets_connect_confirmation": profile.lets_connect_confirmation,
             "lets_connect_imported_at": _iso(profile.lets_connect_imported_at),
             "updated_at": _iso(profile.updated_at),
         },
@@ -293,6 +295,7 @@ def export_user(user: User) -> dict[str, Any]:
         "messages_sent": [message(m) for m in sent],
         "messages_received": [message(m) for m in received],
         "badges": [{"badge_id": badge.id, "code": badge.code, "name": badge.name, "kind": badge.kind,
+                    "source": badge.source, "description": badge.description if badge.kind != "internal" else None,
                     "progress": row.progress, "earned": row.earned, "issued_at": _iso(row.issued_at),
                     "assertion_url": row.assertion_url, "granted_by_hand": row.granted_by_hand, "shown": row.shown}
                    for row, badge in badges],

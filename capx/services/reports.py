@@ -6,6 +6,7 @@ else. Reporters cannot change a report once filed; staff change its status and r
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -13,6 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from capx.extensions import db
 from capx.models import REPORT_STATUSES, REPORT_TYPES, BugReport, User, utcnow
+from capx.services.filing_limits import FilingLimits, LimitReached, limit_reached
 from capx.support.pagination import Page, make_page
 
 
@@ -31,6 +33,11 @@ class TriageDecision:
 
     status: str
     reply: str | None
+
+
+def filing_limit_reached(reporter: User, limits: FilingLimits, now: dt.datetime) -> LimitReached | None:
+    """Whether ``reporter`` filed as many reports as ``limits`` allow (staff never do)."""
+    return limit_reached(reporter, BugReport.reporter_id, BugReport.created_at, limits, now)
 
 
 def file_report(reporter: User, new: NewReport) -> BugReport:

@@ -15,15 +15,34 @@ import sqlalchemy as sa
 
 from capx.clients.metabase import MetabaseClient, MetabaseError, user_auth
 from capx.extensions import db
-from capx.models import CapacityText, OAuthToken, User
+from capx.models import CapacityText, Language, OAuthToken, User
 from capx.services.accounts import load_token, store_token
 from capx.services.capacities import fold, forget_tree, load_tree
+from capx.services.reference_names import language_name
 from capx.support.secrets import decrypt_json, encrypt_json
 
 PROVIDER = "metabase"
 FILTERS = ("all", "untranslated", "translated")
 SORTS = ("untranslated-first", "az", "za")
 MAX_LABEL = 250  # Wikibase's default maximum for labels and descriptions
+
+
+def target_languages(lang: str) -> list[tuple[str, str]]:
+    """Every language but English, as (code, "name in ``lang`` (code)"), sorted by that label."""
+    rows = db.session.scalars(sa.select(Language).where(Language.code != "en")).all()
+    return sorted(((row.code, f"{language_name(row, lang)} ({row.code})") for row in rows),
+                  key=lambda pair: pair[1].casefold())
+
+
+@dataclass(frozen=True)
+class NewTranslation:
+    """A checked save (``capx.forms.translation.read_translation``): one capacity's name and
+    description in one language."""
+
+    capacity_id: int
+    lang: str
+    name: str
+    description: str
 
 
 @dataclass
@@ -81,7 +100,9 @@ def connect_metabase(user: User, token: tuple[str, str], username: str) -> None:
     store_token(user, PROVIDER, token)
     db.session.flush()
     row = db.session.get(OAuthToken, (user.id, PROVIDER))
+    assert row is not None  # just stored
     row.token_encrypted = encrypt_json({"key": token[0], "secret": token[1], "username": username})
+    db.session.flush()
 
 
 def metabase_username(user: User) -> str | None:
@@ -96,8 +117,9 @@ def metabase_username(user: User) -> str | None:
 
 
 def disconnect_metabase(user: User) -> None:
-    """Forget the user's Metabase token; the caller commits."""
+    """Forget the user's Metabase token (flushed); the caller commits."""
     db.session.execute(sa.delete(OAuthToken).where(OAuthToken.user_id == user.id, OAuthToken.provider == PROVIDER))
+    db.session.flush()
 
 
 # -- saving ---------------------------------------------------------------------------------------
@@ -115,12 +137,15 @@ class NoWriter(Exception):
     """Neither a connected Metabase account nor a bot is available."""
 
 
-def save_translation(user: User, capacity_id: int, lang: str, name: str, description: str,
-                     client: MetabaseClient, config: Mapping[str, Any]) -> SaveResult:
-    """Write the changed label/description to Metabase, then locally (commits).
+def save_translation(user: User, new: NewTranslation, client: MetabaseClient,
+                     config: Mapping[str, Any]) -> SaveResult:
+    """Write the changed label/description to Metabase, then locally (flushed). The caller commits
+    whatever the result: a label Metabase took stays saved here even when it refused the description.
 
-    Raises NoWriter when no way to write exists, MetabaseError when logging the bot in fails.
+    Raises NoWriter when no way to write exists, MetabaseError when logging the bot in fails,
+    LookupError for a capacity that is not on Metabase.
     """
+    capacity_id, lang, name, description = new.capacity_id, new.lang, new.name, new.description
     tree = load_tree(["en"])
     node = tree.get(capacity_id)
     if node is None or not node.metabase_qid:
@@ -161,6 +186,6 @@ def save_translation(user: User, capacity_id: int, lang: str, name: str, descrip
         else:
             text.description, text.description_source = value or None, "metabase"
         result.saved.append(kind)
-    db.session.commit()
+    db.session.flush()
     forget_tree()
     return result
