@@ -34,13 +34,6 @@ def press(app) -> int:
         return cap.id
 
 
-@pytest.fixture()
-def bot(app):
-    app.config.update(CAPX_METABASE_BOT_USER="CapxBot@capx", CAPX_METABASE_BOT_PASSWORD="bot-password-for-tests")
-    yield
-    app.config.update(CAPX_METABASE_BOT_USER="", CAPX_METABASE_BOT_PASSWORD="")
-
-
 def dev_login(client, name: str) -> None:
     response = client.post("/login/dev", data={"username": name, "next": "/profile"})
     assert response.status_code == 302, html_text(response)

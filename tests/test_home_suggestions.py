@@ -14,7 +14,7 @@ from capx.models import (AVAILABLE, KNOWN, WANTED, Capacity, Event, EventCapacit
                          OrganizationCapacity, OrganizationManager, OrganizationName, Profile, ProfileCapacity,
                          ProfileLanguage, SavedOrganization, SavedProfile, User, utcnow)
 from capx.services import home
-from tests.conftest import html_text
+from tests.conftest import html_text, statements_run
 
 
 @pytest.fixture(autouse=True)
@@ -262,19 +262,9 @@ def test_empty_profile_gets_hints(app, client, login, make_user):
 
 
 def _count_queries(app, client) -> int:
-    counter = {"n": 0}
-
-    def count(*_args, **_kwargs):
-        counter["n"] += 1
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
+    with statements_run(app) as statements:
         assert client.get("/home").status_code == 200
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
-    return counter["n"]
+    return len(statements)
 
 
 def test_query_count_does_not_grow_with_candidates(app, client, login, make_user, world, ref):

@@ -17,7 +17,7 @@ from capx.models import (CAPACITY_KINDS, DiffPost, DiffPostTag, Event, Organizat
                          OrganizationDiffTag, OrganizationDocument, OrganizationManager, OrganizationProject,
                          SavedOrganization)
 from capx.services import organizations as org_service
-from tests.conftest import html_text
+from tests.conftest import html_text, statements_run
 from tests.orgs_helpers import make_event, make_org
 
 
@@ -114,18 +114,8 @@ def test_profile_query_count_is_bounded(app: Any, client: Any, login: Any, peopl
     client.get(profile_url(org_id))  # warm caches
 
     def count_queries() -> int:
-        statements: list[str] = []
-
-        def listener(*args: Any) -> None:
-            statements.append(args[2])
-
-        with app.app_context():
-            engine = db.engine
-        sa.event.listen(engine, "before_cursor_execute", listener)
-        try:
+        with statements_run(app) as statements:
             assert client.get(profile_url(org_id)).status_code == 200
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", listener)
         return len(statements)
 
     few = count_queries()

@@ -45,7 +45,7 @@ from capx.forms.errors import FormErrors
 from capx.forms.profiles import CAPACITY_FIELDS
 from capx.forms.pickers import picker_state, searching
 from capx.services import badges as badge_service, choices as choices_service, lets_connect as lc_service
-from capx.services import external_badges, profiles as service
+from capx.services import external_badges, personal_data, profiles as service
 from capx.services.capacities import capacity_tree
 from capx.support.media import commons_file_url
 from capx.services.saved import saved_profile_ids
@@ -324,7 +324,7 @@ def lets_connect() -> Any:
 def export() -> Response:
     """Download everything stored about oneself as JSON."""
     me = _me()
-    body = json.dumps(service.export_user(me), ensure_ascii=False, indent=2)
+    body = json.dumps(personal_data.export_user(me), ensure_ascii=False, indent=2)
     return Response(body, mimetype="application/json",
                     headers={"Content-Disposition": 'attachment; filename="capx-my-data.json"',
                              "Cache-Control": "no-store"})
@@ -339,7 +339,7 @@ def delete() -> Any:
         return render_template("profiles/delete.html")
     if request.form.get("confirm") != "1":
         return render_template("profiles/delete.html", error=True), 422
-    service.delete_account(me)
+    personal_data.delete_account(me)
     db.session.commit()
     session.clear()
     flash("profile-deleted", "success")

@@ -228,6 +228,18 @@ def run_job(app: Any, name: str) -> Any:
     return app.test_cli_runner().invoke(args=["capx", *name.split()])
 
 
+def fails_without_change(app: Any, mocked_http: Any, failure: str, job: str, says: str = "") -> Any:
+    """Run ``job`` with the services down: it fails (saying ``says``) and changes nothing. Then bring the
+    services back and return the fingerprint of before."""
+    services_down(mocked_http, failure)
+    before = fingerprint(app)
+    result = run_job(app, job)
+    assert result.exit_code == 1 and says in result.output
+    assert fingerprint(app) == before
+    services_back(mocked_http)
+    return before
+
+
 def _globaluserinfo(request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
     params = parse_qs(urlsplit(request.url).query)
     central = int(params["guiid"][0])
@@ -239,12 +251,7 @@ def _globaluserinfo(request: requests.PreparedRequest) -> tuple[int, dict[str, s
 
 def test_sync_accounts_fails_without_change_then_succeeds(app: Any, mocked_http: Any, stored: dict[str, Any],
                                                           failure: str) -> None:
-    services_down(mocked_http, failure)
-    before = fingerprint(app)
-    result = run_job(app, "sync-accounts")
-    assert result.exit_code == 1 and "failed" in result.output
-    assert fingerprint(app) == before
-    services_back(mocked_http)
+    fails_without_change(app, mocked_http, failure, "sync-accounts", says="failed")
     mocked_http.add_callback(responses.GET, META_API, callback=_globaluserinfo)
     result = run_job(app, "sync-accounts")
     assert result.exit_code == 0, result.output
@@ -256,12 +263,7 @@ def test_sync_accounts_fails_without_change_then_succeeds(app: Any, mocked_http:
 def test_sync_capacities_fails_without_change_then_succeeds(app: Any, mocked_http: Any, failure: str) -> None:
     from tests.test_directory_sync import mock_metabase
 
-    services_down(mocked_http, failure)
-    before = fingerprint(app)
-    result = run_job(app, "sync-capacities")
-    assert result.exit_code == 1 and "nothing changed" in result.output
-    assert fingerprint(app) == before
-    services_back(mocked_http)
+    before = fails_without_change(app, mocked_http, failure, "sync-capacities", says="nothing changed")
     mock_metabase(mocked_http)
     add_recorded(mocked_http, "wikidata-wbgetentities", "two-items-with-fallback", match_params=False)
     result = run_job(app, "sync-capacities")
@@ -271,14 +273,9 @@ def test_sync_capacities_fails_without_change_then_succeeds(app: Any, mocked_htt
 
 def test_fetch_news_fails_without_change_then_succeeds(app: Any, mocked_http: Any, stored: dict[str, Any],
                                                        failure: str) -> None:
-    services_down(mocked_http, failure)
-    before = fingerprint(app)
-    result = run_job(app, "fetch-news")
-    assert result.exit_code == 1
-    assert fingerprint(app) == before
+    fails_without_change(app, mocked_http, failure, "fetch-news")
     with app.app_context():  # the outage is recorded, so the next failed run does not alert again
         assert db.session.get(JobOutage, "fetch-news") is not None
-    services_back(mocked_http)
     add_recorded(mocked_http, "diff-wordpress-posts-by-tag", "tag-by-slug")
     add_recorded(mocked_http, "diff-wordpress-posts-by-tag", "posts-by-tag-fields")
     result = run_job(app, "fetch-news")
