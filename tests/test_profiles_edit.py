@@ -69,13 +69,6 @@ def profile_of(app, user):
         }
 
 
-@pytest.fixture()
-def ana(make_user, login, client):
-    user = make_user("Ana Exemplo")
-    login(client, user)
-    return user
-
-
 def test_edit_page_has_every_field_and_two_save_buttons(client, ana):
     page = html_text(client.get("/profile/edit"))
     assert page.count('name="save"') == 2 and page.count('href="/profile"') >= 2
