@@ -40,7 +40,7 @@ from capx.models import (
     Profile,
     User,
 )
-from capx.forms import profiles as forms
+from capx.forms import lets_connect as lc_labels, profiles as forms
 from capx.forms.errors import FormErrors
 from capx.forms.profiles import CAPACITY_FIELDS
 from capx.forms.pickers import picker_state, searching
@@ -271,6 +271,8 @@ def _lc_render(template: str, values: dict[str, Any], errors: FormErrors, status
                failed: bool = False) -> tuple[str, int]:
     return render_template(template, values=values, errors=errors, roles=LETS_CONNECT_ROLES,
                            topics=LETS_CONNECT_TOPICS, genders=LETS_CONNECT_GENDERS, ages=LETS_CONNECT_AGE_RANGES,
+                           role_labels=lc_labels.ROLE_LABELS, topic_labels=lc_labels.TOPIC_LABELS,
+                           gender_labels=lc_labels.GENDER_LABELS, age_labels=lc_labels.AGE_LABELS,
                            registered=lc_service.is_registered(_me()),
                            confirmation=service.load_profile(_me()).lets_connect_confirmation, failed=failed), status
 

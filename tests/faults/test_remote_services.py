@@ -302,16 +302,22 @@ def test_local_jobs_need_no_remote_service(app: Any, mocked_http: Any, stored: d
 def test_badges_job_with_every_source_down_keeps_everything(app: Any, mocked_http: Any, stored: dict[str, Any],
                                                             failure: str) -> None:
     """The full badges job (WikiLearn and Let's Connect too): every source down, it still ends
-    well, reports per source, and changes nothing a local-only run would not."""
+    well (alerting once per outage), reports per source, and changes nothing a local-only run
+    would not."""
     result = run_job(app, "badges --local-only")
     assert result.exit_code == 0, result.output
     first = fingerprint(app)
     services_down(mocked_http, failure)
     result = run_job(app, "badges")
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # the first run of an outage alerts (once)
     lines = {line.split(":")[0]: line for line in result.output.splitlines()}
     for source in ("wikilearn", "letsconnect"):
         assert "0 answered in full" in lines[source] and "0 removed" in lines[source]
+    result = run_job(app, "badges")
+    assert result.exit_code == 0 and "still failing since" in result.output  # later runs only log
+    with app.app_context():
+        db.session.execute(sa.delete(JobOutage))
+        db.session.commit()
     assert fingerprint(app) == first
 
 
