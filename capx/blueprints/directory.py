@@ -3,18 +3,22 @@ add to a profile, suggest a capacity, and the staff pages (moderation queue, the
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
 from werkzeug.wrappers import Response
 
 from capx.access import current_user, login_required, safe_next, staff_required
 from capx.extensions import db
 from capx.forms import directory as forms
+from capx.forms.filing_limits import SUGGESTION_LIMIT_MESSAGES, limit_message
 from capx.forms.pickers import picker_state, searching
-from capx.language import current_language_chain
-from capx.models import CapacitySuggestion, User
+from capx.language import current_language_chain, msg_text
+from capx.models import CapacitySuggestion, User, utcnow
 from capx.services import directory as service
 from capx.services.capacities import capacity_tree
+from capx.services.capacity_names import SameName
+from capx.services.filing_limits import FilingLimits, suggestion_limit_reached
+from capx.translations import lazy_msg
 
 bp = Blueprint("directory", __name__)
 
@@ -93,10 +97,21 @@ def suggest() -> str | Response | tuple[str, int]:
     checked = forms.read_suggestion(request.form, tree)
     if checked.value is None:
         return render_template("directory/suggest.html", form=checked.form), 400
+    reached = suggestion_limit_reached(_user(), _suggestion_limits(), utcnow())
+    if reached is not None:
+        db.session.rollback()
+        return render_template("directory/suggest.html", form=checked.form, limit_error=limit_message(
+            reached, SUGGESTION_LIMIT_MESSAGES)), 422
     service.create_suggestion(_user(), checked.value)
     db.session.commit()
     flash("directory-suggest-sent", "success")
     return redirect(url_for("directory.my_suggestions"))
+
+
+def _suggestion_limits() -> FilingLimits:
+    """Suggestions one person may send per hour and per day (CAPX_SUGGESTION_LIMIT_HOUR / _DAY)."""
+    return FilingLimits(per_hour=int(current_app.config.get("CAPX_SUGGESTION_LIMIT_HOUR", 5)),
+                        per_day=int(current_app.config.get("CAPX_SUGGESTION_LIMIT_DAY", 20)))
 
 
 @bp.get("/capacity/suggestions/mine")
@@ -140,6 +155,16 @@ def approve(suggestion_id: int) -> str | Response | tuple[str, int]:
         return render_template("directory/moderate_error.html", suggestion=suggestion, form=checked.form,
                                action="approve"), 400
     capacity = service.approve_suggestion(suggestion, _user(), checked.value)
+    if isinstance(capacity, SameName):
+        # Another capacity has this name: offer to reject as its duplicate, or another name.
+        db.session.rollback()
+        existing = capacity_tree(current_language_chain()).get(capacity.capacity_id)
+        reject_form = forms.DuplicateRejectForm(prefix=f"r{suggestion.id}", formdata=None, duplicate_of=str(
+            capacity.capacity_id), note=msg_text("directory-duplicate-note", existing.name if existing else capacity.name))
+        form = checked.form
+        form.name.errors = [*form.name.errors, lazy_msg("directory-duplicate-name-taken")]
+        return render_template("directory/moderate_duplicate.html", suggestion=suggestion, approve=form,
+                               reject=reject_form, existing=existing, same=capacity), 422
     db.session.commit()
     flash("directory-moderate-approved", "success")
     return redirect(url_for("directory.capacity", capacity_id=capacity.id))
@@ -157,7 +182,8 @@ def reject(suggestion_id: int) -> str | Response | tuple[str, int]:
     if checked.value is None:
         return render_template("directory/moderate_error.html", suggestion=suggestion, form=checked.form,
                                action="reject"), 400
-    service.reject_suggestion(suggestion, _user(), checked.value)
+    service.reject_suggestion(suggestion, _user(), checked.value,
+                              duplicate_of=forms.duplicate_of(suggestion.id, request.form))
     db.session.commit()
     flash("directory-moderate-rejected", "success")
     return redirect(url_for("directory.queue"))

@@ -148,6 +148,17 @@ class RejectForm(FlaskForm):
                                      MaxCharacters(1000)])
 
 
+class DuplicateRejectForm(RejectForm):
+    """Staff: reject as a duplicate of an existing capacity (linked for the suggester)."""
+
+    duplicate_of = HiddenField()
+
+
+def duplicate_of(suggestion_id: int, data: Mapping[str, str]) -> int | None:
+    """The existing capacity a rejection names as the suggestion's duplicate, if any."""
+    return parse_id(data.get(f"r{suggestion_id}-duplicate_of"))
+
+
 def moderation_forms(suggestion_id: int, title: str, description: str, parent_id: int | None,
                      choices: Sequence[tuple[str, str | LazyMessage]]) -> tuple[ApproveForm, RejectForm]:
     """A pending suggestion's approve form (filled with what was suggested) and reject form."""

@@ -21,6 +21,7 @@ from capx.models import (AVAILABLE, KNOWN, SUGGESTION_APPROVED, SUGGESTION_PENDI
                          ThematicCategoryCapacity, User, utcnow)
 from capx.services.accounts import ensure_profile
 from capx.services.capacities import forget_tree
+from capx.services.capacity_names import SameName, capacity_with_name, lock_capacity_writes
 from capx.services.organizations import visible
 
 #: What a person can add a capacity to their profile as, from the capacity page or the home page:
@@ -258,12 +259,21 @@ def _unique_code(name: str) -> str:
     return code
 
 
-def approve_suggestion(suggestion: CapacitySuggestion, staff: User, approval: Approval) -> Capacity:
+def approve_suggestion(suggestion: CapacitySuggestion, staff: User, approval: Approval) -> Capacity | SameName:
     """Create the capacity (English name and description, source "local") under ``approval.parent_id``.
 
-    A capacity without parent becomes a new root. Flushes; the caller commits.
+    A capacity without parent becomes a new root. Flushes; the caller commits. When a capacity already has
+    the name (equal after case and accent folding, in any language), nothing is created and that
+    capacity is returned as a :class:`SameName`: the caller rolls back and offers to reject the
+    suggestion as its duplicate or to approve it under another name. Approvals wait for each other
+    (:func:`capx.services.capacity_names.lock_capacity_writes`), so two staff approving one name at
+    the same moment create one capacity.
     """
     parent_id, name, description, note = approval.parent_id, approval.name, approval.description, approval.note
+    lock_capacity_writes()
+    same = capacity_with_name(name)
+    if same is not None:
+        return same
     siblings = db.session.scalar(sa.select(sa.func.count()).select_from(Capacity)
                                  .where(Capacity.parent_id.is_(None) if parent_id is None
                                         else Capacity.parent_id == parent_id)) or 0
@@ -283,8 +293,11 @@ def approve_suggestion(suggestion: CapacitySuggestion, staff: User, approval: Ap
     return capacity
 
 
-def reject_suggestion(suggestion: CapacitySuggestion, staff: User, note: str) -> None:
-    """Reject with a note the suggester sees; flushes, the caller commits."""
+def reject_suggestion(suggestion: CapacitySuggestion, staff: User, note: str, duplicate_of: int | None = None) -> None:
+    """Reject with a note the suggester sees; flushes, the caller commits. ``duplicate_of``: the existing
+    capacity the suggestion duplicates, linked for the suggester (ignored if there is none such)."""
+    if duplicate_of is not None and db.session.get(Capacity, duplicate_of) is not None:
+        suggestion.capacity_id = duplicate_of
     suggestion.status = SUGGESTION_REJECTED
     suggestion.decided_by_id = staff.id
     suggestion.decided_at = utcnow()
