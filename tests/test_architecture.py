@@ -131,9 +131,6 @@ def test_migration_files_sort_in_upgrade_order() -> None:
 #: the key finds. Counted per template; each count is removed by its area's conversion (the
 #: labels come from Python, e.g. capx/forms/reports.py's TYPE_LABELS), never raised.
 RUNTIME_KEYS_LEFT = {
-    # removed by the mentorship+messages+reports+translation conversion
-    "mentorship/apply.html": 5, "mentorship/index.html": 6, "mentorship/manage.html": 1,
-    "mentorship/program_form.html": 4,
     # the theme menu's options (web plumbing): left while issue 19 reworks the header
     "base.html": 1,
 }
