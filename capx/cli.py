@@ -49,6 +49,7 @@ def _seed(profiles: int, seed: int, copy_: bool) -> None:
         from capx.services.statistics import refresh_statistics
 
         refresh_statistics()
+        db.session.commit()
 
 
 @capx_cli.command("bench")
@@ -353,6 +354,7 @@ def _after_import() -> None:
         db.session.commit()  # batch by batch
     click.echo("refreshing statistics and name search counts ...")
     refresh_statistics()
+    db.session.commit()
     with db.engine.connect() as connection:
         align_id_counters(connection, KEPT_ID_TABLES)
 
@@ -366,6 +368,7 @@ def refresh_statistics_command() -> None:
 
     started = time.perf_counter()
     rows = refresh_statistics()
+    db.session.commit()
     click.echo(f"statistics: {rows} figures in {time.perf_counter() - started:.1f} s")
 
 

@@ -136,7 +136,8 @@ def test_two_staff_approving_at_the_same_moment(app: Any, database_urls: tuple[s
                 db.session.scalar(sa.select(sa.func.count()).select_from(Capacity))  # a snapshot, like a request's
                 if not hold:
                     first_inside.wait(10)
-                outcome = service.approve_suggestion(suggestion, user, None, name, "", None)
+                approval = service.Approval(name=name, description="", parent_id=None, note=None)
+                outcome = service.approve_suggestion(suggestion, user, approval)
                 if hold:
                     first_inside.set()
                     threading.Event().wait(0.8)  # the other approval starts meanwhile and must wait
