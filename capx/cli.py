@@ -49,6 +49,7 @@ def _seed(profiles: int, seed: int, copy_: bool) -> None:
         from capx.services.statistics import refresh_statistics
 
         refresh_statistics()
+        db.session.commit()
 
 
 @capx_cli.command("bench")
@@ -122,7 +123,8 @@ def badges_command(local_only: bool) -> None:
     read, keeps every stored badge; the run goes on and reports per source."""
     from capx.clients.external_badges import fetch_image, wikilearn_client
     from capx.clients.lets_connect import lets_connect_client
-    from capx.models import MAX_BADGE_IMAGE_BYTES
+    from capx.models import MAX_BADGE_IMAGE_BYTES, utcnow
+    from capx.services import job_outages
     from capx.services.badges import recompute_all
     from capx.services.external_badges import ImportRun, import_badges, store_images
 
@@ -137,10 +139,21 @@ def badges_command(local_only: bool) -> None:
         db.session.commit()
     for line in run.lines():
         click.echo(line)
+    # Alert once per outage of a source (see fetch-news): the first failed run exits non-zero.
+    alert = False
+    now = utcnow()
     for report in run.sources.values():
-        if report.down:
-            click.echo(f"warning: {report.source} was down ({report.down}); its badges were kept as they were",
-                       err=True)
+        if report.unavailable:
+            click.echo(f"warning: {report.source} was down ({report.down or 'every person failed'}); "
+                       "its badges were kept as they were", err=True)
+        outcome = job_outages.record_run(f"badges-{report.source}", report.unavailable, report.line(), now)
+        db.session.commit()
+        line = outcome.describe(f"badges ({report.source})", now)
+        if line:
+            click.echo(line, err=outcome.state != job_outages.RECOVERED)
+        alert = alert or outcome.alert
+    if alert:
+        sys.exit(1)
 
 
 @capx_cli.command("grant-badge")
@@ -425,6 +438,7 @@ def _after_import() -> None:
         db.session.commit()  # batch by batch
     click.echo("refreshing statistics and name search counts ...")
     refresh_statistics()
+    db.session.commit()
     with db.engine.connect() as connection:
         align_id_counters(connection, KEPT_ID_TABLES)
 
@@ -438,6 +452,7 @@ def refresh_statistics_command() -> None:
 
     started = time.perf_counter()
     rows = refresh_statistics()
+    db.session.commit()
     click.echo(f"statistics: {rows} figures in {time.perf_counter() - started:.1f} s")
 
 

@@ -67,6 +67,9 @@ def toolsdb_credentials(env: Mapping[str, str], home: Path | None = None) -> tup
 
 #: Database names on ToolsDB (after the tool's user and two underscores, as ToolsDB requires).
 TOOLSDB_DATABASE, TOOLSDB_LETS_CONNECT_DATABASE = "capx", "capx_letsconnect"
+#: The footer's links (CAPX_USER_GUIDE_URL, CAPX_TRANSLATEWIKI_URL).
+USER_GUIDE_URL = "https://meta.wikimedia.org/wiki/Capacity_Exchange/User_Guide"
+TRANSLATEWIKI_URL = "https://translatewiki.net/wiki/Translating:CapX"
 
 
 def _database_url(env: Mapping[str, str], setting: str, toolsdb_name: str, sqlite_path: Path,
@@ -179,6 +182,9 @@ class Settings:
     commons_api_url: str = "https://commons.wikimedia.org/w/api.php"
     commons_bot_user: str = ""
     commons_bot_password: str = ""
+    # The footer's links: the User Guide on Meta-Wiki and CapX's page on translatewiki.net.
+    user_guide_url: str = USER_GUIDE_URL
+    translatewiki_url: str = TRANSLATEWIKI_URL
     # Messages a user may send through Meta-Wiki per hour and per day (anti-abuse).
     message_limit_hour: int = 5
     message_limit_day: int = 20
@@ -212,6 +218,8 @@ class Settings:
             "CAPX_TOKEN_KEYS": self.token_keys,
             "CAPX_HTTP_TIMEOUT": self.http_timeout,
             "CAPX_SOURCE_URL": self.source_url,
+            "CAPX_USER_GUIDE_URL": self.user_guide_url,
+            "CAPX_TRANSLATEWIKI_URL": self.translatewiki_url,
             "CAPX_METABASE_URL": self.metabase_url,
             "CAPX_METABASE_CONSUMER_KEY": self.metabase_consumer_key,
             "CAPX_METABASE_CONSUMER_SECRET": self.metabase_consumer_secret,
@@ -276,6 +284,8 @@ def load_settings(env: Mapping[str, str] | None = None, instance_path: Path | No
         token_keys=keys,
         http_timeout=float(_int(env, "CAPX_HTTP_TIMEOUT", 10)),
         source_url=env.get("CAPX_SOURCE_URL", "https://gitlab.wikimedia.org/toolforge-repos/capx"),
+        user_guide_url=env.get("CAPX_USER_GUIDE_URL") or USER_GUIDE_URL,
+        translatewiki_url=env.get("CAPX_TRANSLATEWIKI_URL") or TRANSLATEWIKI_URL,
         database_tls=_flag(env.get("CAPX_DATABASE_TLS")),
         database_read_timeout=_int(env, "CAPX_DATABASE_READ_TIMEOUT", 30),
         metabase_url=env.get("CAPX_METABASE_URL", "https://metabase.wikibase.cloud").rstrip("/"),

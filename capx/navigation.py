@@ -29,7 +29,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("explore.organization_list", "nav-organizations", BOTH),
     NavItem("events.index", "nav-events", BOTH),
     NavItem("mentorship.index", "nav-mentorship", LOGGED_IN),
-    NavItem("data.dashboard", "nav-data", LOGGED_IN),
+    NavItem("data.dashboard", "nav-data", BOTH),
 )
 
 #: The personal menu (under the person's name): their own pages and what they do for CapX. Log out

@@ -120,6 +120,8 @@ def init_app(app: Flask) -> None:
             # Same rule as the login itself: never in production, so the banner never lies.
             "dev_login_enabled": bool(app.config.get("CAPX_DEV_LOGIN")) and app.config.get("CAPX_ENV") != "production",
             "source_url": app.config.get("CAPX_SOURCE_URL"),
+            "user_guide_url": app.config.get("CAPX_USER_GUIDE_URL"),
+            "translatewiki_url": app.config.get("CAPX_TRANSLATEWIKI_URL"),
         }
 
     @app.teardown_appcontext

@@ -334,6 +334,21 @@ def login(app: Flask) -> Callable[[FlaskClient, Any], None]:
     return do_login
 
 
+@pytest.fixture()
+def ana(make_user: Callable[..., Any], login: Callable[[FlaskClient, Any], None], client: FlaskClient) -> Any:
+    """Ana Exemplo, logged in on ``client``."""
+    user = make_user("Ana Exemplo")
+    login(client, user)
+    return user
+
+@pytest.fixture()
+def bot(app: Flask) -> Iterator[None]:
+    """The Metabase bot account configured (translations are written to Metabase as the bot)."""
+    app.config.update(CAPX_METABASE_BOT_USER="CapxBot@capx", CAPX_METABASE_BOT_PASSWORD="bot-password-for-tests")
+    yield
+    app.config.update(CAPX_METABASE_BOT_USER="", CAPX_METABASE_BOT_PASSWORD="")
+
+
 def html_text(response: Any) -> str:
     """A response body as text (helper for assertions)."""
     return response.get_data(as_text=True)

@@ -131,14 +131,6 @@ def test_migration_files_sort_in_upgrade_order() -> None:
 #: the key finds. Counted per template; each count is removed by its area's conversion (the
 #: labels come from Python, e.g. capx/forms/reports.py's TYPE_LABELS), never raised.
 RUNTIME_KEYS_LEFT = {
-    # removed by the people conversion (Let's Connect's templates: the connect helper's part)
-    "profiles/lets_connect.html": 4, "profiles/lets_connect_confirm.html": 4,
-    # removed by the explore+home+directory+data+statistics conversion
-    "data/dashboard.html": 5, "directory/_status.html": 1, "directory/capacity.html": 2, "directory/index.html": 1,
-    "explore/_macros.html": 2, "explore/feed.html": 1, "main/home.html": 2,
-    # removed by the mentorship+messages+reports+translation conversion
-    "mentorship/apply.html": 5, "mentorship/index.html": 6, "mentorship/manage.html": 1,
-    "mentorship/program_form.html": 4,
     # the theme menu's options (web plumbing): left while issue 19 reworks the header
     "base.html": 1,
 }

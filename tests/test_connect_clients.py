@@ -125,3 +125,11 @@ def test_badges_timeout(mocked_http):
     ("yesterday", None), ("", None), (None, None), (True, None)])
 def test_timestamps(value, expected):
     assert parse_timestamp(value) == expected
+
+
+def test_every_registration_option_has_its_label():
+    from capx.forms import lets_connect as labels
+    from capx.models import LETS_CONNECT_AGE_RANGES, LETS_CONNECT_GENDERS, LETS_CONNECT_ROLES, LETS_CONNECT_TOPICS
+
+    assert tuple(labels.ROLE_LABELS) == LETS_CONNECT_ROLES and tuple(labels.TOPIC_LABELS) == LETS_CONNECT_TOPICS
+    assert tuple(labels.GENDER_LABELS) == LETS_CONNECT_GENDERS and tuple(labels.AGE_LABELS) == LETS_CONNECT_AGE_RANGES

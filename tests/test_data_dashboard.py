@@ -100,6 +100,7 @@ def test_statistics_known_answers(app, world) -> None:
     t, lang = world["t"], world["lang"]
     with app.app_context():
         stats.refresh_statistics()
+        db.session.commit()  # the job commits (the service flushes)
         overview = stats.overview()
         assert overview.totals == {"users": 4, "new-users": 2, "messages-sent": 2, "organizations": 2,
                                    "capacities": world["capacities"]}
@@ -212,10 +213,12 @@ def test_stored_figures_are_shown_until_the_next_refresh(app, client, login, wor
     # Once the job stored them, the page reads them until the next refresh.
     with app.app_context():
         stats.refresh_statistics()
+        db.session.commit()  # the job commits (the service flushes)
     make_user("Latecomer")
     assert 'class="data-total__value">5<' in html_text(client.get("/data_analytics_dashboard"))
     with app.app_context():
         stats.refresh_statistics()
+        db.session.commit()  # the job commits (the service flushes)
     assert 'class="data-total__value">6<' in html_text(client.get("/data_analytics_dashboard"))
 
 
@@ -227,9 +230,19 @@ def test_refresh_command(app, world) -> None:
     assert _stored(app) > 0
 
 
-def test_dashboard_requires_login(client) -> None:
-    response = client.get("/data_analytics_dashboard")
-    assert response.status_code == 302 and "/login" in response.headers["Location"]
+def test_dashboard_is_public_and_read_only(client, world) -> None:
+    """Visitors who are not logged in see the dashboard, its tabs and its CSV (issue 18); it has no form that writes."""
+    response = client.get("/data_analytics_dashboard?region=LAC")
+    assert response.status_code == 200
+    text = html_text(response)
+    assert 'class="data-total__value">4<' in text and "Latin America" in text
+    assert 'method="post"' not in text.split('<main')[1].split('</main>')[0].lower()
+    assert 'href="/data_analytics_dashboard"' in text  # the header's link, for visitors too
+    for tab in ("languages", "capacities"):
+        assert client.get(f"/data_analytics_dashboard?tab={tab}").status_code == 200
+    csv_response = client.get("/data_analytics_dashboard?format=csv&table=territories")
+    assert csv_response.status_code == 200 and csv_response.mimetype == "text/csv"
+    assert client.post("/data_analytics_dashboard").status_code in (400, 405)
 
 
 def test_queries_do_not_grow_with_the_data(app, client, login, world, make_user) -> None:
@@ -243,6 +256,7 @@ def test_queries_do_not_grow_with_the_data(app, client, login, world, make_user)
     url = "/data_analytics_dashboard?region=LAC&tab=capacities"
     with app.app_context():
         stats.refresh_statistics()
+        db.session.commit()  # the job commits (the service flushes)
     client.get(url)
     before = count(url)
     for n in range(15):
@@ -254,6 +268,7 @@ def test_queries_do_not_grow_with_the_data(app, client, login, world, make_user)
             db.session.commit()
     with app.app_context():
         stats.refresh_statistics()
+        db.session.commit()  # the job commits (the service flushes)
     assert count(url) == before
     assert before <= 20
 

@@ -251,3 +251,44 @@ def test_pages_have_no_inline_styles_or_scripts(client, app):
         body = html_text(client.get(url))
         assert "style=" not in body and "<style" not in body
         assert not re.search(r"<script(?![^>]*\bsrc=)", body)
+
+
+def _kinds_of(app, user_id):
+    with app.app_context():
+        profile = db.session.get(User, user_id).profile
+        if profile is None:
+            return []
+        return sorted(db.session.scalars(sa.select(ProfileCapacity.kind).where(ProfileCapacity.profile_id == profile.id)))
+
+
+def test_add_as_known_only_or_as_known_and_available(client, app, make_user, login):
+    """Issue 18: the capacity page offers "known" and "known and available"; each adds what it says,
+    without JavaScript (a POST with CSRF, back to the page)."""
+    press = capacity_id(app, "press-release")
+    user = make_user("Carla Exemplo")
+    login(client, user)
+    body = html_text(client.get(f"/capacity/{press}"))
+    assert "Add to Known" in body and "Add to Known and Available" in body and "Add to Wanted" in body
+    response = client.post(f"/capacity/{press}/add", data={"kind": "known", "next": f"/capacity/{press}"})
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/capacity/{press}")
+    assert _kinds_of(app, user.id) == ["known"]
+    body = html_text(client.get(f"/capacity/{press}"))
+    assert "Added to Known" in body and ">Add to Known<" not in body and "Add to Known and Available" in body
+    client.post(f"/capacity/{press}/add", data={"kind": "known-available", "next": f"/capacity/{press}"})
+    assert _kinds_of(app, user.id) == ["available", "known"]
+    body = html_text(client.get(f"/capacity/{press}"))
+    assert "Added to your Known and Available capacities." in body
+    assert "Added to Available" in body and "Add to Known and Available" not in body
+    client.post(f"/capacity/{press}/add", data={"kind": "known-available"})
+    assert "Already in your Known and Available capacities." in html_text(client.get(f"/capacity/{press}"))
+    assert _kinds_of(app, user.id) == ["available", "known"]
+
+
+@pytest.mark.parametrize("kind", ["available", "known,available", "KNOWN", "", "known-available-wanted"])
+def test_add_refuses_a_wrong_choice(client, app, make_user, login, kind):
+    press = capacity_id(app, "press-release")
+    user = make_user("Dora Exemplo")
+    login(client, user)
+    assert client.post(f"/capacity/{press}/add", data={"kind": kind}).status_code == 400
+    assert client.post(f"/capacity/{press}/add", data={"kind": "known-available"}, csrf=False).status_code == 400
+    assert _kinds_of(app, user.id) == []

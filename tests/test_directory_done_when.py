@@ -34,13 +34,6 @@ def press(app) -> int:
         return cap.id
 
 
-@pytest.fixture()
-def bot(app):
-    app.config.update(CAPX_METABASE_BOT_USER="CapxBot@capx", CAPX_METABASE_BOT_PASSWORD="bot-password-for-tests")
-    yield
-    app.config.update(CAPX_METABASE_BOT_USER="", CAPX_METABASE_BOT_PASSWORD="")
-
-
 def dev_login(client, name: str) -> None:
     response = client.post("/login/dev", data={"username": name, "next": "/profile"})
     assert response.status_code == 302, html_text(response)
@@ -80,7 +73,7 @@ def test_newcomer_finds_press_release_in_portuguese_and_adds_it_to_known(client,
     response = client.post(f"/capacity/{press}/add", data={"kind": "known", "next": f"/capacity/{press}"})
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/capacity/{press}")
     body = html_text(client.get(f"/capacity/{press}"))
-    assert "Adicionada às conhecidas" in body and "Adicionar às conhecidas" not in body
+    assert "Adicionada às conhecidas" in body and ">Adicionar às conhecidas<" not in body
 
     # and seeing it on the profile, under Known, linking back to the directory
     known = section(html_text(client.get("/profile")), "caps-known-heading")

@@ -62,14 +62,19 @@ def test_queue_is_staff_only(client, make_user, login):
     assert client.get("/capacity/themes/edit").status_code == 403
 
 
-@pytest.mark.mutates_reference
-def test_staff_approve_creates_the_capacity_under_the_chosen_parent(client, app, make_user, login):
+def _suggested_by_ana(client, app, make_user, login):
+    """Ana (logged in) suggests Podcasting; a staff member exists. Returns (ana, staff, suggestion id)."""
     ana = make_user("Ana Exemplo")
     staff = make_user("Staff Member", is_staff=True)
     login(client, ana)
     suggest(client)
     with app.app_context():
-        suggestion_id = db.session.scalar(sa.select(CapacitySuggestion.id))
+        return ana, staff, db.session.scalar(sa.select(CapacitySuggestion.id))
+
+
+@pytest.mark.mutates_reference
+def test_staff_approve_creates_the_capacity_under_the_chosen_parent(client, app, make_user, login):
+    ana, staff, suggestion_id = _suggested_by_ana(client, app, make_user, login)
     login(client, staff)
     body = html_text(client.get("/capacity/suggestions"))
     assert "Podcasting" in body and "Ana Exemplo" in body
@@ -100,12 +105,8 @@ def test_staff_approve_creates_the_capacity_under_the_chosen_parent(client, app,
 
 
 def test_staff_reject_needs_a_note_and_the_suggester_sees_it(client, app, make_user, login):
-    ana = make_user("Ana Exemplo")
-    staff = make_user("Staff Member", is_staff=True)
-    login(client, ana)
-    suggest(client)
+    ana, staff, suggestion_id = _suggested_by_ana(client, app, make_user, login)
     with app.app_context():
-        suggestion_id = db.session.scalar(sa.select(CapacitySuggestion.id))
         before = db.session.scalar(sa.select(sa.func.count()).select_from(Capacity))
     login(client, staff)
     response = client.post(f"/capacity/suggestions/{suggestion_id}/reject", data={f"r{suggestion_id}-note": ""})

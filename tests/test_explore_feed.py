@@ -8,7 +8,10 @@ import pytest
 from flask import request
 
 from capx.extensions import db
+from capx.forms.explore import read_profile_filters
 from capx.services import explore as service
+from capx.services.capacities import capacity_tree
+from capx.services.explore import planner, search
 from tests.conftest import html_text, statements_run
 from tests.explore_helpers import card_names, ids, organization, person
 
@@ -54,6 +57,7 @@ def refresh(app: Any) -> None:
 
     with app.app_context():
         refresh_statistics()
+        db.session.commit()  # the job commits (the service flushes)
         db.session.remove()
     forget_filter_value_counts()
 
@@ -151,9 +155,9 @@ def test_combined_filters_in_both_query_shapes(app: Any, client: Any, people: di
     """The same answers whether a filter drives the query from its index or the date index is walked,
     and whether the plan is chosen from live counts or from the statistics job's."""
     if shape == "walk":
-        monkeypatch.setattr(service, "choose_driver", lambda *_args: None)
+        monkeypatch.setattr(planner, "choose_driver", lambda *_args: None)
     elif shape == "drive":
-        monkeypatch.setattr(service, "SELECTIVE", 10_000)
+        monkeypatch.setattr(planner, "SELECTIVE", 10_000)
     else:
         refresh(app)
     communication, finance = ids(app, "capacity", "communication", "finance")
@@ -167,7 +171,7 @@ def test_locked_people_are_left_out_by_list_or_by_join(client: Any, people: dict
                                                        listed: bool, query: str) -> None:
     """Locked accounts are listed by id when few, joined from ``user`` when many: same answers."""
     if not listed:
-        monkeypatch.setattr(service, "LOCKED_LIST_MAX", 0)
+        monkeypatch.setattr(planner, "LOCKED_LIST_MAX", 0)
     got = names(client, f"/feed?{query}")
     assert got and "Farah Locked" not in got
 
@@ -334,7 +338,7 @@ def test_exactly_one_full_page_has_no_pagination(client: Any, people: dict[str, 
 
 def test_capped_count_says_more_than(client: Any, people: dict[str, Any], monkeypatch: Any) -> None:
     monkeypatch.setitem(client.application.config, "CAPX_EXPLORE_PER_PAGE", 1)
-    monkeypatch.setattr(service, "COUNT_CAP", 1)
+    monkeypatch.setattr(search, "COUNT_CAP", 1)
     # cap = max(1, 1 + 4) = 5; six profiles with include_incomplete exceed it
     html = html_text(client.get("/feed?include_incomplete=1"))
     assert "More than 5 profiles" in html
@@ -420,8 +424,9 @@ def test_estimates_come_from_the_statistics_without_a_query(app: Any, client: An
     refresh(app)
     url = f"/feed?capacity={communication}&exchange=sharer&territory=LAC&language=pt"
     with app.test_request_context(url):
-        filters = service.parse_profile_filters(request.args)
-        estimates, profiles = service._estimates(service._link_filters(filters, service.capacity_tree(["en"])))
+        tree = capacity_tree(["en"])
+        filters = read_profile_filters(request.args, tree)
+        estimates, profiles = planner._estimates(planner._link_filters(filters, tree))
     # sharers of Communication or its descendants: Ana (press release) and Dayo (social media);
     # the locked Farah is not counted. LAC and its countries: Ana, Bruno, Dayo, Eun, Farah.
     # Portuguese, any level (the dashboard's figure): Ana, Bruno, Dayo, Eun.

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from capx.extensions import db
 from capx.models import Profile, ProfileNameGram, User
 from capx.models.people import name_grams
-from capx.services import explore as service
+from capx.services.explore import planner
 from tests.conftest import html_text, statements_run
 from tests.explore_helpers import card_names, person
 
@@ -104,7 +104,7 @@ def crowd(app: Any, make_user: Any, login: Any, client: Any) -> None:
 def test_name_search_finds_the_same_people_in_both_shapes(app: Any, client: Any, crowd: None, monkeypatch: Any,
                                                           shape: str, query: str, expected: list[str]) -> None:
     if shape == "walk":
-        monkeypatch.setattr(service, "choose_driver", lambda *_args: None)
+        monkeypatch.setattr(planner, "choose_driver", lambda *_args: None)
     response = client.get("/feed?" + urlencode({"name": query}))
     assert response.status_code == 200
     assert card_names(html_text(response)) == expected
@@ -125,6 +125,7 @@ def test_with_statistics_the_rarest_gram_comes_from_the_stored_counts(app: Any, 
 
     with app.app_context():
         refresh_statistics()
+        db.session.commit()  # the job commits (the service flushes)
         counts = name_gram_counts(["quo", "mar", "zzz"])
         db.session.remove()
     forget_filter_value_counts()
@@ -148,8 +149,8 @@ def test_a_names_words_count_as_independent_for_the_walk(app: Any, crowd: None) 
     forget_filter_value_counts()
     with app.test_request_context():
         profiles = filter_value_counts().profiles
-        both = service._name_filter("Maria Silva")
-        one = service._name_filter("silva")
+        both = planner._name_filter("Maria Silva")
+        one = planner._name_filter("silva")
     assert both.estimate == 12 and one.estimate == 12  # "sil": the twelve Maria Silvas
     assert both.kept == int(13 / profiles * 12 / profiles * profiles) < 12  # "mar" 13 × "sil" 12
     assert one.kept == 12

@@ -118,3 +118,25 @@ def test_chips_and_clear_all(app: Any, client: Any, orgs: dict[str, int]) -> Non
     assert 'href="/organization_list?territory=LAC"' in html  # removes the name
     assert 'href="/organization_list?name=wiki"' in html  # removes the territory
     assert 'href="/organization_list">' in html  # clear all
+
+
+def test_the_exact_count_up_to_ten_thousand(app: Any, client: Any, make_user: Any, monkeypatch: Any) -> None:
+    """Issue 18: the organization list says exactly how many organizations match up to 10,000 (it
+    used to stop at "more than 100"), and "more than 10,000" beyond."""
+    from capx.extensions import db
+    from capx.models import Organization, OrganizationManager, OrganizationName
+    from capx.services.explore import search
+
+    manager = make_user("Many Orgs Manager")
+    with app.app_context():
+        for i in range(130):
+            org = Organization()
+            db.session.add(org)
+            db.session.flush()
+            db.session.add_all([OrganizationName(organization_id=org.id, lang="en", name=f"Org {i:03d}"),
+                                OrganizationManager(organization_id=org.id, user_id=manager.id)])
+        db.session.commit()
+    assert "130 organizations" in html_text(client.get("/organization_list"))
+    assert "10 organizations" in html_text(client.get("/organization_list?name=Org 12"))
+    monkeypatch.setattr(search, "ORGANIZATION_COUNT_CAP", 120)
+    assert "More than 120 organizations" in html_text(client.get("/organization_list"))

@@ -97,13 +97,18 @@ def test_saved_organizations_are_listed_unless_hidden(app: Any, client: Any, mak
                                  .where(SavedOrganization.organization_id == visible)) == 0
 
 
-def test_saved_list_paginates(app: Any, client: Any, make_user: Any, login: Any, monkeypatch: Any) -> None:
+def _three_saved_two_per_page(app: Any, client: Any, make_user: Any, login: Any, monkeypatch: Any) -> None:
+    """Log in as an owner who saved three profiles, with two cards a page."""
     monkeypatch.setitem(app.config, "CAPX_EXPLORE_PER_PAGE", 2)
     owner = make_user("Owner")
     people = [person(app, make_user, f"Person {i}") for i in range(3)]
     login(client, owner)
     for p in people:
         client.post(f"/saved/profile/{p.id}", data={"action": "save"})
+
+
+def test_saved_list_paginates(app: Any, client: Any, make_user: Any, login: Any, monkeypatch: Any) -> None:
+    _three_saved_two_per_page(app, client, make_user, login, monkeypatch)
     first = html_text(client.get("/feed/saved"))
     assert len(card_names(first)) == 2 and 'href="/feed/saved?page=2"' in first
     assert len(card_names(html_text(client.get("/feed/saved?page=2")))) == 1
@@ -112,12 +117,7 @@ def test_saved_list_paginates(app: Any, client: Any, make_user: Any, login: Any,
 def test_saved_list_pages_keep_the_interface_language(app: Any, client: Any, make_user: Any, login: Any,
                                                       monkeypatch: Any) -> None:
     """Regression: the page links of /feed/saved dropped ``?uselang=`` (Explore's links keep it)."""
-    monkeypatch.setitem(app.config, "CAPX_EXPLORE_PER_PAGE", 2)
-    owner = make_user("Owner")
-    people = [person(app, make_user, f"Person {i}") for i in range(3)]
-    login(client, owner)
-    for p in people:
-        client.post(f"/saved/profile/{p.id}", data={"action": "save"})
+    _three_saved_two_per_page(app, client, make_user, login, monkeypatch)
     first = html_text(client.get("/feed/saved?uselang=ar"))
     assert 'href="/feed/saved?page=2&amp;uselang=ar"' in first
     second = html_text(client.get("/feed/saved?page=2&uselang=ar"))

@@ -14,7 +14,7 @@ from capx.models import (AVAILABLE, KNOWN, WANTED, Capacity, Event, EventCapacit
                          OrganizationCapacity, OrganizationManager, OrganizationName, Profile, ProfileCapacity,
                          ProfileLanguage, SavedOrganization, SavedProfile, User, utcnow)
 from capx.services import home
-from tests.conftest import html_text
+from tests.conftest import html_text, statements_run
 
 
 @pytest.fixture(autouse=True)
@@ -129,7 +129,7 @@ def names(cards):
 def run_suggestions(app, viewer_id, now=None):
     with app.test_request_context():
         viewer = db.session.get(User, viewer_id)
-        return home.suggestions(viewer, now=now)
+        return home.suggestions(viewer, ["en"], now=now)
 
 
 def test_people_who_want_what_you_offer(app, world):
@@ -201,6 +201,7 @@ def test_capacities_you_might_add_read_the_statistics_once_computed(app, make_us
     person(app, make_user, "Less 1", [(less, KNOWN)])
     with app.app_context():
         refresh_statistics()
+        db.session.commit()  # the job commits (the service flushes)
     for i in range(3):  # added after the job ran: not counted until its next run
         person(app, make_user, f"Later {i}", [(less, KNOWN)])
     s = run_suggestions(app, world["viewer"].id)
@@ -261,19 +262,9 @@ def test_empty_profile_gets_hints(app, client, login, make_user):
 
 
 def _count_queries(app, client) -> int:
-    counter = {"n": 0}
-
-    def count(*_args, **_kwargs):
-        counter["n"] += 1
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
+    with statements_run(app) as statements:
         assert client.get("/home").status_code == 200
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
-    return counter["n"]
+    return len(statements)
 
 
 def test_query_count_does_not_grow_with_candidates(app, client, login, make_user, world, ref):
@@ -363,6 +354,7 @@ def test_a_common_capacity_ranks_only_todays_slice(app, make_user, ref, monkeypa
     monkeypatch.setattr(home, "RANKED_ROWS_MAX", 10)
     with app.app_context():
         refresh_statistics()
+        db.session.commit()  # the job commits (the service flushes)
         rows = 30 + 10
         top = db.session.scalar(sa.select(sa.func.max(Profile.id)))
         profile_of = dict(db.session.execute(sa.select(User.username, Profile.id).join(Profile)).all())
@@ -374,3 +366,44 @@ def test_a_common_capacity_ranks_only_todays_slice(app, make_user, ref, monkeypa
     assert newcomer.username in names(shown)  # created after the refresh: always ranked
     matches = [c.matches for c in shown]
     assert matches == sorted(matches, reverse=True)
+
+
+def test_add_a_suggested_capacity_from_home(app, client, login, make_user, world, ref):
+    """Issue 18: each suggested capacity has "Add to Known" and "Add to Known and Available" buttons
+    (POST with CSRF, no JavaScript needed) that come back to the home page."""
+    popular = ref["caps"][10]
+    for i in range(2):
+        person(app, make_user, f"Knows Popular {i}", [(popular, KNOWN)])
+    login(client, world["viewer"])
+    page = html_text(client.get("/home"))
+    assert f'action="/capacity/{popular}/add"' in page
+    assert 'name="kind" value="known"' in page and 'name="kind" value="known-available"' in page
+    response = client.post(f"/capacity/{popular}/add", data={"kind": "known-available", "next": "/home#capacities-heading"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/home#capacities-heading")
+    with app.app_context():
+        profile_id = db.session.get(User, world["viewer"].id).profile.id
+        kinds = set(db.session.scalars(sa.select(ProfileCapacity.kind).where(
+            ProfileCapacity.profile_id == profile_id, ProfileCapacity.capacity_id == popular)))
+    assert kinds == {KNOWN, AVAILABLE}
+    page = html_text(client.get("/home"))
+    assert "Added to your Known and Available capacities." in page
+    assert f'action="/capacity/{popular}/add"' not in page  # no longer suggested
+    assert client.post(f"/capacity/{popular}/add", data={"kind": "known"}, csrf=False).status_code == 400
+
+
+def test_home_shows_the_dashboard_totals(app, client, login, world):
+    """Issue 18: the data dashboard's totals also on the logged-in home, with a link to the dashboard;
+    before the statistics job's first run, none (the home never computes them for a request)."""
+    from capx.services.statistics import refresh_statistics
+
+    login(client, world["viewer"])
+    assert 'id="totals-heading"' not in html_text(client.get("/home"))
+    with app.app_context():
+        refresh_statistics()
+        db.session.commit()
+    page = html_text(client.get("/home"))
+    section = page.split('id="totals-heading"')[1].split("</section>")[0]
+    for label in ("users", "organizations", "capacities in the directory"):
+        assert label.lower() in section.lower()
+    assert 'href="/data_analytics_dashboard"' in section
+    assert 'class="home-total__value">' in section

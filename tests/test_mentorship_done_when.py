@@ -13,21 +13,17 @@ import sqlalchemy as sa
 
 from capx.cli import capx_cli
 from capx.extensions import db
-from capx.models import MentorshipProgram, MentorshipQuestion, Organization, OrganizationName
+from capx.models import MentorshipProgram, MentorshipQuestion
 from tests.conftest import html_text
 from tests.mentorship_helpers import make_key_pair
+from tests.orgs_helpers import make_org
 
 
 def test_partner_program_application_and_decryption(app, client, login, make_user, tmp_path) -> None:
     staff = make_user("Staff Sam", is_staff=True)
     partner = make_user("Partner Pat")
     applicant = make_user("Applicant Bia")
-    with app.app_context():
-        org = Organization(acronym="LDHX")
-        org.names.append(OrganizationName(lang="en", name="Language Diversity Example"))
-        db.session.add(org)
-        db.session.commit()
-        org_id = org.id
+    org_id = make_org(app, "Language Diversity Example", acronym="LDHX")
 
     # Staff make the partner a manager of the organization.
     login(client, staff)

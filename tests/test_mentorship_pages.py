@@ -17,7 +17,7 @@ from werkzeug.datastructures import MultiDict
 from capx.cli import capx_cli
 from capx.extensions import db
 from capx.models import MentorshipApplication, MentorshipProgram, MentorshipQuestion
-from tests.conftest import html_text
+from tests.conftest import html_text, statements_run
 from tests.mentorship_helpers import make_key_pair, make_org, make_program, question_ids, today
 
 # A question's input, by its name attribute: a bare "q1" can also occur inside a CSRF token.
@@ -267,15 +267,8 @@ def test_index_queries_are_bounded(app, client, login, setup, keys) -> None:
     login(client, setup["applicant"])
 
     def count() -> int:
-        statements: list[str] = []
-        with app.app_context():
-            engine = db.engine
-        listener = lambda *args: statements.append(args[2])
-        sa.event.listen(engine, "before_cursor_execute", listener)
-        try:
+        with statements_run(app) as statements:
             assert client.get("/mentorship").status_code == 200
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", listener)
         return len(statements)
 
     client.get("/mentorship")

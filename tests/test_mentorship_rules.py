@@ -9,9 +9,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from werkzeug.datastructures import MultiDict
 
+from capx.forms import mentorship as forms
 from capx.models import MentorshipProgram, MentorshipQuestion
 from capx.services import mentorship as service
 from capx.services import mentorship_crypto
+from capx.translations import lazy_msg
 from tests.mentorship_helpers import make_key_pair
 
 UTC = dt.UTC
@@ -93,13 +95,13 @@ def _q(qid: int, kind: str, required: bool = False, options: list[str] | None = 
     (_q(1, "url"), [("q1", "javascript:alert(1)")], "url", None),
     (_q(1, "url"), [("q1", "meta.wikimedia.org")], "url", None),
 ])
-def test_validate_answers(question: MentorshipQuestion, submitted: list[tuple[str, str]], error: str | None,
+def test_read_answers(question: MentorshipQuestion, submitted: list[tuple[str, str]], error: str | None,
                           value: object) -> None:
-    answers, errors = service.validate_answers([question], MultiDict(submitted))
+    checked = forms.read_answers([question], MultiDict(submitted))
     if error:
-        assert errors == {1: error} and answers == []
+        assert checked.errors == {"q1": [lazy_msg(f"mentorship-answer-error-{error}")]} and checked.value is None
     else:
-        assert errors == {} and answers[0]["value"] == value
+        assert checked.errors == {} and checked.value is not None and checked.value[0]["value"] == value
 
 
 def test_clean_options() -> None:

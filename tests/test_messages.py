@@ -304,22 +304,6 @@ EMAIL_ERRORS = {
 }
 
 
-@pytest.mark.parametrize("sample", sorted(EMAIL_ERRORS))
-def test_send_email_errors(app, logged_in, mocked_http, sample):
-    add_available(mocked_http)
-    add_recorded(mocked_http, "meta-tokens-csrf", "csrf-logged-in")
-    answer = add_recorded(mocked_http, "meta-emailuser", sample, match_params=False)
-    response = logged_in.post("/message/send", data=FORM)
-    assert response.status_code == 422
-    page = html_text(response)
-    assert EMAIL_ERRORS[sample] in page
-    assert 'value="Budgeting"' in page  # nothing typed is lost
-    body = answer["response"]["body"]
-    code = (body.get("errors") or [body.get("error")])[0]["code"]
-    [row] = log_rows(app)
-    assert (row.status, row.error_code, row.method) == ("failed", code, "email")
-
-
 EDIT_ERRORS = {
     "badtoken": "did not accept your login",
     "assertuserfailed": "did not accept your login",
@@ -333,17 +317,27 @@ EDIT_ERRORS = {
 }
 
 
-@pytest.mark.parametrize("sample", sorted(EDIT_ERRORS))
-def test_send_talk_errors(app, logged_in, mocked_http, sample):
+#: Each recorded refusal, by method: (method, recording, sample, what the page says).
+SEND_ERRORS = sorted([("email", "meta-emailuser", sample, said) for sample, said in EMAIL_ERRORS.items()]
+                     + [("talk", "meta-edit-newsection", sample, said) for sample, said in EDIT_ERRORS.items()])
+
+
+@pytest.mark.parametrize("method, recording, sample, said", SEND_ERRORS)
+def test_send_errors(app, logged_in, mocked_http, method, recording, sample, said):
     add_available(mocked_http)
     add_recorded(mocked_http, "meta-tokens-csrf", "csrf-logged-in")
-    add_recorded(mocked_http, "meta-edit-newsection", sample, match_params=False)
-    response = logged_in.post("/message/send", data={**FORM, "method": "talk"})
+    answer = add_recorded(mocked_http, recording, sample, match_params=False)
+    response = logged_in.post("/message/send", data={**FORM, "method": method})
     assert response.status_code == 422
-    assert EDIT_ERRORS[sample] in html_text(response)
+    page = html_text(response)
+    assert said in page
+    assert 'value="Budgeting"' in page  # nothing typed is lost
     [row] = log_rows(app)
-    assert row.status == "failed" and row.method == "talk" and row.error_code
+    assert (row.status, row.method) == ("failed", method) and row.error_code
     assert row.talk_page_url is None
+    if method == "email":
+        body = answer["response"]["body"]
+        assert row.error_code == (body.get("errors") or [body.get("error")])[0]["code"]
 
 
 def test_send_timeout_is_a_clear_error(app, logged_in, mocked_http):
@@ -474,6 +468,54 @@ def test_old_messages_do_not_count(app, logged_in, sender, mocked_http, monkeypa
     _past_rows(app, sender.id, [dt.timedelta(hours=25)])
     add_available(mocked_http)
     assert logged_in.post("/message", data=FORM).status_code == 200
+
+
+# Issue 19: attempts that never reached Meta-Wiki (refused connection, network down, no answer in
+# time) are logged but do not use up the limit; the message says which of them happened.
+NOT_REACHED = {"refused": (requests.ConnectionError("connection refused"), "unreachable", "could not connect"),
+               "timeout": (requests.Timeout("slow"), "timeout", "did not answer in time")}
+
+
+@pytest.mark.parametrize("failure", sorted(NOT_REACHED))
+def test_attempts_that_never_reached_meta_wiki_do_not_use_up_the_limit(app, logged_in, mocked_http, monkeypatch,
+                                                                        failure):
+    monkeypatch.setitem(app.config, "CAPX_MESSAGE_LIMIT_HOUR", 2)
+    error, code, said = NOT_REACHED[failure]
+    for _ in range(3):
+        add_available(mocked_http)
+        add_recorded(mocked_http, "meta-tokens-csrf", "csrf-logged-in")
+        mocked_http.add("POST", API, body=error)
+        response = logged_in.post("/message/send", data=FORM)
+        assert response.status_code == 422
+        assert said in html_text(response) and "limit of messages" not in html_text(response)
+    assert [(row.status, row.error_code) for row in log_rows(app)] == [("failed", code)] * 3
+    # Meta-Wiki is back: the message goes out, the limit untouched by the three failures.
+    add_available(mocked_http)
+    add_recorded(mocked_http, "meta-tokens-csrf", "csrf-logged-in")
+    add_recorded(mocked_http, "meta-emailuser", "success", match_params=False)
+    response = logged_in.post("/message/send", data=FORM)
+    assert response.status_code == 302
+    assert log_rows(app)[-1].status == "sent"
+
+
+def test_a_refused_connection_is_not_called_a_timeout(app, logged_in, mocked_http):
+    mocked_http.add("GET", API, body=requests.ConnectionError("connection refused"))
+    response = logged_in.post("/message", data=FORM)
+    assert response.status_code == 422
+    body = html_text(response)
+    assert "could not connect to Meta-Wiki" in body and "did not answer in time" not in body
+
+
+def test_attempts_meta_wiki_refused_still_count(app, logged_in, sender, mocked_http, monkeypatch):
+    monkeypatch.setitem(app.config, "CAPX_MESSAGE_LIMIT_HOUR", 2)
+    with app.app_context():
+        for code in ("ratelimited", "unreachable", "timeout", "no-oauth-token", "blockedfrommail"):
+            db.session.add(MessageLog(sender_id=sender.id, recipient_username="Someone", method="email",
+                                      status="failed", error_code=code, created_at=utcnow()))
+        db.session.commit()
+    response = logged_in.post("/message/send", data=FORM)
+    assert response.status_code == 422
+    assert "limit of messages per hour" in html_text(response)
 
 
 def test_default_limits_come_from_the_settings():

@@ -432,3 +432,28 @@ def test_error_messages_escape_user_input(client: Any, login: Any, setup: dict) 
     login(client, setup["manager"])
     page = error_for(client, setup["org"], diff_tags="a/<script>alert(1)</script>")
     assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_import_known_capacities_like_the_profile_editor(app: Any, client: Any, login: Any, setup: dict) -> None:
+    """"Import known capacities" copies the known ones into the available ones and shows the form
+    again (nothing saved; the rest of the input kept); Save then stores them."""
+    caps = capacity_ids(app)
+    login(client, setup["manager"])
+    version = str(current_version(app, setup["org"]))
+    data = form(version=version, acronym="TYPED", capacity_known=[str(caps[0]), str(caps[1])],
+                capacity_available=[str(caps[1])], capacity_available__present="1", import_known="1")
+    response = client.post(edit_url(setup["org"]), data=data)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert 'value="TYPED"' in page
+    for cap in caps[:2]:
+        assert f'name="capacity_available" value="{cap}"' in page
+    with app.app_context():
+        org = db.session.get(Organization, setup["org"])
+        assert org.acronym == "WMEX" and not org.capacities
+    saved = client.post(edit_url(setup["org"]), data=form(
+        version=version, capacity_known=[str(caps[0]), str(caps[1])], capacity_available=[str(caps[0]), str(caps[1])]))
+    assert saved.status_code == 302
+    with app.app_context():
+        kinds = {(c.capacity_id, c.kind) for c in db.session.get(Organization, setup["org"]).capacities}
+        assert {(caps[0], "available"), (caps[1], "available")} <= kinds

@@ -17,7 +17,7 @@ from capx.models import (CAPACITY_KINDS, DiffPost, DiffPostTag, Event, Organizat
                          OrganizationDiffTag, OrganizationDocument, OrganizationManager, OrganizationProject,
                          SavedOrganization)
 from capx.services import organizations as org_service
-from tests.conftest import html_text
+from tests.conftest import html_text, statements_run
 from tests.orgs_helpers import make_event, make_org
 
 
@@ -33,10 +33,30 @@ def profile_url(org_id: int) -> str:
 
 # -- the page ------------------------------------------------------------------------------------
 
-def test_anonymous_must_log_in(app: Any, client: Any, people: dict) -> None:
-    org = make_org(app, managers=(people["manager"],))
+def test_visitors_read_the_profile_and_log_in_to_save(app: Any, client: Any, people: dict) -> None:
+    """Public, read-only: no save form, no editing or staff links; saving asks for login and
+    comes back here."""
+    org = make_org(app, "Public Org", managers=(people["manager"],))
     response = client.get(profile_url(org))
-    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Public Org" in page
+    assert f"/saved/organization/{org}" not in page and "/edit" not in page and "/managers" not in page
+    assert f'/login?next=/organization_profile/{org}"' in page
+    login_page = client.get(f"/login?next=/organization_profile/{org}")
+    assert f'value="/organization_profile/{org}"' in login_page.get_data(as_text=True)
+
+
+def test_visitors_do_not_learn_of_hidden_organizations(app: Any, client: Any) -> None:
+    org = make_org(app)  # no managers
+    assert client.get(profile_url(org)).status_code == 404
+    assert client.get(profile_url(999999)).status_code == 404
+
+
+def test_the_login_link_never_leads_elsewhere(app: Any, client: Any, people: dict) -> None:
+    """The login page honours only same-site paths in ``next`` (capx.access.safe_next)."""
+    page = client.get("/login?next=//evil.example/x").get_data(as_text=True)
+    assert 'value="//evil.example/x"' not in page and 'value="/home"' in page
 
 
 @pytest.mark.parametrize("who", ["manager", "staff", "other"])
@@ -114,18 +134,8 @@ def test_profile_query_count_is_bounded(app: Any, client: Any, login: Any, peopl
     client.get(profile_url(org_id))  # warm caches
 
     def count_queries() -> int:
-        statements: list[str] = []
-
-        def listener(*args: Any) -> None:
-            statements.append(args[2])
-
-        with app.app_context():
-            engine = db.engine
-        sa.event.listen(engine, "before_cursor_execute", listener)
-        try:
+        with statements_run(app) as statements:
             assert client.get(profile_url(org_id)).status_code == 200
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", listener)
         return len(statements)
 
     few = count_queries()

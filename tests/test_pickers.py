@@ -14,6 +14,7 @@ from capx.models import Language, Territory
 from capx.forms.pickers import ENTER, int_list, picker_state, searching
 from capx.services.reference import load_reference
 from capx.translations import fallback_chain
+from tests.conftest import statements_run
 
 MACRO = '{% from "macros/pickers.html" import picker %}{{ picker(state, "Territories") }}'
 
@@ -137,20 +138,7 @@ def test_suggest_capacities_and_organizations(client: Any, app: Flask) -> None:
 
 
 def test_suggest_query_count_is_bounded(client: Any, app: Flask) -> None:
-    from sqlalchemy import event
-
-    counts = []
-    with app.app_context():
-        engine = db.engine
-
-    def count(*_args: Any) -> None:
-        counts.append(1)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        for kind in ("territory", "language", "capacity", "organization"):
-            counts.clear()
+    for kind in ("territory", "language", "capacity", "organization"):
+        with statements_run(app) as statements:
             client.get(f"/api/suggest/{kind}?q=a")
-            assert len(counts) <= 4, kind
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
+        assert len(statements) <= 4, kind

@@ -21,7 +21,7 @@ from capx.models import (
     utcnow,
 )
 from capx.services import badges
-from tests.conftest import html_text
+from tests.conftest import html_text, statements_run
 
 
 def badge_rows(app, user):
@@ -132,18 +132,9 @@ def test_measure_uses_a_fixed_number_of_queries(app, make_user):
     users = [make_user(f"User {i}") for i in range(12)]
     for u in users:
         add_available(app, u, 2)
-    counter = {"n": 0}
-
-    def count(*_a, **_k):
-        counter["n"] += 1
-
-    with app.app_context():
-        sa.event.listen(db.engine, "before_cursor_execute", count)
-        try:
-            badges.measure([u.id for u in users])
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", count)
-    assert counter["n"] <= 10
+    with app.app_context(), statements_run(app) as statements:
+        badges.measure([u.id for u in users])
+    assert len(statements) <= 10
 
 
 def test_badges_page_states_and_display_choice(client, make_user, login, app):

@@ -16,10 +16,10 @@ import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 
 from capx.extensions import db
-from capx.models import (Capacity, Language, LetsConnectRegistration, Organization, OrganizationName,
-                         Profile, SavedProfile, Territory, User, WikimediaProject)
+from capx.models import Capacity, Language, LetsConnectRegistration, Profile, SavedProfile, Territory, User, WikimediaProject
+from capx.services.importer.ids import referencing_columns
 from tests.conftest import add_recorded, html_text, recorded
-from tests.test_profiles_account import referencing_columns
+from tests.orgs_helpers import make_org
 
 META_API = "https://meta.wikimedia.org/w/api.php"
 
@@ -53,12 +53,7 @@ def test_a_dev_login_user_goes_from_empty_profile_to_deleted_account(app, client
     en = one(app, sa.select(Language.id).where(Language.code == "en"))
     bra = one(app, sa.select(Territory.id).where(Territory.code == "BRA"))
     commons = one(app, sa.select(WikimediaProject.id).where(WikimediaProject.code == "commonswiki"))
-    with app.app_context():
-        org = Organization(acronym="WMEX")
-        org.names.append(OrganizationName(lang="en", name="Wikimedia Exemplo"))
-        db.session.add(org)
-        db.session.commit()
-        org_id = org.id
+    org_id = make_org(app, "Wikimedia Exemplo", acronym="WMEX")
 
     # -- the no-JavaScript search step of the picker finds a capacity and keeps what was typed -------
     token = client.csrf_token()
@@ -92,7 +87,9 @@ def test_a_dev_login_user_goes_from_empty_profile_to_deleted_account(app, client
     languages = section(page, "languages-heading")
     assert "Portuguese – Native" in languages and "English – Intermediate" in languages
     assert "Special:CentralAuth/Ana_Exemplo" in section(page, "alt-heading")
-    assert f'href="/organization_profile/{org_id}">Wikimedia Exemplo' in section(page, "affiliations-heading")
+    # A hidden organization (no manager yet) is named as plain text: its page would answer 404.
+    assert "Wikimedia Exemplo" in section(page, "affiliations-heading")
+    assert f'href="/organization_profile/{org_id}"' not in section(page, "affiliations-heading")
     assert "Brazil" in section(page, "territories-heading")
     assert "https://www.wikidata.org/wiki/Q181" in section(page, "wikidata-heading")
     assert "Wikimedia Commons" in section(page, "projects-heading")

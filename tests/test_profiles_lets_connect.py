@@ -29,13 +29,6 @@ VALID = {"full_name": "Ana Exemplo da Silva", "email": "ana@example.org", "role"
          "topics": ["education", "diversity"], "gender": "woman", "age_range": "25-34"}
 
 
-@pytest.fixture()
-def ana(make_user, login, client):
-    user = make_user("Ana Exemplo")
-    login(client, user)
-    return user
-
-
 def registration(app, user):
     with app.app_context():
         return db.session.scalar(sa.select(LetsConnectRegistration).where(LetsConnectRegistration.user_id == user.id))

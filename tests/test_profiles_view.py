@@ -8,15 +8,13 @@ from capx.extensions import db
 from capx.models import (
     Capacity,
     Language,
-    Organization,
-    OrganizationManager,
-    OrganizationName,
     Profile,
     ProfileCapacity,
     ProfileLanguage,
     SavedProfile,
 )
-from tests.conftest import html_text
+from tests.conftest import html_text, statements_run
+from tests.orgs_helpers import make_org
 
 
 def _profile(app, user):
@@ -27,7 +25,9 @@ def _profile(app, user):
 def test_login_required(client):
     response = client.get("/profile")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
-    assert client.get("/profile/Ana_Exemplo").status_code == 302
+    # Someone's profile that is not public: a page asking to log in (tests/test_profiles_public.py).
+    page = client.get("/profile/Ana_Exemplo")
+    assert page.status_code == 200 and 'href="/login?next=/profile/Ana_Exemplo"' in page.get_data(as_text=True)
 
 
 def test_own_profile_shows_hints_and_actions(client, make_user, login):
@@ -102,14 +102,7 @@ def test_profile_content_bio_language_capacities(client, make_user, login, app):
 
 def test_managed_organizations_listed_on_own_profile(client, make_user, login, app):
     ana = make_user("Ana Exemplo")
-    with app.app_context():
-        org = Organization(acronym="WMX")
-        org.names.append(OrganizationName(lang="en", name="Wikimedia Example"))
-        db.session.add(org)
-        db.session.flush()
-        db.session.add(OrganizationManager(organization_id=org.id, user_id=ana.id))
-        db.session.commit()
-        org_id = org.id
+    org_id = make_org(app, "Wikimedia Example", managers=(ana,), acronym="WMX")
     login(client, ana)
     page = html_text(client.get("/profile"))
     assert "Wikimedia Example" in page and f'href="/organization_profile/{org_id}"' in page
@@ -145,19 +138,9 @@ def test_profile_page_query_count_is_bounded(client, make_user, login, app):
             db.session.add(ProfileLanguage(profile_id=profile.id, language_id=lang.id, position=i))
         db.session.commit()
     login(client, make_user("Viewer"))
-    counter = {"n": 0}
-
-    def count(*_args, **_kwargs):
-        counter["n"] += 1
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
+    with statements_run(app) as statements:
         assert client.get("/profile/Ana_Exemplo").status_code == 200
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
-    assert counter["n"] <= 20
+    assert len(statements) <= 20
 
 
 def test_every_page_renders_in_every_interface_language(client, make_user, login):

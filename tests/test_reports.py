@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from capx.extensions import db
 from capx.models import BugReport
-from tests.conftest import html_text
+from tests.conftest import html_text, statements_run
 
 
 @pytest.fixture()
@@ -176,19 +176,9 @@ def test_triage_page_query_count_does_not_grow(app, client, login, make_user):
             db.session.commit()
 
     def count():
-        counter = {"n": 0}
-
-        def inc(*_a, **_k):
-            counter["n"] += 1
-
-        with app.app_context():
-            engine = db.engine
-        sa.event.listen(engine, "before_cursor_execute", inc)
-        try:
+        with statements_run(app) as statements:
             assert client.get("/report_bug/triage").status_code == 200
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", inc)
-        return counter["n"]
+        return len(statements)
 
     login(client, staff)
     add(2)

@@ -29,13 +29,6 @@ def budgeting(app) -> int:
 
 
 @pytest.fixture()
-def bot(app):
-    app.config.update(CAPX_METABASE_BOT_USER="CapxBot@capx", CAPX_METABASE_BOT_PASSWORD="bot-password-for-tests")
-    yield
-    app.config.update(CAPX_METABASE_BOT_USER="", CAPX_METABASE_BOT_PASSWORD="")
-
-
-@pytest.fixture()
 def consumer(app):
     app.config.update(CAPX_METABASE_CONSUMER_KEY="mb-consumer-key", CAPX_METABASE_CONSUMER_SECRET="mb-consumer-secret")
     yield

@@ -1,4 +1,5 @@
 """The Data Analytics dashboard: totals, a density map of the 8 regions, tables and CSV downloads.
+Public and read-only: it shows aggregate figures only, to visitors who are not logged in too.
 
 Everything on the page is a link or a GET form: tab, language, capacity, type, selected region,
 orientation and list page live in the query string. Figures come from the pre-computed
@@ -14,25 +15,19 @@ import time
 from typing import Any
 from urllib.parse import urlencode
 
-import sqlalchemy as sa
 from flask import Blueprint, Response, abort, g, render_template, request, url_for
+from flask_babel import format_number, get_locale
 from markupsafe import Markup, escape
 
-from capx.access import login_required
-from capx.extensions import db
+from capx.forms import data as forms
 from capx.language import current_language, current_language_chain, msg_text
-from capx.models import Language, Territory
 from capx.services import choices as choices_service, region_map, statistics as stats
 from capx.services.capacities import capacity_tree
-from capx.support.pagination import make_page, requested_page
-from capx.support.values import parse_id
 from capx.services.reference_names import language_name, territory_name
-from flask_babel import format_number, get_locale
+from capx.support.pagination import make_page
 
 bp = Blueprint("data", __name__)
 
-TABS = ("wikimedians", "languages", "capacities")
-TABLES = ("map", "languages", "territories", "capacities")
 LANGUAGES_PER_PAGE = 20
 #: Fill per density class (0 = nobody): a single-hue sequential ramp; the numbers are printed too.
 DENSITY_FILLS = ("#eaecf0", "#c5d8fb", "#87acf0", "#3366cc", "#1c3f86")
@@ -84,25 +79,6 @@ def _options_html(kind: str, selected: int | None) -> Markup:
     return Markup(html)  # nosec B704 # labels escaped above; values and selected are integer ids
 
 
-def _int_arg(name: str) -> int | None:
-    return parse_id(request.args.get(name))
-
-
-def _params() -> dict[str, Any]:
-    """The view asked for, with unknown values replaced by defaults."""
-    tab = request.args.get("tab", "wikimedians")
-    kind = request.args.get("type", stats.ALL)
-    return {
-        "tab": tab if tab in TABS else "wikimedians",
-        "language": _int_arg("language"),
-        "capacity": _int_arg("capacity"),
-        "type": kind if kind in stats.CAPACITY_VIEW_KINDS else stats.ALL,
-        "region": (request.args.get("region") or "").upper() or None,
-        "orient": "south" if request.args.get("orient") == "south" else "north",
-        "lpage": requested_page(request.args, "lpage"),
-    }
-
-
 def _url(params: dict[str, Any], **changes: Any) -> str:
     merged = {**params, **changes}
     query = {k: v for k, v in merged.items() if v not in (None, "")}
@@ -126,11 +102,7 @@ def _url(params: dict[str, Any], **changes: Any) -> str:
 
 
 def _language_labels(ids: set[int]) -> dict[int, str]:
-    """Names of just these languages in the interface language (one query, no full list)."""
-    if not ids:
-        return {}
-    lang = current_language()
-    return {row.id: language_name(row, lang) for row in db.session.scalars(sa.select(Language).where(Language.id.in_(ids)))}
+    return stats.language_labels(ids, current_language())
 
 
 def _view(params: dict[str, Any]) -> dict[str, Any]:
@@ -139,12 +111,13 @@ def _view(params: dict[str, Any]) -> dict[str, Any]:
     tree = capacity_tree(current_language_chain())
     computed = stats.computed_at()
     overview = stats.overview()
-    regions = list(db.session.scalars(sa.select(Territory).where(Territory.parent_id.is_(None))))
+    regions = stats.regions()
     by_code = {r.code: r for r in regions}
     selected = by_code.get(params["region"] or "")
 
     tab = params["tab"]
-    subject = None
+    subject: Any = None
+    capacity_map_title: Any = None
     if tab == "languages":
         if params["language"] is None or not _language_labels({params["language"]}):
             top = stats.top_languages(None, limit=1)
@@ -156,6 +129,7 @@ def _view(params: dict[str, Any]) -> dict[str, Any]:
             params["capacity"] = stats.top_capacity_id()
         values, world = stats.capacity_by_region(params["capacity"], params["type"]) if params["capacity"] else ({}, 0)
         subject = tree.get(params["capacity"]) if params["capacity"] else None
+        capacity_map_title = forms.capacity_map_title(params["type"], subject.name if subject else "—")
     else:
         values, world = dict(overview.region_users), overview.totals["users"]
 
@@ -193,10 +167,12 @@ def _view(params: dict[str, Any]) -> dict[str, Any]:
     language_rows = [(language_labels[i], n) for i, n in top_world if i in language_labels]
     roots = [node for node in tree.ordered() if node.parent_id is None]
     capacity_rows = [(node, overview.root_learners.get(node.id, 0), overview.root_sharers.get(node.id, 0)) for node in roots]
-    territory_rows = sorted(({"name": territory_name(r, lang), "code": r.code, "users": overview.region_users.get(r.id, 0),
+    territory_rows: list[dict[str, Any]] = sorted(({"name": territory_name(r, lang), "code": r.code,
+                                                    "users": overview.region_users.get(r.id, 0),
                               "countries": overview.region_countries.get(r.id, 0)} for r in regions),
                             key=lambda row: (-row["users"], row["name"]))
-    return {"params": params, "computed_at": computed, "totals": overview.totals, "map_regions": map_regions,
+    return {"params": params, "capacity_map_title": capacity_map_title, "computed_at": computed,
+            "totals": overview.totals, "map_regions": map_regions,
             "legend": legend, "world": world, "subject": subject, "card": card, "page": page,
             "language_rows": language_rows, "capacity_rows": capacity_rows,
             "territory_rows": territory_rows, "fills": DENSITY_FILLS,
@@ -233,14 +209,14 @@ def _csv(view: dict[str, Any], table: str) -> Response:
 
 
 @bp.get("/data_analytics_dashboard")
-@login_required
 def dashboard() -> Any:
-    """The dashboard page, or one of its tables as CSV (``?format=csv&table=...``)."""
-    params = _params()
+    """The dashboard page, or one of its tables as CSV (``?format=csv&table=...``): public and
+    read-only (aggregate figures only), for visitors who are not logged in too."""
+    params = forms.read_view(request.args)
     view = _view(params)
     if request.args.get("format") == "csv":
         table = request.args.get("table", "map")
-        if table not in TABLES:
+        if table not in forms.TABLES:
             abort(404)
         return _csv(view, table)
     # The long pick lists only on the tab that uses them.
@@ -249,5 +225,6 @@ def dashboard() -> Any:
         options = _options_html("language", params["language"])
     elif params["tab"] == "capacities":
         options = _options_html("capacity", params["capacity"])
-    return render_template("data/dashboard.html", **view, options=options, kinds=stats.CAPACITY_VIEW_KINDS,
-                           url=lambda **changes: _url(params, **changes), tabs=TABS, number=format_count)
+    return render_template("data/dashboard.html", **view, options=options, kinds=forms.TYPE_LABELS,
+                           url=lambda **changes: _url(params, **changes), tabs=forms.TAB_LABELS,
+                           totals_shown=forms.TOTAL_LABELS, density_labels=forms.DENSITY_LABELS, number=format_count)

@@ -3,94 +3,45 @@ add to a profile, suggest a capacity, and the staff pages (moderation queue, the
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Optional
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+
+from werkzeug.wrappers import Response
 
 from capx.access import current_user, login_required, safe_next, staff_required
 from capx.extensions import db
-from capx.forms.characters import MaxCharacters
-from capx.language import current_language_chain
-from capx.models import (SUGGESTION_PENDING, CapacitySuggestion, ThematicCategory)
+from capx.forms import directory as forms
+from capx.forms.filing_limits import SUGGESTION_LIMIT_MESSAGES, limit_message
 from capx.forms.pickers import picker_state, searching
+from capx.language import current_language_chain, msg_text
+from capx.models import CapacitySuggestion, User, utcnow
 from capx.services import directory as service
 from capx.services.capacities import capacity_tree
+from capx.services.capacity_names import SameName
+from capx.services.filing_limits import FilingLimits, suggestion_limit_reached
 from capx.services.staff_notices import notify_staff
-from capx.support.values import parse_id
 from capx.translations import lazy_msg
-from sqlalchemy.orm import selectinload
 
 bp = Blueprint("directory", __name__)
 
-VIEWS = ("cards", "tree", "themes")
 
-
-def _parent_choices() -> list[tuple[str, str]]:
-    tree = capacity_tree(current_language_chain())
-    return [("", lazy_msg("directory-suggest-parent-none"))] + [
-        (str(node.id), " › ".join(n.name for n in tree.path(node.id))) for node in tree.ordered()]
-
-
-def _int_or_none(value: str | None) -> int | None:
-    return parse_id(value)
-
-
-class SuggestionForm(FlaskForm):
-    """Suggest a capacity for the directory."""
-
-    title = StringField(lazy_msg("directory-suggest-title-label"),
-                        validators=[DataRequired(message=lazy_msg("form-error-required")),
-                                    MaxCharacters(200)])
-    description = TextAreaField(lazy_msg("directory-suggest-description-label"),
-                                validators=[DataRequired(message=lazy_msg("form-error-required")),
-                                            MaxCharacters(1000)])
-    reason = TextAreaField(lazy_msg("directory-suggest-reason-label"),
-                           validators=[Optional(), MaxCharacters(1000)])
-    parent = SelectField(lazy_msg("directory-suggest-parent-label"), validate_choice=False)
-
-
-class ApproveForm(FlaskForm):
-    """Staff: create the suggested capacity under a chosen parent."""
-
-    name = StringField(lazy_msg("directory-moderate-name-label"),
-                       validators=[DataRequired(message=lazy_msg("form-error-required")),
-                                   MaxCharacters(200)])
-    description = TextAreaField(lazy_msg("directory-moderate-description-label"),
-                                validators=[Optional(), MaxCharacters(1000)])
-    parent = SelectField(lazy_msg("directory-moderate-parent-label"), validate_choice=False)
-    note = TextAreaField(lazy_msg("directory-moderate-note-label"),
-                         validators=[Optional(), MaxCharacters(1000)])
-
-
-class RejectForm(FlaskForm):
-    """Staff: reject with a note for the suggester."""
-
-    note = TextAreaField(lazy_msg("directory-moderate-reject-note-label"),
-                         validators=[DataRequired(message=lazy_msg("form-error-required")),
-                                     MaxCharacters(1000)])
-
-
-class AddForm(FlaskForm):
-    """Add a capacity to the profile (kind and where to go back to)."""
-
-    kind = HiddenField()
-    next = HiddenField()
+def _user() -> User:
+    """The logged-in user of a @login_required / @staff_required view."""
+    user = current_user()
+    if user is None:
+        abort(401)
+    return user
 
 
 @bp.get("/capacity")
 def index() -> str:
     """The directory: cards, tree or thematic categories, and the server-side search."""
-    view = request.args.get("view", "cards")
-    if view not in VIEWS:
-        view = "cards"
-    query = (request.args.get("q") or "").strip()[:100]
+    browse = forms.read_browse(request.args)
+    view, query = browse.view, browse.query
     tree = capacity_tree(current_language_chain())
     hits = tree.search(query) if query else []
     theme_list = service.themes() if view == "themes" and not query else []
     return render_template("directory/index.html", tree=tree, view=view, query=query, hits=hits,
-                           theme_list=theme_list)
+                           theme_list=theme_list, views=forms.VIEWS, view_labels=forms.VIEW_LABELS)
 
 
 @bp.get("/capacity/colors.css")
@@ -109,11 +60,13 @@ def capacity(capacity_id: int) -> str:
     if node is None:
         abort(404)
     user = current_user()
+    kinds = service.user_kinds(user, capacity_id)
     return render_template(
         "directory/capacity.html", tree=tree, node=node, path=tree.path(capacity_id),
         counts=service.capacity_counts(capacity_id),
         organizations=service.organizations_with(capacity_id, current_language_chain()),
-        kinds=service.user_kinds(user, capacity_id), add_form=AddForm(),
+        kinds=kinds, add_choices=service.add_choices(kinds), add_form=forms.AddForm(),
+        add_labels=forms.ADD_LABELS, added_labels=forms.ADDED_LABELS,
         translation_needed=node.name_lang != tree.lang)
 
 
@@ -123,14 +76,14 @@ def add(capacity_id: int) -> Response:
     """Add to Known / Add to Wanted, then back to where the button was."""
     if capacity_tree(current_language_chain()).get(capacity_id) is None:
         abort(404)
-    form = AddForm()
-    if not form.validate_on_submit() or form.kind.data not in service.ADDABLE_KINDS:
+    checked = forms.read_add(request.form)
+    if checked.value is None:
         abort(400)
-    user = current_user()
-    added = service.add_to_profile(user, capacity_id, form.kind.data)
+    added = service.add_to_profile(_user(), capacity_id, checked.value)
     db.session.commit()
-    flash(f"directory-added-{form.kind.data}" if added else f"directory-already-{form.kind.data}", "success")
-    return redirect(safe_next(form.next.data, url_for("directory.capacity", capacity_id=capacity_id)))
+    done, already = forms.ADD_FLASHES[checked.value]
+    flash(done if added else already, "success")
+    return redirect(safe_next(checked.form.next.data, url_for("directory.capacity", capacity_id=capacity_id)))
 
 
 # -- suggestions --------------------------------------------------------------------------------
@@ -139,19 +92,28 @@ def add(capacity_id: int) -> Response:
 @login_required
 def suggest() -> str | Response | tuple[str, int]:
     """"Can't find a capacity? Suggest a new one!" """
-    form = SuggestionForm()
-    form.parent.choices = _parent_choices()
-    if request.method == "GET" and request.args.get("title"):
-        form.title.data = request.args["title"][:200]
-    if form.validate_on_submit():
-        suggestion = service.create_suggestion(current_user(), form.title.data, form.description.data,
-                                               form.reason.data, _int_or_none(form.parent.data))
-        db.session.commit()
-        _notify_staff(suggestion)
-        flash("directory-suggest-sent", "success")
-        return redirect(url_for("directory.my_suggestions"))
-    status = 400 if request.method == "POST" else 200
-    return render_template("directory/suggest.html", form=form), status
+    tree = capacity_tree(current_language_chain())
+    if request.method == "GET":
+        return render_template("directory/suggest.html", form=forms.suggestion_form(tree, request.args.get("title")))
+    checked = forms.read_suggestion(request.form, tree)
+    if checked.value is None:
+        return render_template("directory/suggest.html", form=checked.form), 400
+    reached = suggestion_limit_reached(_user(), _suggestion_limits(), utcnow())
+    if reached is not None:
+        db.session.rollback()
+        return render_template("directory/suggest.html", form=checked.form, limit_error=limit_message(
+            reached, SUGGESTION_LIMIT_MESSAGES)), 422
+    suggestion = service.create_suggestion(_user(), checked.value)
+    db.session.commit()
+    _notify_staff(suggestion)
+    flash("directory-suggest-sent", "success")
+    return redirect(url_for("directory.my_suggestions"))
+
+
+def _suggestion_limits() -> FilingLimits:
+    """Suggestions one person may send per hour and per day (CAPX_SUGGESTION_LIMIT_HOUR / _DAY)."""
+    return FilingLimits(per_hour=int(current_app.config.get("CAPX_SUGGESTION_LIMIT_HOUR", 5)),
+                        per_day=int(current_app.config.get("CAPX_SUGGESTION_LIMIT_DAY", 20)))
 
 
 def _notify_staff(suggestion: CapacitySuggestion) -> None:
@@ -164,35 +126,25 @@ def _notify_staff(suggestion: CapacitySuggestion) -> None:
 @login_required
 def my_suggestions() -> str:
     """The suggester's own suggestions and what staff decided."""
-    rows = db.session.scalars(sa.select(CapacitySuggestion).where(CapacitySuggestion.user_id == current_user().id)
-                              .order_by(CapacitySuggestion.created_at.desc(), CapacitySuggestion.id.desc())).all()
-    return render_template("directory/my_suggestions.html", suggestions=rows, tree=capacity_tree(current_language_chain()))
+    return render_template("directory/my_suggestions.html", suggestions=service.suggestions_of(_user()),
+                           tree=capacity_tree(current_language_chain()), status_labels=forms.STATUS_LABELS)
 
 
 @bp.get("/capacity/suggestions")
 @staff_required
 def queue() -> str:
     """Staff moderation queue: pending suggestions, then the latest decisions."""
-    pending = db.session.scalars(sa.select(CapacitySuggestion).where(CapacitySuggestion.status == SUGGESTION_PENDING)
-                                 .options(selectinload(CapacitySuggestion.user))
-                                 .order_by(CapacitySuggestion.created_at, CapacitySuggestion.id)).all()
-    decided = db.session.scalars(sa.select(CapacitySuggestion).where(CapacitySuggestion.status != SUGGESTION_PENDING)
-                                 .options(selectinload(CapacitySuggestion.user),
-                                          selectinload(CapacitySuggestion.decided_by))
-                                 .order_by(CapacitySuggestion.decided_at.desc()).limit(50)).all()
-    forms = {}
-    choices = _parent_choices()
-    for s in pending:
-        approve = ApproveForm(prefix=f"a{s.id}", formdata=None, name=s.title, description=s.description,
-                              parent=str(s.suggested_parent_id or ""))
-        approve.parent.choices = choices
-        forms[s.id] = (approve, RejectForm(prefix=f"r{s.id}", formdata=None))
-    return render_template("directory/queue.html", pending=pending, decided=decided, forms=forms,
-                           tree=capacity_tree(current_language_chain()))
+    tree = capacity_tree(current_language_chain())
+    pending, decided = service.moderation_queue()
+    choices = forms.parent_choices(tree)
+    decision_forms = {s.id: forms.moderation_forms(s.id, s.title, s.description, s.suggested_parent_id, choices)
+                      for s in pending}
+    return render_template("directory/queue.html", pending=pending, decided=decided, forms=decision_forms,
+                           tree=tree, status_labels=forms.STATUS_LABELS)
 
 
 def _pending_or_404(suggestion_id: int) -> CapacitySuggestion:
-    suggestion = db.session.get(CapacitySuggestion, suggestion_id)
+    suggestion = service.suggestion(suggestion_id)
     if suggestion is None:
         abort(404)
     return suggestion
@@ -203,19 +155,24 @@ def _pending_or_404(suggestion_id: int) -> CapacitySuggestion:
 def approve(suggestion_id: int) -> str | Response | tuple[str, int]:
     """Staff: approve and create the capacity."""
     suggestion = _pending_or_404(suggestion_id)
-    if suggestion.status != SUGGESTION_PENDING:
+    if not service.is_pending(suggestion):
         flash("directory-moderate-already-decided", "warning")
         return redirect(url_for("directory.queue"))
-    form = ApproveForm(prefix=f"a{suggestion.id}")
-    form.parent.choices = _parent_choices()
-    parent_id = _int_or_none(form.parent.data)
-    if parent_id is not None and capacity_tree(current_language_chain()).get(parent_id) is None:
-        parent_id = None
-    if not form.validate_on_submit():
-        return render_template("directory/moderate_error.html", suggestion=suggestion, form=form,
+    checked = forms.read_approval(suggestion.id, request.form, capacity_tree(current_language_chain()))
+    if checked.value is None:
+        return render_template("directory/moderate_error.html", suggestion=suggestion, form=checked.form,
                                action="approve"), 400
-    capacity = service.approve_suggestion(suggestion, current_user(), parent_id, form.name.data,
-                                          form.description.data or "", form.note.data)
+    capacity = service.approve_suggestion(suggestion, _user(), checked.value)
+    if isinstance(capacity, SameName):
+        # Another capacity has this name: offer to reject as its duplicate, or another name.
+        db.session.rollback()
+        existing = capacity_tree(current_language_chain()).get(capacity.capacity_id)
+        reject_form = forms.DuplicateRejectForm(prefix=f"r{suggestion.id}", formdata=None, duplicate_of=str(
+            capacity.capacity_id), note=msg_text("directory-duplicate-note", existing.name if existing else capacity.name))
+        form = checked.form
+        form.name.errors = [*form.name.errors, lazy_msg("directory-duplicate-name-taken")]
+        return render_template("directory/moderate_duplicate.html", suggestion=suggestion, approve=form,
+                               reject=reject_form, existing=existing, same=capacity), 422
     db.session.commit()
     flash("directory-moderate-approved", "success")
     return redirect(url_for("directory.capacity", capacity_id=capacity.id))
@@ -226,14 +183,15 @@ def approve(suggestion_id: int) -> str | Response | tuple[str, int]:
 def reject(suggestion_id: int) -> str | Response | tuple[str, int]:
     """Staff: reject with a note."""
     suggestion = _pending_or_404(suggestion_id)
-    if suggestion.status != SUGGESTION_PENDING:
+    if not service.is_pending(suggestion):
         flash("directory-moderate-already-decided", "warning")
         return redirect(url_for("directory.queue"))
-    form = RejectForm(prefix=f"r{suggestion.id}")
-    if not form.validate_on_submit():
-        return render_template("directory/moderate_error.html", suggestion=suggestion, form=form,
+    checked = forms.read_rejection(suggestion.id, request.form)
+    if checked.value is None:
+        return render_template("directory/moderate_error.html", suggestion=suggestion, form=checked.form,
                                action="reject"), 400
-    service.reject_suggestion(suggestion, current_user(), form.note.data)
+    service.reject_suggestion(suggestion, _user(), checked.value,
+                              duplicate_of=forms.duplicate_of(suggestion.id, request.form))
     db.session.commit()
     flash("directory-moderate-rejected", "success")
     return redirect(url_for("directory.queue"))
@@ -245,21 +203,21 @@ def reject(suggestion_id: int) -> str | Response | tuple[str, int]:
 @staff_required
 def edit_themes() -> str | Response:
     """Staff: choose the capacities of each thematic category (one form per category)."""
-    categories = db.session.scalars(sa.select(ThematicCategory).order_by(ThematicCategory.position)).all()
+    categories = service.categories()
     theme_list = {t.id: t for t in service.themes()}
     data = request.form if request.method == "POST" else None
-    editing = _int_or_none(request.form.get("category")) if data is not None else None
+    editing = forms.edited_category(request.form) if data is not None else None
     pickers = {}
     for category in categories:
         submitted = data if editing == category.id else None
         pickers[category.id] = picker_state(f"theme_{category.id}", "capacity", submitted,
                                             theme_list[category.id].capacity_ids, chain=current_language_chain())
     if data is not None:
-        category = db.session.get(ThematicCategory, editing) if editing else None
-        if category is None:
+        edited = service.category(editing)
+        if edited is None:
             abort(400)
         if not searching(request.form):
-            service.set_theme_capacities(category, pickers[category.id].selected_ids)
+            service.set_theme_capacities(edited, pickers[edited.id].selected_ids)
             db.session.commit()
             flash("directory-themes-saved", "success")
             return redirect(url_for("directory.edit_themes"))

@@ -15,6 +15,8 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 
 from capx.access import current_user, login_required
+from capx.forms import explore as forms
+from capx.forms.organizations import TYPE_LABELS
 from capx.forms.pickers import PickerState, searching
 from capx.language import current_language, current_language_chain, msg
 from capx.services import explore as service
@@ -59,8 +61,8 @@ def _capacity_choices(ids: list[int], tree: CapacityTree) -> list[Choice]:
     return out
 
 
-def _territory_choices(filters: Any) -> list[Choice]:
-    return [Choice(t.id, service.territory_label(t, current_language())) for t in filters.territories]
+def _territory_choices(filters: Any, lang: str) -> list[Choice]:
+    return [Choice(t.id, service.territory_label(t, lang)) for t in filters.territories]
 
 
 def _page_url(endpoint: str, filters: Any) -> Callable[[int], str]:
@@ -100,14 +102,15 @@ def _per_page() -> int:
 @login_required
 def feed() -> Any:
     """Explore: people by capacity, exchange type, territory, affiliation, language and name."""
-    tree = capacity_tree(current_language_chain())
-    filters = service.parse_profile_filters(request.args, tree)
+    chain = current_language_chain()
+    tree = capacity_tree(chain)
+    filters = forms.read_profile_filters(request.args, tree)
     search_step = searching(request.args)
     if not search_step:
         target = _canonical_redirect("explore.feed", filters.params())
         if target is not None:
             return target
-    results = service.search_profiles(filters, current_user(), per_page=_per_page())
+    results = service.search_profiles(filters, current_user(), chain, per_page=_per_page())
     link_profiles(results.items)
     if results.page.number != filters.page and not search_step:
         # Past the last page: show the last one, under its own link.
@@ -115,11 +118,11 @@ def feed() -> Any:
     lang = current_language()
     pickers = {
         "capacity": _picker("capacity", "capacity", _capacity_choices(filters.capacities, tree)),
-        "territory": _picker("territory", "territory", _territory_choices(filters)),
+        "territory": _picker("territory", "territory", _territory_choices(filters, lang)),
         "affiliation": _picker("affiliation", "organization",
                                [Choice(a[0], a[1], "", a[2] if a[2] != lang else None) for a in filters.affiliations]),
         "language": _picker("language", "language",
-                            [Choice(lg.id, service.language_label(lg, current_language())) for lg in filters.languages]),
+                            [Choice(lg.id, service.language_label(lg, lang)) for lg in filters.languages]),
     }
     chips = [(chip, _url("explore.feed", filters.without(chip.key, chip.value).params()))
              for chip in filters.chips(tree)]
@@ -127,7 +130,7 @@ def feed() -> Any:
         "explore/feed.html", filters=filters, results=results, pickers=pickers, chips=chips,
         clear_url=_url("explore.feed", filters.cleared().params()),
         page_url=_page_url("explore.feed", filters),
-        exchanges=service.EXCHANGES, show_kinds=service.SHOW_KINDS, t=card_texts(),
+        exchanges=service.EXCHANGE_LABELS, show_kinds=service.SHOW_LABELS, t=card_texts(),
         open_panel=bool(search_step) or filters.active)
 
 
@@ -137,30 +140,33 @@ def saved() -> str:
     """The profiles and organizations the logged-in user saved. Only ever their own list."""
     user = current_user()
     assert user is not None
-    results = service.saved_profiles(user, requested_page(request.args), per_page=_per_page())
-    organizations = link_organizations(service.saved_organizations(user))
+    chain = current_language_chain()
+    results = service.saved_profiles(user, requested_page(request.args), chain, per_page=_per_page())
+    organizations = link_organizations(service.saved_organizations(user, chain))
     link_profiles(results.items)
     return render_template("explore/saved.html", results=results, organizations=organizations, t=card_texts(),
+                           type_labels=TYPE_LABELS,
                            page_url=lambda n: _url("explore.saved", [("page", str(n))] if n > 1 else []))
 
 
 @bp.get("/organization_list")
 def organization_list() -> Any:
     """The public list of organizations that have a manager, with name, capacity, exchange and territory filters."""
-    tree = capacity_tree(current_language_chain())
-    filters = service.parse_organization_filters(request.args, tree)
+    chain = current_language_chain()
+    tree = capacity_tree(chain)
+    filters = forms.read_organization_filters(request.args, tree)
     search_step = searching(request.args)
     if not search_step:
         target = _canonical_redirect("explore.organization_list", filters.params())
         if target is not None:
             return target
-    results = service.search_organizations(filters, current_user(), per_page=_per_page())
+    results = service.search_organizations(filters, current_user(), chain, per_page=_per_page())
     link_organizations(results.items)
     if results.page.number != filters.page and not search_step:
         return redirect(_url("explore.organization_list", filters.at_page(results.page.number).params()))
     pickers = {
         "capacity": _picker("capacity", "capacity", _capacity_choices(filters.capacities, tree)),
-        "territory": _picker("territory", "territory", _territory_choices(filters)),
+        "territory": _picker("territory", "territory", _territory_choices(filters, tree.lang)),
     }
     chips = [(chip, _url("explore.organization_list", filters.without(chip.key, chip.value).params()))
              for chip in filters.chips(tree)]
@@ -168,4 +174,5 @@ def organization_list() -> Any:
         "explore/organizations.html", filters=filters, results=results, pickers=pickers, chips=chips,
         clear_url=_url("explore.organization_list", []),
         page_url=_page_url("explore.organization_list", filters),
-        exchanges=service.EXCHANGES, open_panel=bool(search_step) or filters.active, t=card_texts())
+        exchanges=service.EXCHANGE_LABELS, open_panel=bool(search_step) or filters.active, t=card_texts(),
+        type_labels=TYPE_LABELS)

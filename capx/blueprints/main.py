@@ -8,7 +8,9 @@ from capx import translations
 from capx.access import current_user, login_required, safe_next
 from capx.extensions import db
 from capx.language import LANGUAGE_COOKIE, available_languages, current_language_chain, msg
-from capx.services import home as home_service
+from capx.forms import data as data_forms, directory as directory_forms, home as home_forms
+from capx.services import home as home_service, statistics
+from capx.services.directory import KNOWN_AND_AVAILABLE
 from capx.services.capacities import capacity_tree
 from capx.support.health import database_answers
 from capx.web import THEME_COOKIE, THEMES
@@ -45,15 +47,19 @@ def home() -> str:
     user = current_user()
     assert user is not None
     me = home_service.viewer_profile(user)
-    suggestions = home_service.suggestions(user, me)
+    chain = current_language_chain()
+    suggestions = home_service.suggestions(user, chain, me)
     # Plural messages with localized numbers are the costly ones: format each count once.
     match_labels = {n: msg("home-card-matches", n) for n in suggestions.match_counts()}
     labels = {key: msg(key) for key in ("home-card-wants", "home-card-offers", "home-card-speaks",
                                         "home-card-org-wants", "home-card-org-offers")}
     labels["view"] = msg("home-card-view")
     return render_template("main/home.html", missing=home_service.profile_gaps(me),
-                           suggestions=suggestions, tree=capacity_tree(current_language_chain()), match_labels=match_labels,
-                           labels=labels, home_url=url_for("main.home"))
+                           suggestions=suggestions, tree=capacity_tree(chain), match_labels=match_labels,
+                           labels=labels, home_url=url_for("main.home"), gap_labels=home_forms.GAP_LABELS,
+                           format_labels=home_forms.EVENT_FORMAT_LABELS,
+                           add_choices={choice: directory_forms.ADD_LABELS[choice] for choice in ("known", KNOWN_AND_AVAILABLE)},
+                           totals=statistics.stored_totals(), totals_shown=data_forms.TOTAL_LABELS)
 
 
 @bp.get("/privacy_policy")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from capx.access import current_user, login_required, staff_required
@@ -17,6 +18,7 @@ from capx.services import events as events_service
 from capx.services import news as news_service
 from capx.services import organization_profiles as profiles
 from capx.services import organizations as org_service
+from capx.services import partner_badges
 from capx.services.choices import labels
 from capx.services.concurrent_edits import SavedMeanwhile, saved_meanwhile
 from capx.services.organization_profiles import OrganizationEdit
@@ -41,11 +43,10 @@ def _require_manager(org: Organization) -> None:
 
 
 @bp.get("/organization_profile/<int:organization_id>")
-@login_required
 def profile(organization_id: int) -> str:
-    """An organization's profile (hidden organizations only for staff)."""
+    """An organization's profile, public (read-only for visitors who are not logged in); hidden
+    organizations only for staff."""
     user = current_user()
-    assert user is not None
     org = _organization_or_404(organization_id)
     data = profiles.load_profile(org)
     if not org_service.may_see(user, org.id, data.visible):
@@ -59,13 +60,15 @@ def profile(organization_id: int) -> str:
         territories=labels("territory", data.territory_ids, chain),
         featured=events_service.featured_events(org.id),
         news=news_service.posts_for_tags([t.slug for t in data.tags]),
-        can_edit=org_service.can_manage(user, org.id), is_saved=org.id in saved_organization_ids(user, [org.id]))
+        can_edit=org_service.can_manage(user, org.id), manages_badges=partner_badges.can_manage_badges(user, org),
+        is_saved=org.id in saved_organization_ids(user, [org.id]))
 
 
 def _edit_page(org: Organization, form: forms.EditForm, errors: FormErrors, version: int, loaded: dict[str, str],
-               changes: list[edits.FieldChange] | None = None, status: int = 200) -> tuple[str, int]:
+               changes: list[edits.FieldChange] | None = None, status: int = 200,
+               data: MultiDict[str, str] | None = None) -> tuple[str, int]:
     chain = current_language_chain()
-    submitted = request.form if request.method == "POST" else None
+    submitted = data if data is not None else (request.form if request.method == "POST" else None)
     pickers = {kind: picker_state(f"capacity_{kind}", "capacity", submitted, ids, chain=chain)
                for kind, ids in form.capacities.items()}
     pickers["territory"] = picker_state("territory", "territory", submitted, form.territories, chain=chain)
@@ -86,9 +89,13 @@ def edit(organization_id: int) -> Response | tuple[str, int]:
         stored = profiles.stored_edit(org)
         return _edit_page(org, forms.edit_form(stored), FormErrors(), org.version, profiles.snapshot(stored, chain))
 
-    checked = forms.read_edit(request.form, chain)
     loaded = edits.loaded_snapshot(request.form)
     version = edits.submitted_version(request.form)
+    if forms.importing_known(request.form):
+        data = forms.with_known_as_available(request.form)
+        return _edit_page(org, forms.read_edit(data, chain).form, FormErrors(), version or org.version, loaded,
+                          data=data)
+    checked = forms.read_edit(request.form, chain)
     if forms.no_javascript_step(request.form):
         return _edit_page(org, checked.form, FormErrors(), version or org.version, loaded)
     if saved_meanwhile(org.version, version):

@@ -40,12 +40,12 @@ from capx.models import (
     Profile,
     User,
 )
-from capx.forms import profiles as forms
+from capx.forms import lets_connect as lc_labels, profiles as forms
 from capx.forms.errors import FormErrors
 from capx.forms.profiles import CAPACITY_FIELDS
 from capx.forms.pickers import picker_state, searching
 from capx.services import badges as badge_service, choices as choices_service, lets_connect as lc_service
-from capx.services import external_badges, profiles as service
+from capx.services import external_badges, organizations as org_service, personal_data, profiles as service
 from capx.services.capacities import capacity_tree
 from capx.support.media import commons_file_url
 from capx.services.saved import saved_profile_ids
@@ -89,7 +89,9 @@ def avatar_url(profile: Profile, width: int = 160) -> str | None:
 # -- viewing -------------------------------------------------------------------------------------
 
 def _render_profile(user: User) -> str:
-    me = _me()
+    """The profile page, for its owner, another Wikimedian or (a public profile) a visitor who is
+    not logged in: no contact or save buttons then, and only links the reader can open."""
+    me = current_user()
     profile = service.load_profile(user)
     tree = capacity_tree(current_language_chain())
     caps = {kind: [tree.get(cid) for cid in service.capacity_ids(profile, kind) if tree.get(cid)]
@@ -99,9 +101,12 @@ def _render_profile(user: User) -> str:
                   if 0 <= pl.proficiency < len(PROFICIENCY_LEVELS) else "advanced") for pl in profile.languages]
     territories = [territory_name(pt.territory, lang) for pt in profile.territories]
     chain = current_language_chain()
-    affiliations = [(pa.organization.name_in(chain), organization_url(pa.organization_id))
+    # A hidden organization is named as plain text (its page would answer 404 to this reader).
+    shown = org_service.visible_among([pa.organization_id for pa in profile.affiliations])
+    affiliations = [(pa.organization.name_in(chain), organization_url(pa.organization_id)
+                     if org_service.may_see(me, pa.organization_id, pa.organization_id in shown) else None)
                     for pa in profile.affiliations]
-    is_own = user.id == me.id
+    is_own = me is not None and user.id == me.id
     managed = [(org.name_in(chain), organization_url(org.id)) for org in service.managed_organizations(user)] \
         if is_own else []
     return render_template(
@@ -110,7 +115,8 @@ def _render_profile(user: User) -> str:
         badges=badge_service.displayed_badges(user), avatar=avatar_url(profile),
         share_url=profile_url(user),
         birthday=format_date(user.registered_at, "long") if user.registered_at else None,
-        is_saved=(not is_own and user.id in saved_profile_ids(me, [user.id])))
+        is_saved=(me is not None and not is_own and user.id in saved_profile_ids(me, [user.id])),
+        login_url=url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
 @bp.get("/profile")
@@ -121,24 +127,32 @@ def mine() -> str:
 
 
 @bp.get("/profile/<username>")
-@login_required
 def view(username: str) -> str:
-    """Someone's profile by user name (spaces as underscores); locked accounts are not shown."""
+    """Someone's profile by user name (spaces as underscores); locked accounts are not shown.
+
+    Visitors who are not logged in see a public profile; for any other name (not public, locked or
+    no such account: the same answer, so names cannot be probed) a short page that asks them to log in.
+    """
     user = service.find_user(username)
-    if user is None:
+    me = current_user()
+    if user is not None and service.may_view(me, user):
+        return _render_profile(user)
+    if me is not None:
         abort(404)
-    return _render_profile(user)
+    return render_template("profiles/login_to_see.html",
+                           login_url=url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
 def _qr_target(username: str) -> str:
+    """The profile's address, for whoever may see the profile (404 otherwise)."""
     user = service.find_user(username)
-    if user is None:
+    me = current_user()
+    if user is None or not service.may_view(me, user):
         abort(404)
     return profile_url(user)
 
 
 @bp.get("/profile/<username>/qr.svg")
-@login_required
 def qr(username: str) -> Response:
     """A QR code (SVG) that leads to the profile."""
     code = segno.make(_qr_target(username), error="m")
@@ -148,7 +162,6 @@ def qr(username: str) -> Response:
 
 
 @bp.get("/profile/<username>/qr.png")
-@login_required
 def qr_png(username: str) -> Response:
     """The same QR code as a PNG download."""
     code = segno.make(_qr_target(username), error="m")
@@ -271,6 +284,8 @@ def _lc_render(template: str, values: dict[str, Any], errors: FormErrors, status
                failed: bool = False) -> tuple[str, int]:
     return render_template(template, values=values, errors=errors, roles=LETS_CONNECT_ROLES,
                            topics=LETS_CONNECT_TOPICS, genders=LETS_CONNECT_GENDERS, ages=LETS_CONNECT_AGE_RANGES,
+                           role_labels=lc_labels.ROLE_LABELS, topic_labels=lc_labels.TOPIC_LABELS,
+                           gender_labels=lc_labels.GENDER_LABELS, age_labels=lc_labels.AGE_LABELS,
                            registered=lc_service.is_registered(_me()),
                            confirmation=service.load_profile(_me()).lets_connect_confirmation, failed=failed), status
 
@@ -324,7 +339,7 @@ def lets_connect() -> Any:
 def export() -> Response:
     """Download everything stored about oneself as JSON."""
     me = _me()
-    body = json.dumps(service.export_user(me), ensure_ascii=False, indent=2)
+    body = json.dumps(personal_data.export_user(me), ensure_ascii=False, indent=2)
     return Response(body, mimetype="application/json",
                     headers={"Content-Disposition": 'attachment; filename="capx-my-data.json"',
                              "Cache-Control": "no-store"})
@@ -339,7 +354,7 @@ def delete() -> Any:
         return render_template("profiles/delete.html")
     if request.form.get("confirm") != "1":
         return render_template("profiles/delete.html", error=True), 422
-    service.delete_account(me)
+    personal_data.delete_account(me)
     db.session.commit()
     session.clear()
     flash("profile-deleted", "success")

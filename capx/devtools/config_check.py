@@ -114,6 +114,15 @@ def _schema(app: Flask) -> Check:
     return Check("schema", OK, f"up to date ({', '.join(sorted(heads))})")
 
 
+def _footer_links(config: Mapping[str, Any]) -> Check:
+    """The footer's User Guide and translatewiki.net links: https addresses (defaults when unset)."""
+    links = {name: str(config.get(name) or "") for name in ("CAPX_USER_GUIDE_URL", "CAPX_TRANSLATEWIKI_URL")}
+    wrong = [name for name, url in links.items() if not url.startswith("https://")]
+    if wrong:
+        return Check("footer links", WARN, f"{', '.join(wrong)}: not an https address")
+    return Check("footer links", OK, " and ".join(links.values()))
+
+
 def check_configuration(app: Flask) -> list[Check]:
     """Every check, in the order an operator would fix them."""
     config = app.config
@@ -165,6 +174,7 @@ def check_configuration(app: Flask) -> list[Check]:
     checks.append(Check("User-Agent", OK if "@" in agent or "mailto" in agent else WARN, agent))
     checks.append(_proxy(config, production))
     checks.append(_filing_limits(config))
+    checks.append(_footer_links(config))
     return checks
 
 

@@ -150,6 +150,7 @@ def seed_demo(profiles: int, seed: int = 1, echo: Callable[[str], None] = print,
     db.session.commit()
     if showcase:
         refresh_statistics()
+        db.session.commit()
     with_managers = db.session.scalar(sa.select(sa.func.count(sa.distinct(OrganizationManager.organization_id)))) or 0
     echo(f"done: {summary.created} created, {summary.existing} already there, "
          f"{with_managers} organizations with managers")

@@ -128,6 +128,23 @@ def no_javascript_step(data: MultiDict[str, str]) -> bool:
     return searching(data) is not None or bool(data.get("add_name_rows"))
 
 
+def importing_known(data: MultiDict[str, str]) -> bool:
+    """Whether the submit asks to copy the known capacities into the available ones ("Import
+    known capacities", as in the profile editor): the form is shown again with them, nothing saved."""
+    return bool(data.get("import_known"))
+
+
+def with_known_as_available(data: MultiDict[str, str]) -> MultiDict[str, str]:
+    """The submitted data with every known capacity added to the available ones (in their order,
+    after those already there)."""
+    copied = data.copy()
+    available = copied.getlist("capacity_available")
+    copied.setlist("capacity_available",
+                   [*available, *(c for c in data.getlist("capacity_known") if c not in available)])
+    copied["capacity_available__present"] = "1"
+    return copied
+
+
 def _text(data: MultiDict[str, str], key: str) -> str:
     return (data.get(key) or "").strip()
 
@@ -288,6 +305,11 @@ def _contacts(form: EditForm, errors: FormErrors) -> None:
         errors.add("contact_email", lazy_msg("organization-error-email"))
     if form.contact_website and not is_web_url(form.contact_website, https_only=True):
         errors.add("contact_website", lazy_msg("organization-error-website"))
+
+
+#: The name rows, the type and the length message, shared with the staff form of the base fields
+#: (capx.forms.organization_admin).
+read_names, read_type_id, too_long = _names, _type_id, _too_long
 
 
 # -- managers --------------------------------------------------------------------------------------

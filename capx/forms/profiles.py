@@ -66,6 +66,7 @@ def initial(profile: Profile) -> dict[str, Any]:
         "affiliations": [pa.organization_id for pa in profile.affiliations],
         "projects": [pp.project_id for pp in profile.projects],
         "lets_connect_import": False,
+        "is_public": profile.is_public,
     }
 
 
@@ -98,6 +99,7 @@ def submitted(form: Mapping[str, str]) -> dict[str, Any]:
         "affiliations": int_list(data.getlist("affiliation")),
         "projects": int_list(data.getlist("project")),
         "lets_connect_import": data.get("lets_connect_import") == "1",
+        "is_public": data.get("is_public") == "1",
     }
 
 
@@ -188,7 +190,7 @@ def read_profile(values: dict[str, Any], me: User, profile: Profile, chain: Sequ
         show_wikidata_photo=values["show_wikidata_photo"], show_wikidata_item=values["show_wikidata_item"],
         alt_account=values["alt_account"], capacities=values["capacities"], languages=values["languages"],
         territories=values["territories"], affiliations=values["affiliations"], projects=values["projects"],
-        lets_connect_imported=values["lets_connect_import"]), errors, values)
+        lets_connect_imported=values["lets_connect_import"], is_public=values["is_public"]), errors, values)
 
 
 # -- the Let's Connect registration --------------------------------------------------------------

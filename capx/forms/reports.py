@@ -16,11 +16,12 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired
 
+from capx.forms import filing_limits
 from capx.forms.characters import MaxCharacters
 from capx.forms.errors import Checked, FormErrors
 from capx.models import REPORT_STATUSES, REPORT_TYPES
 from capx.models.reports import DESCRIPTION_MAX, REPLY_MAX, TITLE_MAX
-from capx.services.filing_limits import DAY, HOUR, LimitReached
+from capx.services.filing_limits import LimitReached
 from capx.services.reports import NewReport, TriageDecision
 from capx.translations import LazyMessage, lazy_msg
 
@@ -34,13 +35,9 @@ STATUS_LABELS = {"new": lazy_msg("reports-status-new"), "in-progress": lazy_msg(
                  "duplicate": lazy_msg("reports-status-duplicate")}
 
 
-#: What the page says when a reporter has filed as many reports as the limits allow.
-LIMIT_MESSAGES = {HOUR: "reports-error-limit-hour", DAY: "reports-error-limit-day"}
-
-
 def limit_message(reached: LimitReached) -> LazyMessage:
     """The translated explanation of a reached filing limit (the typed text stays in the form)."""
-    return lazy_msg(LIMIT_MESSAGES[reached.period], reached.count)
+    return filing_limits.limit_message(reached, filing_limits.REPORT_LIMIT_MESSAGES)
 
 
 class ReportForm(FlaskForm):

@@ -20,7 +20,8 @@ from capx.models.org_profiles import (MAX_DIFF_TAGS, MAX_DOCUMENTS, MAX_PROJECTS
                                       OrganizationDetails, OrganizationDiffTag, OrganizationDocument,
                                       OrganizationProject)
 from capx.models.organizations import (Organization, OrganizationCapacity, OrganizationManager,
-                                       OrganizationName, OrganizationTerritory, OrganizationType, PartnerMember)
+                                       OrganizationName, OrganizationTerritory, OrganizationType, PartnerMember,
+                                       OrganizationRedirect)
 from capx.models.people import (DEFAULT_PROFICIENCY, PROFICIENCY_LEVELS, KeptProfileData, OAuthToken, Profile,
                                 ProfileAffiliation, ProfileCapacity, ProfileLanguage, ProfileNameGram, ProfileProject,
                                 ProfileTerritory, SavedOrganization, SavedProfile, User)
@@ -37,7 +38,7 @@ __all__ = [
     "CapacitySuggestion", "ThematicCategory", "ThematicCategoryCapacity",
     "CommonsExport", "EVENT_FORMATS", "Event", "EventCapacity", "EventCourseFetch", "MESSAGE_METHODS", "MESSAGE_STATUSES", "MessageLog",
     "Organization", "OrganizationCapacity", "OrganizationManager", "OrganizationName",
-    "OrganizationTerritory", "OrganizationType", "PartnerMember", "ImportedRow", "KeptProfileData",
+    "OrganizationTerritory", "OrganizationType", "PartnerMember", "OrganizationRedirect", "ImportedRow", "KeptProfileData",
     "BADGE_KINDS", "BADGE_SOURCES", "EARNED", "EXTERNAL", "INTERNAL", "PARTNER", "Badge",
     "BADGE_IMAGE_TYPES", "MAX_BADGE_IMAGE_BYTES", "BadgeImage",
     "MAX_DIFF_TAGS", "MAX_DOCUMENTS", "MAX_PROJECTS", "DiffPost", "DiffPostTag", "OrganizationDetails",

@@ -21,9 +21,11 @@ class MessageLog(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sender_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
-    recipient_username: Mapped[str] = mapped_column(exact_string(255))
-    # The recipient's CapX account when they have one; their rows go with them on deletion.
-    recipient_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    # None once the recipient deleted their CapX account ("deleted account"): the row is the
+    # sender's history and stays, the name goes.
+    recipient_username: Mapped[str | None] = mapped_column(exact_string(255))
+    # The recipient's CapX account when they have one (SET NULL: the row survives its deletion).
+    recipient_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"), index=True)
     method: Mapped[str] = mapped_column(sa.Enum(*MESSAGE_METHODS, name="message_method", native_enum=False, length=10,
                                                 create_constraint=True))
     status: Mapped[str] = mapped_column(sa.Enum(*MESSAGE_STATUSES, name="message_status", native_enum=False, length=10,

@@ -37,12 +37,15 @@ class Organization(Model):
     """An affiliate or other organization with a public profile."""
 
     __tablename__ = "organization"
-    __table_args__ = table_args()
+    __table_args__ = table_args(sa.Index("ix_organization_parent", "parent_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     type_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organization_type.id"))
     acronym: Mapped[str | None] = mapped_column(sa.String(40), index=True)
     logo_file: Mapped[str | None] = mapped_column(sa.String(255))  # Commons file name
+    # The organization this one belongs to (staff set it).
+    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organization.id", ondelete="SET NULL",
+                                                                name="fk_organization_parent"))
     # A partner runs mentorship programs and gives partner badges; its members (PartnerMember)
     # act for it.
     is_partner: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
@@ -146,3 +149,18 @@ class PartnerMember(Model):
                                                  primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class OrganizationRedirect(Model):
+    """An organization staff merged into another: its old id leads to the one it went into.
+
+    ``report`` is what the merge could not move (JSON, see capx.services.organization_admin).
+    """
+
+    __tablename__ = "organization_redirect"
+    __table_args__ = table_args(sa.Index("ix_organization_redirect_target", "target_id"))
+
+    old_id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=False)
+    target_id: Mapped[int] = mapped_column(sa.ForeignKey("organization.id", ondelete="CASCADE"))
+    report: Mapped[str | None] = mapped_column(sa.Text)
+    merged_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -50,7 +50,8 @@ class User(Model):
     """A Wikimedian who logged in at least once."""
 
     __tablename__ = "user"
-    __table_args__ = table_args()
+    # The staff overview of people pages through user names with these filters from the index alone.
+    __table_args__ = table_args(sa.Index("ix_user_staff_list", "username", "is_staff", "is_locked"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # NULL only for accounts imported from the previous platform whose central id could not be
@@ -111,6 +112,9 @@ class Profile(Model):
     # Let's Connect's confirmation of the registration (the registration itself is kept there).
     lets_connect_confirmation: Mapped[str | None] = mapped_column(sa.String(100))
     lets_connect_imported_at: Mapped[dt.datetime | None] = mapped_column()
+    # Whether visitors who are not logged in may see the profile (the person's choice; off for
+    # everyone until they turn it on, imported people included).
+    is_public: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     # The user name and alt_account folded by profile_search_name: kept up to date on every flush
     # (see _refresh_search_names), so Explore's name search reads it from the walk index below

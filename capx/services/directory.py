@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -20,10 +21,14 @@ from capx.models import (AVAILABLE, KNOWN, SUGGESTION_APPROVED, SUGGESTION_PENDI
                          ThematicCategoryCapacity, User, utcnow)
 from capx.services.accounts import ensure_profile
 from capx.services.capacities import forget_tree
+from capx.services.capacity_names import SameName, capacity_with_name, lock_capacity_writes
 from capx.services.organizations import visible
 
-#: Kinds a visitor can add from a capacity page.
-ADDABLE_KINDS = (KNOWN, WANTED)
+#: What a person can add a capacity to their profile as, from the capacity page or the home page:
+#: the choice, and the kinds it adds (a capacity one makes available is also one they know).
+KNOWN_AND_AVAILABLE = "known-available"
+ADD_CHOICES: dict[str, tuple[str, ...]] = {KNOWN: (KNOWN,), KNOWN_AND_AVAILABLE: (KNOWN, AVAILABLE), WANTED: (WANTED,)}
+ADDABLE_KINDS = tuple(ADD_CHOICES)
 
 HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
@@ -68,7 +73,7 @@ def capacity_counts(capacity_id: int) -> dict[str, int]:
     return counts
 
 
-def organizations_with(capacity_id: int, lang_chain: list[str]) -> list[tuple[Organization, str]]:
+def organizations_with(capacity_id: int, lang_chain: Sequence[str]) -> list[tuple[Organization, str]]:
     """Organizations (with at least one manager) that list the capacity, with their name, by name."""
     has_manager = visible()
     orgs = db.session.scalars(
@@ -77,7 +82,7 @@ def organizations_with(capacity_id: int, lang_chain: list[str]) -> list[tuple[Or
                                    .where(OrganizationCapacity.capacity_id == capacity_id)), has_manager)
         .options(selectinload(Organization.names))
     ).all()
-    named = [(org, org.name_in(lang_chain)) for org in orgs]
+    named = [(org, org.name_in(tuple(lang_chain))) for org in orgs]
     return sorted(named, key=lambda pair: pair[1].casefold())
 
 
@@ -92,19 +97,29 @@ def user_kinds(user: User | None, capacity_id: int) -> set[str]:
                                               ProfileCapacity.capacity_id == capacity_id)))
 
 
-def add_to_profile(user: User, capacity_id: int, kind: str) -> bool:
-    """Add a capacity to the user's profile as known or wanted; False when it was already there.
+def add_choices(kinds: set[str]) -> list[str]:
+    """The add choices that would still change a profile listing the capacity in ``kinds``."""
+    return [choice for choice, adds in ADD_CHOICES.items() if not set(adds) <= kinds]
 
-    The caller commits.
+
+def add_to_profile(user: User, capacity_id: int, choice: str) -> bool:
+    """Add a capacity to the user's profile as known, known and available, or wanted (a choice of
+    :data:`ADD_CHOICES`); False when it was there already in every kind the choice adds.
+
+    Flushes; the caller commits.
     """
-    if kind not in ADDABLE_KINDS:
-        raise ValueError(kind)
+    if choice not in ADD_CHOICES:
+        raise ValueError(choice)
     profile = ensure_profile(user)
-    if db.session.get(ProfileCapacity, (profile.id, capacity_id, kind)) is not None:
-        return False
-    db.session.add(ProfileCapacity(profile_id=profile.id, capacity_id=capacity_id, kind=kind))
-    profile.updated_at = utcnow()
-    return True
+    added = False
+    for kind in ADD_CHOICES[choice]:
+        if db.session.get(ProfileCapacity, (profile.id, capacity_id, kind)) is None:
+            db.session.add(ProfileCapacity(profile_id=profile.id, capacity_id=capacity_id, kind=kind))
+            added = True
+    if added:
+        profile.updated_at = utcnow()
+        db.session.flush()
+    return added
 
 
 # -- thematic categories ------------------------------------------------------------------------
@@ -151,26 +166,88 @@ def load_thematic_categories() -> int:
     return len(DEFAULT_THEMES)
 
 
+def categories() -> list[ThematicCategory]:
+    """The thematic categories in their order."""
+    return list(db.session.scalars(sa.select(ThematicCategory).order_by(ThematicCategory.position)))
+
+
+def category(category_id: int | None) -> ThematicCategory | None:
+    """A thematic category by id (None for None)."""
+    return db.session.get(ThematicCategory, category_id) if category_id is not None else None
+
+
 def set_theme_capacities(category: ThematicCategory, capacity_ids: list[int]) -> None:
     """Replace a category's capacities (unknown ids are ignored); the caller commits."""
     known = set(db.session.scalars(sa.select(Capacity.id).where(Capacity.id.in_(capacity_ids)))) if capacity_ids else set()
     db.session.execute(sa.delete(ThematicCategoryCapacity).where(ThematicCategoryCapacity.category_id == category.id))
     for position, capacity_id in enumerate(i for i in capacity_ids if i in known):
         db.session.add(ThematicCategoryCapacity(category_id=category.id, capacity_id=capacity_id, position=position))
+    db.session.flush()
 
 
 # -- suggestions ---------------------------------------------------------------------------------
 
-def create_suggestion(user: User, title: str, description: str, reason: str | None,
-                      parent_id: int | None) -> CapacitySuggestion:
-    """Queue a suggested capacity for staff; the caller commits."""
+@dataclass(frozen=True)
+class NewSuggestion:
+    """A suggested capacity as checked by :func:`capx.forms.directory.read_suggestion`."""
+
+    title: str
+    description: str
+    reason: str | None
+    parent_id: int | None
+
+
+@dataclass(frozen=True)
+class Approval:
+    """Staff's approval of a suggestion: the capacity to create (``parent_id`` None: a new root)."""
+
+    name: str
+    description: str
+    parent_id: int | None
+    note: str | None
+
+
+def create_suggestion(user: User, new: NewSuggestion) -> CapacitySuggestion:
+    """Queue a suggested capacity for staff (a parent that no longer exists is dropped); flushes."""
+    parent_id = new.parent_id
     if parent_id is not None and db.session.get(Capacity, parent_id) is None:
         parent_id = None
-    suggestion = CapacitySuggestion(user_id=user.id, title=title.strip(), description=description.strip(),
-                                    reason=(reason or "").strip() or None, suggested_parent_id=parent_id,
+    suggestion = CapacitySuggestion(user_id=user.id, title=new.title.strip(), description=new.description.strip(),
+                                    reason=(new.reason or "").strip() or None, suggested_parent_id=parent_id,
                                     status=SUGGESTION_PENDING)
     db.session.add(suggestion)
+    db.session.flush()
     return suggestion
+
+
+def suggestions_of(user: User) -> list[CapacitySuggestion]:
+    """The user's own suggestions, newest first."""
+    return list(db.session.scalars(
+        sa.select(CapacitySuggestion).where(CapacitySuggestion.user_id == user.id)
+        .order_by(CapacitySuggestion.created_at.desc(), CapacitySuggestion.id.desc())))
+
+
+def moderation_queue(decided_limit: int = 50) -> tuple[list[CapacitySuggestion], list[CapacitySuggestion]]:
+    """The pending suggestions (oldest first) and the latest ``decided_limit`` decisions, with their people."""
+    pending = db.session.scalars(
+        sa.select(CapacitySuggestion).where(CapacitySuggestion.status == SUGGESTION_PENDING)
+        .options(selectinload(CapacitySuggestion.user))
+        .order_by(CapacitySuggestion.created_at, CapacitySuggestion.id)).all()
+    decided = db.session.scalars(
+        sa.select(CapacitySuggestion).where(CapacitySuggestion.status != SUGGESTION_PENDING)
+        .options(selectinload(CapacitySuggestion.user), selectinload(CapacitySuggestion.decided_by))
+        .order_by(CapacitySuggestion.decided_at.desc()).limit(decided_limit)).all()
+    return list(pending), list(decided)
+
+
+def suggestion(suggestion_id: int) -> CapacitySuggestion | None:
+    """A suggestion by id."""
+    return db.session.get(CapacitySuggestion, suggestion_id)
+
+
+def is_pending(suggestion: CapacitySuggestion) -> bool:
+    """Whether staff may still decide about the suggestion."""
+    return suggestion.status == SUGGESTION_PENDING
 
 
 def _unique_code(name: str) -> str:
@@ -182,12 +259,21 @@ def _unique_code(name: str) -> str:
     return code
 
 
-def approve_suggestion(suggestion: CapacitySuggestion, staff: User, parent_id: int | None, name: str,
-                       description: str, note: str | None) -> Capacity:
-    """Create the capacity (English name and description, source "local") under ``parent_id``.
+def approve_suggestion(suggestion: CapacitySuggestion, staff: User, approval: Approval) -> Capacity | SameName:
+    """Create the capacity (English name and description, source "local") under ``approval.parent_id``.
 
-    A capacity without parent becomes a new root. The caller commits.
+    A capacity without parent becomes a new root. Flushes; the caller commits. When a capacity already has
+    the name (equal after case and accent folding, in any language), nothing is created and that
+    capacity is returned as a :class:`SameName`: the caller rolls back and offers to reject the
+    suggestion as its duplicate or to approve it under another name. Approvals wait for each other
+    (:func:`capx.services.capacity_names.lock_capacity_writes`), so two staff approving one name at
+    the same moment create one capacity.
     """
+    parent_id, name, description, note = approval.parent_id, approval.name, approval.description, approval.note
+    lock_capacity_writes()
+    same = capacity_with_name(name)
+    if same is not None:
+        return same
     siblings = db.session.scalar(sa.select(sa.func.count()).select_from(Capacity)
                                  .where(Capacity.parent_id.is_(None) if parent_id is None
                                         else Capacity.parent_id == parent_id)) or 0
@@ -202,16 +288,21 @@ def approve_suggestion(suggestion: CapacitySuggestion, staff: User, parent_id: i
     suggestion.decided_by_id = staff.id
     suggestion.decided_at = utcnow()
     suggestion.note = (note or "").strip() or None
+    db.session.flush()
     forget_tree()
     return capacity
 
 
-def reject_suggestion(suggestion: CapacitySuggestion, staff: User, note: str) -> None:
-    """Reject with a note the suggester sees; the caller commits."""
+def reject_suggestion(suggestion: CapacitySuggestion, staff: User, note: str, duplicate_of: int | None = None) -> None:
+    """Reject with a note the suggester sees; flushes, the caller commits. ``duplicate_of``: the existing
+    capacity the suggestion duplicates, linked for the suggester (ignored if there is none such)."""
+    if duplicate_of is not None and db.session.get(Capacity, duplicate_of) is not None:
+        suggestion.capacity_id = duplicate_of
     suggestion.status = SUGGESTION_REJECTED
     suggestion.decided_by_id = staff.id
     suggestion.decided_at = utcnow()
     suggestion.note = note.strip()
+    db.session.flush()
 
 
 # -- colours ------------------------------------------------------------------------------------

@@ -60,6 +60,11 @@ class SourceReport:
     down: str | None = None
     failures_in_a_row: int = 0
 
+    @property
+    def unavailable(self) -> bool:
+        """The source is down: given up on, or not one person could be read."""
+        return self.down is not None or (self.people > 0 and self.failed == self.people)
+
     def line(self) -> str:
         state = f"DOWN ({self.down}), given up; " if self.down else ""
         return (f"{self.source}: {state}{self.people} people asked, {self.complete} answered in full, "

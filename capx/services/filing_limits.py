@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import InstrumentedAttribute
 
 from capx.extensions import db
-from capx.models import User
+from capx.models import CapacitySuggestion, User
 
 HOUR, DAY = "hour", "day"
 
@@ -57,3 +57,8 @@ def limit_reached(person: User, owner: InstrumentedAttribute[int], created: Inst
     if in_day >= limits.per_day:
         return LimitReached(DAY, in_day)
     return None
+
+
+def suggestion_limit_reached(person: User, limits: FilingLimits, now: dt.datetime) -> LimitReached | None:
+    """Whether ``person`` sent as many capacity suggestions as ``limits`` allow (staff never do)."""
+    return limit_reached(person, CapacitySuggestion.user_id, CapacitySuggestion.created_at, limits, now)

@@ -17,12 +17,11 @@ import datetime as dt
 import functools
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Sequence
 
 import sqlalchemy as sa
 
 from capx.extensions import db
-from capx.language import current_language_chain
 from capx.models import (AVAILABLE, KNOWN, WANTED, Capacity, Event, EventCapacity, Organization,
                          OrganizationCapacity, OrganizationName, Profile, ProfileCapacity,
                          ProfileLanguage, ProfileTerritory, SavedOrganization, SavedProfile, Statistic, User, utcnow)
@@ -247,8 +246,8 @@ def _ranked_profiles(viewer: User, excluded: set[int], source_profile: Any, wher
              # temporary table, one insert-or-update each; sorting them by profile first and
              # counting in one pass takes half the time for the same answer.
              .prefix_with("SQL_BIG_RESULT", dialect="mysql"))
-    rows = [(int(pid), int(n)) for pid, n in db.session.execute(query) if int(pid) not in excluded]
-    return rows[:ROW_SIZE]
+    ranked = [(int(pid), int(n)) for pid, n in db.session.execute(query) if int(pid) not in excluded]
+    return ranked[:ROW_SIZE]
 
 
 def _people_by_capacity(viewer: User, excluded: set[int], kind: str, capacity_ids: set[int],
@@ -306,7 +305,8 @@ def _person_cards(ranked: dict[str, list[tuple[int, int]]], kind_of_row: dict[st
     return out
 
 
-def _organizations(viewer: User, offer_ids: set[int], want_ids: set[int], day: dt.date) -> list[OrganizationCard]:
+def _organizations(viewer: User, offer_ids: set[int], want_ids: set[int], day: dt.date,
+                   chain: Sequence[str]) -> list[OrganizationCard]:
     """Organizations with a manager that want what you offer or offer what you want (two queries:
     the ranking, with the matching capacities of each, then the names)."""
     conditions = []
@@ -339,7 +339,6 @@ def _organizations(viewer: User, offer_ids: set[int], want_ids: set[int], day: d
         acronyms[oid] = acronym
         if lang is not None:
             names.setdefault(oid, {})[lang] = name
-    chain = current_language_chain()
     cards = []
     for oid, n, wants, offers in ranked:
         by_lang = names.get(oid, {})
@@ -356,9 +355,10 @@ def _count_popular() -> list[tuple[int, int]]:
     # The dashboard's statistics job already counts them (unlocked profiles only): reading its
     # rows is one index range, where counting live reads every "known" link row (about 4 seconds
     # at a million profiles). Counted live only before the job's first run.
-    rows = [(int(c), int(n)) for c, n in db.session.execute(
+    rows = [(int(c or 0), int(n)) for c, n in db.session.execute(
         sa.select(Statistic.item_id, Statistic.value)
-        .where(Statistic.metric == "capacity-users", Statistic.region_id.is_(None), Statistic.kind == KNOWN)
+        .where(Statistic.metric == "capacity-users", Statistic.region_id.is_(None), Statistic.kind == KNOWN,
+               Statistic.item_id.is_not(None))
         .order_by(Statistic.value.desc(), Statistic.item_id).limit(200))]
     if not rows:
         holders = sa.func.count().label("holders")
@@ -401,8 +401,10 @@ def _events(viewer: User, capacity_ids: set[int], now: dt.datetime, day: dt.date
     return [EventCard(eid, title, start, fmt, int(n), unpack(caps)) for eid, title, start, fmt, n, caps in ranked]
 
 
-def suggestions(viewer: User, me: ViewerProfile | None = None, now: dt.datetime | None = None) -> Suggestions:
-    """Every suggestion row for ``viewer`` (a bounded number of queries, whatever the data size)."""
+def suggestions(viewer: User, chain: Sequence[str], me: ViewerProfile | None = None,
+                now: dt.datetime | None = None) -> Suggestions:
+    """Every suggestion row for ``viewer`` (a bounded number of queries, whatever the data size),
+    names in the first language of ``chain`` that has one."""
     now = now or utcnow()
     day = now.date()
     me = me if me is not None else viewer_profile(viewer)
@@ -425,8 +427,8 @@ def suggestions(viewer: User, me: ViewerProfile | None = None, now: dt.datetime 
         want_what_you_offer=cards["want_what_you_offer"],
         offer_what_you_want=cards["offer_what_you_want"],
         speak_your_languages=cards["speak_your_languages"],
-        organizations=_organizations(viewer, offer_ids, want_ids, day),
+        organizations=_organizations(viewer, offer_ids, want_ids, day, chain),
         capacities=_capacities_to_add(viewer, known_ids | offer_ids | want_ids, day),
         events=_events(viewer, known_ids | want_ids, now, day),
-        language_names={lid: ref.language_label(lid, current_language_chain()[0]) for lid in shown_languages},
+        language_names={lid: ref.language_label(lid, chain[0]) for lid in shown_languages},
     )

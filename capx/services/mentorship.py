@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 import zoneinfo
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Sequence
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from capx.extensions import db
-from capx.models import (MentorshipApplication, MentorshipProgram, MentorshipQuestion, Organization,
-                         OrganizationManager, PartnerMember, User, utcnow)
-from capx.services import mentorship_crypto
-from sqlalchemy.orm import selectinload
+from capx.models import (Language, MentorshipApplication, MentorshipProgram, MentorshipProgramCapacity,
+                         MentorshipProgramLanguage, MentorshipQuestion, Organization, OrganizationManager,
+                         PartnerMember, User, utcnow)
+from capx.services import choices as choices_service, mentorship_crypto
+from capx.services.organizations import visible_organization_ids_subquery
 
 OPEN, UPCOMING, CLOSED = "open", "upcoming", "closed"
 
@@ -27,8 +28,6 @@ MAX_OPTIONS = 30
 MAX_OPTION_CHARS = 200
 MAX_QUESTIONS_PER_FORM = 40
 
-EMAIL_RE = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"'.]+$")
-URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 
 
 def valid_time_zone(name: str | None) -> bool:
@@ -141,60 +140,15 @@ def clean_options(text: str) -> list[str]:
     return out
 
 
-def validate_answers(questions: list[MentorshipQuestion], form: Any) -> tuple[list[dict[str, Any]], dict[int, str]]:
-    """Check submitted answers (``form``: a MultiDict, fields ``q<id>``) against the questions.
-
-    Returns the answers (question id, kind, label and value: a string, or a list of strings for
-    multiple choice) and the errors by question id (message key suffixes).
-    """
-    answers: list[dict[str, Any]] = []
-    errors: dict[int, str] = {}
-    for q in questions:
-        name = f"q{q.id}"
-        value: Any
-        if q.kind == "multiple-choice":
-            picked = [v for v in form.getlist(name)]
-            if any(v not in (q.options or []) for v in picked):
-                errors[q.id] = "choice"
-                continue
-            value = [o for o in (q.options or []) if o in picked]  # in the form's order
-            empty = not value
-        else:
-            value = (form.get(name) or "").strip()
-            if q.kind == "long-text":
-                value = value.replace("\r\n", "\n")
-            empty = value == ""
-            if not empty:
-                error = _check_value(q, value)
-                if error:
-                    errors[q.id] = error
-                    continue
-        if empty and q.required:
-            errors[q.id] = "required"
-            continue
-        answers.append({"question_id": q.id, "kind": q.kind, "label": q.label, "value": value})
-    return answers, errors
-
-
-def _check_value(q: MentorshipQuestion, value: str) -> str | None:
-    if q.kind == "short-text" and len(value) > MAX_SHORT_TEXT:
-        return "too-long"
-    if q.kind == "long-text" and len(value) > MAX_LONG_TEXT:
-        return "too-long"
-    if q.kind == "single-choice" and value not in (q.options or []):
-        return "choice"
-    if q.kind == "email" and (len(value) > MAX_EMAIL or not EMAIL_RE.match(value)):
-        return "email"
-    if q.kind == "url" and (len(value) > MAX_URL or not URL_RE.match(value)):
-        return "url"
-    return None
-
-
 @dataclass
 class SubmitResult:
     application: MentorshipApplication | None
-    errors: dict[int, str]
     refused: str | None = None  # closed, no-key, already-applied
+
+
+class AlreadyApplied(Exception):
+    """A second application in the same role arrived at the same moment (the unique key refused
+    it). The session needs a rollback: the caller owns the transaction."""
 
 
 def refusal(program: MentorshipProgram, user: User, role: str, now: dt.datetime | None = None) -> str | None:
@@ -209,18 +163,17 @@ def refusal(program: MentorshipProgram, user: User, role: str, now: dt.datetime 
     return None
 
 
-def submit_application(program: MentorshipProgram, role: str, user: User, form: Any,
+def submit_application(program: MentorshipProgram, role: str, user: User, answers: list[dict[str, Any]],
                        now: dt.datetime | None = None) -> SubmitResult:
-    """Validate and store an encrypted application (the caller commits).
+    """Store an encrypted application of checked ``answers`` (``capx.forms.mentorship.read_answers``),
+    flushed; the caller commits.
 
-    Refused (nothing stored) for the reasons of :func:`refusal`.
+    Refused (nothing stored) for the reasons of :func:`refusal`; raises :class:`AlreadyApplied`
+    when another submission in the same role won the race.
     """
     refused = refusal(program, user, role, now)
     if refused is not None:
-        return SubmitResult(None, {}, refused)
-    answers, errors = validate_answers(form_questions(program, role), form)
-    if errors:
-        return SubmitResult(None, errors)
+        return SubmitResult(None, refused)
     submitted = utcnow()
     payload = {"program": program.name, "program_id": program.id, "role": role, "username": user.username,
                "submitted_at": submitted.isoformat(timespec="seconds") + "Z", "answers": answers}
@@ -235,7 +188,12 @@ def submit_application(program: MentorshipProgram, role: str, user: User, form: 
         wrapped_key=envelope.wrapped_key, nonce=envelope.nonce, ciphertext=envelope.ciphertext,
         created_at=submitted)
     db.session.add(application)
-    return SubmitResult(application, {})
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError as exc:
+        # Two submissions at once: the unique key keeps one application per role.
+        raise AlreadyApplied() from exc
+    return SubmitResult(application)
 
 
 def already_applied(program_id: int, user_id: int, role: str) -> bool:
@@ -278,3 +236,135 @@ def export_applications(program: MentorshipProgram) -> dict[str, Any]:
     return mentorship_crypto.download_document(
         {"id": program.id, "name": program.name, "key_fingerprint": program.key_fingerprint,
          "exported_at": utcnow().isoformat(timespec="seconds") + "Z", "questions": questions}, records)
+
+
+# -- programs and their questions -------------------------------------------------------------------
+
+def get_program(program_id: int) -> MentorshipProgram | None:
+    """The program with this id, or None."""
+    return db.session.get(MentorshipProgram, program_id)
+
+
+def load_programs(visible_only: bool = False) -> list[MentorshipProgram]:
+    """Programs with what their cards show, newest registration first; ``visible_only``: of
+    organizations that have a manager."""
+    query = (sa.select(MentorshipProgram)
+             .options(selectinload(MentorshipProgram.organization).selectinload(Organization.names),
+                      selectinload(MentorshipProgram.capacities), selectinload(MentorshipProgram.languages)
+                      .selectinload(MentorshipProgramLanguage.language))
+             .order_by(MentorshipProgram.registration_start.desc(), MentorshipProgram.id))
+    if visible_only:
+        query = query.where(MentorshipProgram.organization_id.in_(visible_organization_ids_subquery()))
+    return list(db.session.scalars(query))
+
+
+def organization_choices(user: User, program: MentorshipProgram | None, chain: Sequence[str]) -> list[tuple[int, str]]:
+    """The organizations ``user`` may run a program for (staff: all), and the program's own, as
+    (id, name in ``chain``) sorted by name."""
+    query = sa.select(Organization).options(selectinload(Organization.names))
+    if not user.is_staff:
+        query = query.where(Organization.id.in_(managed_organization_ids(user) or {-1}))
+    organizations = list(db.session.scalars(query))
+    if program is not None and all(o.id != program.organization_id for o in organizations):
+        organizations.append(program.organization)
+    languages = tuple(chain)
+    return sorted(((o.id, o.name_in(languages)) for o in organizations), key=lambda c: c[1].casefold())
+
+
+def form_language_choices(chain: Sequence[str]) -> list[tuple[str, str]]:
+    """The languages a program's form may be written in, as (code, name in ``chain``)."""
+    codes: dict[int, str] = {row[0]: row[1] for row in db.session.execute(sa.select(Language.id, Language.code))}
+    return [(codes[c.value], str(c.label)) for c in choices_service.choices("language", chain)]
+
+
+@dataclass(frozen=True)
+class ProgramInput:
+    """A checked program (``capx.forms.mentorship.read_program``)."""
+
+    organization_id: int
+    name: str
+    description: str | None
+    format: str
+    location: str | None
+    registration_start: dt.date
+    registration_end: dt.date
+    time_zone: str
+    form_language: str | None
+    capacity_ids: tuple[int, ...]
+    language_ids: tuple[int, ...]
+
+
+def _assign(row: Any, value: Any, *names: str) -> None:
+    """Copy the fields ``names`` of a checked input onto its row."""
+    for name in names:
+        setattr(row, name, getattr(value, name))
+
+
+def save_program(program: MentorshipProgram | None, value: ProgramInput, chain: Sequence[str]) -> MentorshipProgram:
+    """Create (``program`` None) or update a program, flushed (it has an id); the caller commits.
+    Capacities and languages that do not exist are left out."""
+    target = program or MentorshipProgram()
+    _assign(target, value, "organization_id", "name", "description", "format", "location", "registration_start",
+            "registration_end", "time_zone", "form_language")
+    target.capacities = [MentorshipProgramCapacity(capacity_id=i)
+                         for i in choices_service.valid_ids("capacity", value.capacity_ids, chain)]
+    target.languages = [MentorshipProgramLanguage(language_id=i)
+                        for i in choices_service.valid_ids("language", value.language_ids, chain)]
+    if program is None:
+        db.session.add(target)
+    db.session.flush()
+    return target
+
+
+def program_question(program: MentorshipProgram, question_id: int) -> MentorshipQuestion | None:
+    """One question of the program's forms, or None (also for another program's question)."""
+    question = db.session.get(MentorshipQuestion, question_id)
+    return question if question is not None and question.program_id == program.id else None
+
+
+@dataclass(frozen=True)
+class QuestionInput:
+    """A checked question (``capx.forms.mentorship.read_question``)."""
+
+    role: str
+    kind: str
+    label: str
+    help: str | None
+    required: bool
+    options: list[str] | None
+
+
+def save_question(program: MentorshipProgram, question: MentorshipQuestion | None,
+                  value: QuestionInput) -> MentorshipQuestion | None:
+    """Add (``question`` None) a question at the end of its form, or change one (moved to the end
+    of the other form when its role changes); flushed. None when a new question would exceed
+    ``MAX_QUESTIONS_PER_FORM``."""
+    if question is None:
+        count = sum(1 for q in program.questions if q.role == value.role)
+        if count >= MAX_QUESTIONS_PER_FORM:
+            return None
+        question = MentorshipQuestion(program_id=program.id, position=count)
+        db.session.add(question)
+    elif question.role != value.role:
+        question.position = sum(1 for q in program.questions if q.role == value.role)
+    _assign(question, value, "role", "kind", "label", "help", "required", "options")
+    db.session.flush()
+    return question
+
+
+def delete_question(question: MentorshipQuestion) -> None:
+    """Remove a question (answers already submitted keep their own copy of its label), flushed."""
+    db.session.delete(question)
+    db.session.flush()
+
+
+def move_question(program: MentorshipProgram, question: MentorshipQuestion, up: bool) -> None:
+    """Move a question one place up or down within its form, flushed."""
+    siblings = form_questions(program, question.role)
+    index = siblings.index(question)
+    other = index + (-1 if up else 1)
+    if 0 <= other < len(siblings):
+        siblings[index], siblings[other] = siblings[other], siblings[index]
+    for position, q in enumerate(siblings):
+        q.position = position
+    db.session.flush()

@@ -46,10 +46,18 @@ ERROR_GROUPS: dict[str, tuple[str, ...]] = {
     "ratelimited": ("ratelimited", "actionthrottled", "actionthrottledtext"),
     "recipient-missing": ("emailnotarget", "baduser_target", "notarget", "invaliduser", "baduser", "missingtitle",
                           "recipient-missing", "recipient-locked"),
-    "unavailable": ("timeout", "unreachable", "badjson", "maxlag", "readonly", "internal_api_error"),
+    "timeout": ("timeout",),
+    "unreachable": ("unreachable",),
+    "unavailable": ("badjson", "maxlag", "readonly", "internal_api_error"),
     "refused": ("protectedpage", "cascadeprotected", "permissiondenied", "abusefilter-disallowed",
                 "abusefilter-warning", "spamblacklist", "titleblacklist-forbidden", "editfailed", "emailfailed"),
 }
+
+
+#: Failures before Meta-Wiki answered anything: no connection (refused, network down, a connect
+#: timeout: "unreachable" or "timeout"), or no call made at all (no token). Such attempts are
+#: logged but do not count against the sending limit: only attempts that reached Meta-Wiki do.
+NOT_REACHED = ("timeout", "unreachable", NO_OAUTH_TOKEN)
 
 
 def error_key(code: str | None) -> str:
@@ -151,18 +159,21 @@ def check_availability(client: MetaWikiClient, sender: User, recipient: str) -> 
 
 
 def sent_counts(sender: User, now: dt.datetime | None = None) -> tuple[int, int]:
-    """Messages the sender tried to send in the last hour and the last day (one query)."""
+    """Attempts of the sender that reached Meta-Wiki (sent, or refused by it) in the last hour and
+    the last day (one query); attempts that never reached it (:data:`NOT_REACHED`) do not count."""
     now = now or utcnow()
     hour_ago, day_ago = now - dt.timedelta(hours=1), now - dt.timedelta(days=1)
     row = db.session.execute(
         sa.select(sa.func.count(),
                   sa.func.coalesce(sa.func.sum(sa.case((MessageLog.created_at >= hour_ago, 1), else_=0)), 0))
-        .where(MessageLog.sender_id == sender.id, MessageLog.created_at >= day_ago)).one()
+        .where(MessageLog.sender_id == sender.id, MessageLog.created_at >= day_ago,
+               sa.or_(MessageLog.error_code.is_(None), MessageLog.error_code.not_in(NOT_REACHED)))).one()
     return int(row[1]), int(row[0])
 
 
 def rate_limit_error(sender: User, limits: MessageLimits) -> str | None:
-    """The message key when the sender reached a limit (every attempt counts), else None."""
+    """The message key when the sender reached a limit (every attempt that reached Meta-Wiki
+    counts, whether it was sent or refused), else None."""
     last_hour, last_day = sent_counts(sender)
     if last_day >= limits.per_day:
         return "messages-error-limit-day"

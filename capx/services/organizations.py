@@ -60,6 +60,14 @@ def is_visible(org: Organization) -> bool:
     return is_visible_id(org.id)
 
 
+def visible_among(organization_ids: Sequence[int]) -> set[int]:
+    """Which of these organizations are visible (one query, none for no ids)."""
+    if not organization_ids:
+        return set()
+    return set(db.session.scalars(sa.select(Organization.id).where(
+        Organization.id.in_(list(organization_ids)), visible())))
+
+
 def may_see(viewer: User | None, organization_id: int, visible_now: bool | None = None) -> bool:
     """Whether ``viewer`` may see the organization (its page, its events) or even learn that it
     exists: anyone while it is visible, only staff while it is hidden. ``visible_now``, when the

@@ -19,16 +19,10 @@ from capx.support.collections import sync_rows
 from capx.support.usernames import normalize_username
 from capx.translations import lazy_msg
 from capx.models import (
-    AVAILABLE,
     CAPACITY_KINDS,
-    KNOWN,
-    WANTED,
     Avatar,
-    Badge,
     KeptProfileData,
     Language,
-    MessageLog,
-    OAuthToken,
     Organization,
     OrganizationManager,
     Profile,
@@ -37,15 +31,12 @@ from capx.models import (
     ProfileLanguage,
     ProfileProject,
     ProfileTerritory,
-    SavedOrganization,
-    SavedProfile,
     User,
-    UserBadge,
     WikimediaProject,
     utcnow,
 )
 from capx.services import badges as badge_service, lets_connect
-from capx.services.accounts import end_sessions, ensure_profile
+from capx.services.accounts import ensure_profile
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +59,15 @@ def find_user(url_name: str) -> User | None:
     return user
 
 
+def may_view(viewer: User | None, user: User) -> bool:
+    """The rule: a logged-in Wikimedian sees every profile (of an account that is not locked:
+    :func:`find_user`); a visitor who is not logged in only the profiles their owners made public
+    (one query, only for such a visitor)."""
+    if viewer is not None:
+        return True
+    return bool(db.session.scalar(sa.select(Profile.is_public).where(Profile.user_id == user.id)))
+
+
 def load_profile(user: User, create: bool = False) -> Profile:
     """The user's profile with every list on it loaded in one query per relation.
 
@@ -85,7 +85,7 @@ def load_profile(user: User, create: bool = False) -> Profile:
             selectinload(Profile.avatar), selectinload(Profile.bio_language)))
     if profile is None:
         if not create:
-            return Profile(user_id=user.id, show_wikidata_photo=False, show_wikidata_item=False)
+            return Profile(user_id=user.id, show_wikidata_photo=False, show_wikidata_item=False, is_public=False)
         profile = ensure_profile(user)
     return profile
 
@@ -142,6 +142,7 @@ class ProfileInput:
     affiliations: list[int]
     projects: list[int]
     lets_connect_imported: bool = False
+    is_public: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -165,6 +166,7 @@ def save_profile(profile: Profile, data: ProfileInput) -> None:
     profile.show_wikidata_photo = data.show_wikidata_photo
     profile.show_wikidata_item = data.show_wikidata_item
     profile.alt_account = data.alt_account or None
+    profile.is_public = data.is_public
     sync_rows(profile.capacities, [(cid, kind) for kind in CAPACITY_KINDS for cid in data.capacities.get(kind, [])],
               row_key=lambda row: (row.capacity_id, row.kind), value_key=lambda key: key,
               build=lambda key, _i: ProfileCapacity(capacity_id=key[0], kind=key[1]))
@@ -229,83 +231,6 @@ def refresh_wikidata(profile: Profile, username: str, client: WikidataClient, fo
     return True
 
 
-# -- export and deletion -------------------------------------------------------------------------
-
-def _iso(value: dt.datetime | None) -> str | None:
-    return value.isoformat() + "Z" if value else None
-
-
-def export_user(user: User) -> dict[str, Any]:
-    """Everything stored about the user, as JSON-ready data (codes and names, not only ids)."""
-    profile = load_profile(user)
-    capacities = {kind: [pc.capacity.code for pc in profile.capacities if pc.kind == kind]
-                  for kind in (KNOWN, AVAILABLE, WANTED)}
-    saved_people = db.session.scalars(
-        sa.select(User.username).join(SavedProfile, SavedProfile.saved_user_id == User.id)
-        .where(SavedProfile.owner_id == user.id).order_by(User.username)).all()
-    saved_orgs = db.session.scalars(
-        sa.select(SavedOrganization.organization_id).where(SavedOrganization.owner_id == user.id)).all()
-    sent = db.session.scalars(sa.select(MessageLog).where(MessageLog.sender_id == user.id)
-                              .order_by(MessageLog.created_at)).all()
-    received = db.session.scalars(sa.select(MessageLog).where(MessageLog.recipient_id == user.id)
-                                  .order_by(MessageLog.created_at)).all()
-    managed = db.session.scalars(sa.select(OrganizationManager.organization_id)
-                                 .where(OrganizationManager.user_id == user.id)).all()
-    tokens = db.session.scalars(sa.select(OAuthToken.provider).where(OAuthToken.user_id == user.id)).all()
-    badges = db.session.execute(sa.select(UserBadge, Badge).join(Badge, Badge.id == UserBadge.badge_id)
-                                .where(UserBadge.user_id == user.id).order_by(UserBadge.badge_id)).all()
-    kept = db.session.get(KeptProfileData, profile.id) if profile.id else None
-    registration = lets_connect.get_registration(user)
-
-    def message(row: MessageLog) -> dict[str, Any]:
-        return {"to": row.recipient_username, "method": row.method, "status": row.status,
-                "error_code": row.error_code, "talk_page_url": row.talk_page_url, "at": _iso(row.created_at)}
-
-    data: dict[str, Any] = {
-        "account": {
-            "username": user.username, "central_id": user.central_id,
-            "wiki_registered_at": _iso(user.registered_at), "created_at": _iso(user.created_at),
-            "last_login_at": _iso(user.last_login_at), "interface_language": user.interface_language,
-            "is_staff": user.is_staff, "oauth_tokens_stored_for": sorted(tokens),
-        },
-        "profile": {
-            "bio": profile.bio,
-            "bio_language": profile.bio_language.code if profile.bio_language else None,
-            "avatar": profile.avatar.file_name if profile.avatar else None,
-            "show_wikidata_photo": profile.show_wikidata_photo,
-            "show_wikidata_item": profile.show_wikidata_item,
-            "wikidata_item": profile.wikidata_qid, "wikidata_photo": profile.wikidata_photo,
-            "wikidata_checked_at": _iso(profile.wikidata_checked_at),
-            "alternative_account": profile.alt_account,
-            "capacities": capacities,
-            "languages": [{"code": pl.language.code, "proficiency": badge_service.proficiency_name(pl.proficiency)}
-                          for pl in profile.languages],
-            "territories": [pt.territory.code for pt in profile.territories],
-            "affiliations": [{"id": pa.organization_id, "name": pa.organization.name_in(["en"])}
-                             for pa in profile.affiliations],
-            "projects": [pp.project.code for pp in profile.projects],
-            "lets_connect_registered_at": _iso(profile.lets_connect_registered_at),
-            "lets_connect_confirmation": profile.lets_connect_confirmation,
-            "lets_connect_imported_at": _iso(profile.lets_connect_imported_at),
-            "updated_at": _iso(profile.updated_at),
-        },
-        "organizations_managed": sorted(managed),
-        "saved_profiles": list(saved_people),
-        "saved_organizations": sorted(saved_orgs),
-        "messages_sent": [message(m) for m in sent],
-        "messages_received": [message(m) for m in received],
-        "badges": [{"badge_id": badge.id, "code": badge.code, "name": badge.name, "kind": badge.kind,
-                    "source": badge.source, "description": badge.description if badge.kind != "internal" else None,
-                    "progress": row.progress, "earned": row.earned, "issued_at": _iso(row.issued_at),
-                    "assertion_url": row.assertion_url, "granted_by_hand": row.granted_by_hand, "shown": row.shown}
-                   for row, badge in badges],
-        "kept_from_previous_platform": kept_export(kept),
-        "lets_connect_registration": lets_connect.registration_export(registration),
-    }
-    data.update(_other_features_export(user))
-    return data
-
-
 def kept_export(kept: KeptProfileData | None) -> dict[str, Any] | None:
     """What the previous platform's profile had that CapX does not show (None when nothing)."""
     if kept is None:
@@ -325,46 +250,3 @@ PRONOUN_LABELS = {"he-him": lazy_msg("profile-kept-pronoun-he-him"), "she-her": 
 def kept_profile_data(profile: Profile) -> KeptProfileData | None:
     """The owner's kept fields from the previous platform, if any (for the edit page)."""
     return db.session.get(KeptProfileData, profile.id) if profile.id else None
-
-
-def _other_features_export(user: User) -> dict[str, Any]:
-    """Rows of tables other features add (bug reports, mentorship applications, ...).
-
-    Found by introspection: every table with a foreign key to user.id that the export above does
-    not cover is exported as plain column values, so a feature merged later is never forgotten.
-    """
-    covered = {"user", "profile", "oauth_token", "saved_profile", "saved_organization", "message_log",
-               "organization_manager", "user_badge", "event", "kept_profile_data"}
-    out: dict[str, Any] = {}
-    for table in db.metadatas[None].sorted_tables:
-        if table.name in covered:
-            continue
-        columns = [fk.parent for fk in table.foreign_keys if fk.column.table.name == "user"]
-        if not columns:
-            continue
-        condition = sa.or_(*(c == user.id for c in columns))
-        rows = db.session.execute(sa.select(table).where(condition)).mappings().all()
-        if rows:
-            out[table.name] = [{k: (_iso(v) if isinstance(v, dt.datetime) else
-                                    (None if isinstance(v, bytes) else v)) for k, v in row.items()} for row in rows]
-    return out
-
-
-def delete_account(user: User) -> None:
-    """Erase the user and everything about them, then void their sessions (flushes; the caller
-    commits: one transaction).
-
-    Rows that belong to the user go by ON DELETE CASCADE (profile and its lists, saved lists both
-    ways, message logs as sender and receiver, tokens, badges, managers, and the tables other
-    features add). The Let's Connect record is erased in its own database first: if that fails,
-    nothing is deleted.
-    """
-    lets_connect.erase_registration(user)
-    end_sessions(user)
-    db.session.flush()
-    user_id = user.id
-    # Logs of messages sent to this name before the account existed carry no recipient_id.
-    db.session.execute(sa.delete(MessageLog).where(MessageLog.recipient_id.is_(None),
-                                                   MessageLog.recipient_username == user.username))
-    db.session.expunge(user)
-    db.session.execute(sa.delete(User).where(User.id == user_id))

@@ -42,6 +42,7 @@ from capx.models import (
     utcnow,
 )
 from capx.services.organizations import visible_organization_ids_subquery
+from capx.services.reference_names import language_name
 from capx.support import scope
 from capx.support.timed_cache import TimedCache
 
@@ -70,7 +71,7 @@ def compute_statistics(now: dt.datetime | None = None) -> list[dict[str, Any]]:
     now = now or utcnow()
     rows: list[dict[str, Any]] = []
 
-    def add(metric: str, value: int, region_id: int | None = None, item_id: int | None = None,
+    def add(metric: str, value: int | None, region_id: int | None = None, item_id: int | None = None,
             kind: str | None = None) -> None:
         rows.append({"metric": metric, "region_id": region_id, "item_id": item_id, "kind": kind,
                      "value": int(value or 0), "computed_at": now})
@@ -136,12 +137,15 @@ def compute_statistics(now: dt.datetime | None = None) -> list[dict[str, Any]]:
         add("affiliation-links", n, None, organization_id)
 
     # Learners and sharers per root category (a user counts once per category).
-    parents = dict(s.execute(sa.select(Capacity.id, Capacity.parent_id)).all())
+    parents: dict[int, int | None] = dict(s.execute(sa.select(Capacity.id, Capacity.parent_id)).all())
 
     def root_of(cap_id: int) -> int:
         seen = 0
-        while parents.get(cap_id) is not None and seen < 10:
-            cap_id, seen = parents[cap_id], seen + 1
+        while seen < 10:
+            parent = parents.get(cap_id)
+            if parent is None:
+                break
+            cap_id, seen = parent, seen + 1
         return cap_id
 
     roots = {cap_id: root_of(cap_id) for cap_id in parents}
@@ -156,7 +160,8 @@ def compute_statistics(now: dt.datetime | None = None) -> list[dict[str, Any]]:
 
 
 def refresh_statistics(now: dt.datetime | None = None) -> int:
-    """Replace the stored figures with fresh ones in one transaction; returns how many."""
+    """Replace the stored figures with fresh ones; returns how many. Flushes: the caller (the
+    ``refresh-statistics`` job) commits, so the old figures stay until the new ones are all there."""
     rows = compute_statistics(now)
     db.session.execute(sa.delete(Statistic))
     if rows:
@@ -164,7 +169,7 @@ def refresh_statistics(now: dt.datetime | None = None) -> int:
     db.session.execute(sa.delete(NameGramCount))
     db.session.execute(sa.insert(NameGramCount).from_select(
         ["gram", "profiles"], sa.select(ProfileNameGram.gram, sa.func.count()).group_by(ProfileNameGram.gram)))
-    db.session.commit()
+    db.session.flush()
     forget_figures()
     return len(rows)
 
@@ -190,7 +195,7 @@ class FilterValueCounts:
 
 #: Read at most this often per process; the job refreshes the figures every 10 minutes.
 FILTER_COUNTS_TTL_SECONDS = 600
-_filter_counts = TimedCache[FilterValueCounts](FILTER_COUNTS_TTL_SECONDS)
+_filter_counts = TimedCache[FilterValueCounts | None](FILTER_COUNTS_TTL_SECONDS)
 
 
 def _read_filter_value_counts() -> FilterValueCounts | None:
@@ -203,7 +208,7 @@ def _read_filter_value_counts() -> FilterValueCounts | None:
         if metric in totals:
             totals[metric] = int(value)
         else:
-            by_value[metric][(int(item_id), kind) if metric == "capacity-users" else int(item_id)] = int(value)
+            by_value[metric][(int(item_id or 0), kind) if metric == "capacity-users" else int(item_id or 0)] = int(value)
     if not totals["profile-max-id"]:
         return None  # never refreshed (or by a version that did not count these)
     return FilterValueCounts(totals["users"], totals["profile-max-id"], by_value["capacity-users"],
@@ -297,7 +302,7 @@ class MemoryFigures:
 
     def top(self, metric: str, region: int | None, kind: Any = ANY, limit: int = 5, offset: int = 0) -> list[tuple[int, int]]:
         found = sorted(self.rows(metric, region=region, kind=kind), key=lambda f: (-f.value, f.item_id))
-        return [(f.item_id, f.value) for f in found[offset:offset + limit]]
+        return [(f.item_id or 0, f.value) for f in found[offset:offset + limit]]
 
     def count(self, metric: str, region: int | None) -> int:
         return len(self.rows(metric, region=region))
@@ -353,13 +358,13 @@ def overview() -> Overview:
         if f.metric in TOTAL_METRICS:
             out.totals[f.metric] = f.value
         elif f.metric == "region-users":
-            out.region_users[f.region_id] = f.value
+            out.region_users[f.region_id or 0] = f.value
         elif f.metric == "region-countries":
-            out.region_countries[f.region_id] = f.value
+            out.region_countries[f.region_id or 0] = f.value
         elif f.metric == "root-learners":
-            out.root_learners[f.item_id] = f.value
+            out.root_learners[f.item_id or 0] = f.value
         else:
-            out.root_sharers[f.item_id] = f.value
+            out.root_sharers[f.item_id or 0] = f.value
     for metric in TOTAL_METRICS:
         out.totals.setdefault(metric, 0)
     return out
@@ -397,7 +402,7 @@ def top_capacities(region_id: int | None, limit: int = 5) -> list[dict[str, int]
     details: dict[tuple[int, str], int] = {}
     if top:
         for f in figures().rows("capacity-users", region=region_id, items=[t[0] for t in top], not_kind=ALL):
-            details[(f.item_id, f.kind)] = f.value
+            details[(f.item_id or 0, f.kind or ALL)] = f.value
     return [{"capacity_id": cap_id, ALL: value, **{k: details.get((cap_id, k), 0) for k in (KNOWN, AVAILABLE, WANTED)}}
             for cap_id, value in top]
 
@@ -432,3 +437,27 @@ def density_classes(values: dict[Any, int], steps: int = 4) -> tuple[dict[Any, i
 def languages_known() -> dict[int, Language]:
     """Languages by id (for labels in CSV)."""
     return {lang.id: lang for lang in db.session.scalars(sa.select(Language))}
+
+
+def regions() -> list[Territory]:
+    """The regions (territories without a parent), which the map and the tables show."""
+    return list(db.session.scalars(sa.select(Territory).where(Territory.parent_id.is_(None))))
+
+
+def language_labels(ids: set[int], lang: str) -> dict[int, str]:
+    """Names of just these languages in language ``lang`` (one query, no full list)."""
+    if not ids:
+        return {}
+    return {row.id: language_name(row, lang)
+            for row in db.session.scalars(sa.select(Language).where(Language.id.in_(ids)))}
+
+
+def stored_totals() -> dict[str, int] | None:
+    """The dashboard's totals as the last refresh stored them (one query), or None before the job's
+    first run: the home page shows them without ever computing figures for a request."""
+    found = {metric: int(value) for metric, value in db.session.execute(
+        sa.select(Statistic.metric, Statistic.value)
+        .where(Statistic.metric.in_(TOTAL_METRICS), Statistic.region_id.is_(None)))}
+    if not found:
+        return None
+    return {metric: found.get(metric, 0) for metric in TOTAL_METRICS}

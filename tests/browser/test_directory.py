@@ -58,20 +58,13 @@ def test_three_views_with_the_keyboard_only(new_page: Any, theme: str) -> None:
     # Tree: one Tab stop; arrows move, Right opens, Left closes, Enter opens the capacity.
     now = tab_to(page, lambda f: f["role"] == "treeitem")
     assert now["text"] == "Organisational Skills" and now["expanded"] == "true"
-    page.keyboard.press("ArrowDown")
-    assert focused(page) == {**focused(page), "text": "Finance", "expanded": "false"}
-    page.keyboard.press("ArrowRight")
-    assert focused(page)["expanded"] == "true"
-    page.keyboard.press("ArrowDown")
-    assert focused(page)["text"] == "Budgeting"
-    page.keyboard.press("ArrowLeft")
-    assert focused(page)["text"] == "Finance"
-    page.keyboard.press("ArrowLeft")
-    assert focused(page)["expanded"] == "false"
-    page.keyboard.press("End")
-    assert focused(page)["text"] == "Wikimedia Project"
-    page.keyboard.press("Home")
-    assert focused(page)["text"] == "Organisational Skills"
+    for key, expected in [("ArrowDown", {"text": "Finance", "expanded": "false"}), ("ArrowRight", {"expanded": "true"}),
+                          ("ArrowDown", {"text": "Budgeting"}), ("ArrowLeft", {"text": "Finance"}),
+                          ("ArrowLeft", {"expanded": "false"}), ("End", {"text": "Wikimedia Project"}),
+                          ("Home", {"text": "Organisational Skills"})]:
+        page.keyboard.press(key)
+        now = focused(page)
+        assert now == {**now, **expected}, key
     page.keyboard.press("ArrowDown")
     with page.expect_navigation():
         page.keyboard.press("Enter")

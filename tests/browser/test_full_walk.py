@@ -320,6 +320,10 @@ def walk(w: Walker, live_app: Any, long_organization: int) -> Iterator[str]:
     yield "capacity-anon"
     w.go("/organization_list")
     yield "organizations-anon"
+    # Organization profiles are public and read-only: saving asks for a login.
+    w.go(w.href(f".explore-results .card__title a[href$='/organization_profile/{long_organization}']"))
+    assert page.locator(".org-profile__actions a[href^='/login?next=/organization_profile/']").count() == 1
+    yield "organization-anon"
     w.go("/events")
     yield "events-anon"
 
@@ -455,6 +459,37 @@ def walk(w: Walker, live_app: Any, long_organization: int) -> Iterator[str]:
     w.go("/capacity/suggestions")
     assert page.locator(".card__title", has_text=SUGGESTED_CAPACITY).count() >= 1
     yield "suggestion-queue"
+
+    # Staff tools (issue 18): the people overview, a new organization, an organization's base
+    # fields and its merge page, partner settings; then, the long-named organization a partner,
+    # its badges: the walker creates one and gives it to themself, and finds it on their badges page.
+    w.go("/staff/people?q=Walker")
+    assert page.locator("tbody th", has_text=name).count() == 1
+    yield "staff-people"
+    w.go("/organizations/staff/new")
+    yield "organization-new"
+    w.go(f"/organization_profile/{long_organization}/base")
+    yield "organization-base"
+    w.go(f"/organization_profile/{long_organization}/merge")
+    yield "organization-merge"
+    with live_app.app_context():
+        db.session.execute(sa.update(Organization).where(Organization.id == long_organization).values(is_partner=True))
+        db.session.commit()
+        db.session.remove()
+    w.go(f"/organization_profile/{long_organization}/partner")
+    yield "partner"
+    w.go(f"/organization_profile/{long_organization}/badges")
+    badge = f"Walker badge {w.tag}"
+    page.fill("#f-name", badge)
+    page.fill("#f-description", "A badge given by the walk.")
+    w.click(page.locator("form[action$='/badges'] button[type=submit]"))
+    yield "partner-badges"
+    page.fill("#f-usernames", name)
+    w.click(page.locator("form:has(input[name=action][value=assign]) button[type=submit]"))
+    assert page.locator("fieldset label", has_text=name).count() == 1
+    yield "partner-badge"
+    w.go("/profile/badges")
+    assert page.locator("main", has_text=badge).count() == 1
 
     if lang == "en":
         # Another language from the menu: the texts change and the choice sticks on the account.

@@ -201,3 +201,47 @@ def test_kept_fields_and_imported_badges_of_a_moved_profile(new_page: Any, live_
     assert "Wikidata Basics" in page.inner_text("main") and "First steps" in page.inner_text("main")
     axe_check(page, f"badges-imported-{viewport}-{lang}")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+@pytest.mark.parametrize(("viewport", "theme", "lang"), [("desktop", "light", "en"), ("phone", "dark", "ar")])
+def test_a_public_profile_opens_from_its_share_link_and_qr_code(new_page: Any, viewport: str, theme: str,
+                                                                 lang: str) -> None:
+    """The owner makes the profile public on the edit page; a visitor who is not logged in opens
+    the share link (the address the QR code holds) and sees it; a profile that is not public
+    shows the page asking to log in, which comes back after logging in."""
+    owner = new_page(viewport=viewport, theme=theme)
+    name = f"Quinn Exemplo {viewport}"
+    log_in(owner, name)
+    owner.goto("/profile/edit")
+    owner.fill("#bio", "Mapeadora de rios.")
+    owner.check("input[name=is_public]")
+    with owner.expect_navigation():
+        owner.locator("button[name=save]").first.click()
+    share = owner.input_value("#profile-link")
+    qr = owner.get_attribute(".profile__qr", "src")
+    assert qr and owner.request.get(qr).ok
+
+    visitor = new_page(viewport=viewport, theme=theme)
+    path = share.split("://", 1)[1].split("/", 1)[1]
+    visitor.goto(f"/{path}?uselang={lang}")
+    main = visitor.inner_text("main")
+    assert "Mapeadora de rios." in main
+    assert visitor.locator("meta[name=robots]").count() == 0
+    assert visitor.request.get(qr).ok  # the QR code too, without login
+    axe_check(visitor, f"profile-public-anonymous-{viewport}-{lang}")
+
+    # Private again: the visitor gets the page asking to log in, and comes back after it.
+    owner.goto("/profile/edit")
+    owner.uncheck("input[name=is_public]")
+    with owner.expect_navigation():
+        owner.locator("button[name=save]").first.click()
+    visitor.goto(f"/{path}?uselang={lang}")
+    assert visitor.locator("meta[name=robots][content=noindex]").count() == 1
+    assert "Mapeadora de rios." not in visitor.inner_text("main")
+    axe_check(visitor, f"profile-login-to-see-{viewport}-{lang}")
+    with visitor.expect_navigation():
+        visitor.locator("main a[href^='/login?next=']").click()
+    visitor.fill("input[name=username]", "Rui Exemplo")
+    with visitor.expect_navigation():
+        visitor.click("form[action='/login/dev'] button[type=submit]")
+    assert visitor.url.split("?")[0].endswith(f"/{path}") and "Mapeadora de rios." in visitor.inner_text("main")

@@ -157,10 +157,13 @@ def test_message_with_meta_wiki_down(app: Any, client: Any, login: Any, mocked_h
         response = client.post(url, data=form)
         assert response.status_code == 422, url
         page = html_text(response)
-        assert "Meta-Wiki" in page and ("did not answer" in page or "could not be asked" in page), url
+        assert "Meta-Wiki" in page and ("could not connect" in page or "could not be asked" in page
+                                        if failure == "unreachable" else "did not answer" in page), url
+        if failure == "unreachable":
+            assert "did not answer" not in page, url  # a refused connection is not a timeout (issue 19)
         assert "A text I wrote" in page  # the text is kept in the form
     after = fingerprint(app)
-    # A send that reached no one may log a failed attempt (it counts towards the limit), nothing else.
+    # A send that reached no one may log a failed attempt (not counted towards the limit), nothing else.
     changed = {table for table in after if after[table] != before[table]}
     assert changed <= {"None:message_log"}, changed
     with app.app_context():
@@ -228,6 +231,18 @@ def run_job(app: Any, name: str) -> Any:
     return app.test_cli_runner().invoke(args=["capx", *name.split()])
 
 
+def fails_without_change(app: Any, mocked_http: Any, failure: str, job: str, says: str = "") -> Any:
+    """Run ``job`` with the services down: it fails (saying ``says``) and changes nothing. Then bring the
+    services back and return the fingerprint of before."""
+    services_down(mocked_http, failure)
+    before = fingerprint(app)
+    result = run_job(app, job)
+    assert result.exit_code == 1 and says in result.output
+    assert fingerprint(app) == before
+    services_back(mocked_http)
+    return before
+
+
 def _globaluserinfo(request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
     params = parse_qs(urlsplit(request.url).query)
     central = int(params["guiid"][0])
@@ -239,12 +254,7 @@ def _globaluserinfo(request: requests.PreparedRequest) -> tuple[int, dict[str, s
 
 def test_sync_accounts_fails_without_change_then_succeeds(app: Any, mocked_http: Any, stored: dict[str, Any],
                                                           failure: str) -> None:
-    services_down(mocked_http, failure)
-    before = fingerprint(app)
-    result = run_job(app, "sync-accounts")
-    assert result.exit_code == 1 and "failed" in result.output
-    assert fingerprint(app) == before
-    services_back(mocked_http)
+    fails_without_change(app, mocked_http, failure, "sync-accounts", says="failed")
     mocked_http.add_callback(responses.GET, META_API, callback=_globaluserinfo)
     result = run_job(app, "sync-accounts")
     assert result.exit_code == 0, result.output
@@ -256,12 +266,7 @@ def test_sync_accounts_fails_without_change_then_succeeds(app: Any, mocked_http:
 def test_sync_capacities_fails_without_change_then_succeeds(app: Any, mocked_http: Any, failure: str) -> None:
     from tests.test_directory_sync import mock_metabase
 
-    services_down(mocked_http, failure)
-    before = fingerprint(app)
-    result = run_job(app, "sync-capacities")
-    assert result.exit_code == 1 and "nothing changed" in result.output
-    assert fingerprint(app) == before
-    services_back(mocked_http)
+    before = fails_without_change(app, mocked_http, failure, "sync-capacities", says="nothing changed")
     mock_metabase(mocked_http)
     add_recorded(mocked_http, "wikidata-wbgetentities", "two-items-with-fallback", match_params=False)
     result = run_job(app, "sync-capacities")
@@ -271,14 +276,9 @@ def test_sync_capacities_fails_without_change_then_succeeds(app: Any, mocked_htt
 
 def test_fetch_news_fails_without_change_then_succeeds(app: Any, mocked_http: Any, stored: dict[str, Any],
                                                        failure: str) -> None:
-    services_down(mocked_http, failure)
-    before = fingerprint(app)
-    result = run_job(app, "fetch-news")
-    assert result.exit_code == 1
-    assert fingerprint(app) == before
+    fails_without_change(app, mocked_http, failure, "fetch-news")
     with app.app_context():  # the outage is recorded, so the next failed run does not alert again
         assert db.session.get(JobOutage, "fetch-news") is not None
-    services_back(mocked_http)
     add_recorded(mocked_http, "diff-wordpress-posts-by-tag", "tag-by-slug")
     add_recorded(mocked_http, "diff-wordpress-posts-by-tag", "posts-by-tag-fields")
     result = run_job(app, "fetch-news")
@@ -305,16 +305,22 @@ def test_local_jobs_need_no_remote_service(app: Any, mocked_http: Any, stored: d
 def test_badges_job_with_every_source_down_keeps_everything(app: Any, mocked_http: Any, stored: dict[str, Any],
                                                             failure: str) -> None:
     """The full badges job (WikiLearn and Let's Connect too): every source down, it still ends
-    well, reports per source, and changes nothing a local-only run would not."""
+    well (alerting once per outage), reports per source, and changes nothing a local-only run
+    would not."""
     result = run_job(app, "badges --local-only")
     assert result.exit_code == 0, result.output
     first = fingerprint(app)
     services_down(mocked_http, failure)
     result = run_job(app, "badges")
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # the first run of an outage alerts (once)
     lines = {line.split(":")[0]: line for line in result.output.splitlines()}
     for source in ("wikilearn", "letsconnect"):
         assert "0 answered in full" in lines[source] and "0 removed" in lines[source]
+    result = run_job(app, "badges")
+    assert result.exit_code == 0 and "still failing since" in result.output  # later runs only log
+    with app.app_context():
+        db.session.execute(sa.delete(JobOutage))
+        db.session.commit()
     assert fingerprint(app) == first
 
 

@@ -103,6 +103,7 @@ def _data(kind: str, world: World) -> dict[str, Any]:
         "managers": {"action": "add", "username": "User B"},
         "featured": {},
         "move": {"direction": "down"},
+        "mark": {"action": "mark"},
     }[kind]
 
 
@@ -114,7 +115,8 @@ MATRIX: list[tuple[str, str, str, tuple[Any, ...]]] = [
     ("GET", "/profile/export", "", (LOGIN, 200, 200, 200, 200)),
     ("GET", "/profile/badges", "", (LOGIN, 200, 200, 200, 200)),
     ("GET", "/profile/delete", "", (LOGIN, 200, 200, 200, 200)),
-    ("GET", "/profile/User_A", "", (LOGIN, 200, 200, 200, 200)),
+    # Anonymous: the page asking to log in (User_A's profile is not public; tests/test_profiles_public.py).
+    ("GET", "/profile/User_A", "", (200, 200, 200, 200, 200)),
     # Saved lists: saving oneself or a hidden organization is refused like an unknown id. Every
     # action is on the logged-in user's own list (the rows are checked below); a list has no
     # address of its own, so nobody can ask for someone else's.
@@ -133,8 +135,9 @@ MATRIX: list[tuple[str, str, str, tuple[Any, ...]]] = [
     ("POST", "/saved/organization/{h}", "save", (LOGIN, 404, 404, 404, REDIRECT)),
     ("POST", "/saved/organization/999999", "save", (LOGIN, 404, 404, 404, 404)),
     # Organizations.
-    ("GET", "/organization_profile/{o}", "", (LOGIN, 200, 200, 200, 200)),
-    ("GET", "/organization_profile/{h}", "", (LOGIN, 404, 404, 404, 200)),
+    ("GET", "/organization_profile/{o}", "", (200, 200, 200, 200, 200)),
+    ("GET", "/organization_profile/{h}", "", (404, 404, 404, 404, 200)),
+    ("GET", "/organization_profile/999999", "", (404, 404, 404, 404, 404)),
     ("GET", "/organization_profile/{o}/edit", "", (LOGIN, 403, 403, 200, 200)),
     ("GET", "/organization_profile/{o2}/edit", "", (LOGIN, 403, 403, 403, 200)),
     ("GET", "/organization_profile/{h}/edit", "", (LOGIN, 404, 404, 404, 200)),
@@ -146,6 +149,21 @@ MATRIX: list[tuple[str, str, str, tuple[Any, ...]]] = [
     ("GET", "/organizations/staff", "", (LOGIN, 403, 403, 403, 200)),
     ("POST", "/organization_profile/{o}/delete", "", (LOGIN, 403, 403, 403, REDIRECT)),
     ("POST", "/organization_profile/{h}/delete", "", (LOGIN, 403, 403, 403, REDIRECT)),
+    # Staff tools for organizations (issue 18): create, base fields, merge, the merge's report.
+    ("GET", "/organizations/staff/new", "", (LOGIN, 403, 403, 403, 200)),
+    ("POST", "/organizations/staff/new", "", (LOGIN, 403, 403, 403, 422)),
+    ("GET", "/organization_profile/{o}/base", "", (LOGIN, 403, 403, 403, 200)),
+    ("GET", "/organization_profile/{h}/base", "", (LOGIN, 403, 403, 403, 200)),
+    ("POST", "/organization_profile/{o}/base", "", (LOGIN, 403, 403, 403, 422)),
+    ("GET", "/organization_profile/999999/base", "", (LOGIN, 403, 403, 403, 404)),
+    ("GET", "/organization_profile/{o}/merge", "", (LOGIN, 403, 403, 403, 200)),
+    ("POST", "/organization_profile/{o}/merge", "", (LOGIN, 403, 403, 403, 422)),
+    ("GET", "/organizations/staff/merged/999999", "", (LOGIN, 403, 403, 403, 404)),
+    # Partners (the partner member's column: tests/security/test_access_matrix_partners.py).
+    ("GET", "/organization_profile/{o}/partner", "", (LOGIN, 403, 403, 403, 200)),
+    ("POST", "/organization_profile/{o}/partner", "mark", (LOGIN, 403, 403, 403, REDIRECT)),
+    ("GET", "/organization_profile/{o}/badges", "", (LOGIN, 404, 404, 404, 404)),
+    ("GET", "/organization_profile/{o}/badges/999999", "", (LOGIN, 404, 404, 404, 404)),
     # Events.
     ("GET", "/events/{e}", "", (200, 200, 200, 200, 200)),
     ("GET", "/events/{eh}", "", (404, 404, 404, 404, 200)),

@@ -1,7 +1,7 @@
 """Events that follow a WikiLearn course: what the refresh-courses job last read from the course.
 
-Revision ID: 0118_course_fetch
-Revises: 0117_connect
+Revision ID: 0122_course_fetch
+Revises: 0121_public_profiles
 Create Date: 2026-12-06 16:30:00
 
 """
@@ -9,8 +9,8 @@ from alembic import op
 import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
-revision = '0118_course_fetch'
-down_revision = '0117_connect'
+revision = '0122_course_fetch'
+down_revision = '0121_public_profiles'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """The Commons tabular export: the hash of each page's last successful export (no edit when unchanged).
 
-Revision ID: 0119_commons_export
-Revises: 0118_course_fetch
+Revision ID: 0123_commons_export
+Revises: 0122_course_fetch
 Create Date: 2026-12-06 17:10:00
 
 """
@@ -9,8 +9,8 @@ from alembic import op
 import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
-revision = '0119_commons_export'
-down_revision = '0118_course_fetch'
+revision = '0123_commons_export'
+down_revision = '0122_course_fetch'
 branch_labels = None
 depends_on = None
 
