@@ -148,6 +148,14 @@ def run_migrations_online():
     for name, rec in engines.items():
         engine = rec['engine']
         rec['connection'] = conn = engine.connect()
+        if conn.dialect.name == 'sqlite':
+            # SQLite changes a column by copying the table and dropping the old one ("batch"
+            # migrations); with foreign keys enforced (capx/__init__.py turns them on for every
+            # connection) that DROP TABLE runs every ON DELETE CASCADE: altering `user` emptied
+            # `profile` and everything under it. The pragma is ignored inside a transaction, so it
+            # goes before BEGIN; migrations keep references consistent themselves.
+            conn.exec_driver_sql('PRAGMA foreign_keys=OFF')
+            conn.commit()
 
         if USE_TWOPHASE:
             rec['transaction'] = conn.begin_twophase()
@@ -172,13 +180,26 @@ def run_migrations_online():
 
         for rec in engines.values():
             rec['transaction'].commit()
+            _check_sqlite_references(rec['connection'])
     except:  # noqa: E722
         for rec in engines.values():
             rec['transaction'].rollback()
         raise
     finally:
         for rec in engines.values():
+            if rec['connection'].dialect.name == 'sqlite':
+                rec['connection'].exec_driver_sql('PRAGMA foreign_keys=ON')  # pooled: as it came
             rec['connection'].close()
+
+
+def _check_sqlite_references(conn):
+    """With foreign keys off during the migration, refuse to finish if a reference dangles."""
+    if conn.dialect.name != 'sqlite':
+        return
+    dangling = conn.exec_driver_sql('PRAGMA foreign_key_check').fetchall()
+    conn.commit()
+    if dangling:
+        raise RuntimeError(f'migration left rows referring to missing rows: {dangling[:5]}')
 
 
 if context.is_offline_mode():

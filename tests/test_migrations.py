@@ -74,3 +74,39 @@ def test_tables_exist_with_indexes(app: Flask, table: str) -> None:
         if table == "profile_capacity":
             names = {ix["name"] for ix in inspector.get_indexes(table)}
             assert "ix_profile_capacity_kind_capacity" in names
+
+
+def test_upgrading_sqlite_keeps_rows_that_refer_to_altered_tables(tmp_path: Path) -> None:
+    """SQLite alters a column by copying its table; the old table's DROP must not cascade.
+
+    Migration 0010 changes `user.central_id` (a batch copy of `user`); with foreign keys enforced
+    during the migration, every profile, manager role and event below the users was deleted.
+    """
+    other = create_app(config_for_tests(f"sqlite:///{tmp_path / 'k.sqlite'}", f"sqlite:///{tmp_path / 'lc.sqlite'}"))
+    with other.app_context():
+        flask_migrate.upgrade(revision="0114_name_grams")
+        with db.engine.begin() as conn:
+            _insert_filled(conn, "user", {"id": 1, "username": "Ana", "central_id": 7})
+            _insert_filled(conn, "profile", {"id": 1, "user_id": 1})
+        flask_migrate.upgrade()
+        with db.engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT count(*) FROM profile").scalar() == 1
+        db.session.remove()
+        for engine in db.engines.values():
+            engine.dispose()
+
+
+def _insert_filled(conn: sa.Connection, table: str, given: dict[str, Any]) -> None:
+    """Insert one row, giving every NOT NULL column without a default a value of its type."""
+    values = dict(given)
+    for column in sa.inspect(conn).get_columns(table):
+        if column["name"] in values or column["nullable"] or column.get("default") is not None:
+            continue
+        kind = column["type"]
+        if isinstance(kind, (sa.Integer, sa.Boolean, sa.Numeric)):
+            values[column["name"]] = 0
+        elif isinstance(kind, (sa.DateTime, sa.Date)):
+            values[column["name"]] = "2026-01-01 00:00:00"
+        else:
+            values[column["name"]] = "x"
+    conn.execute(sa.table(table, *map(sa.column, values)).insert().values(**values))
