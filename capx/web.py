@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 
 THEME_COOKIE = "capx_theme"
 THEMES = ("auto", "light", "dark")
+#: Each theme with its label's message key (written out, so no template builds a key).
+THEME_CHOICES = (("auto", "theme-auto"), ("light", "theme-light"), ("dark", "theme-dark"))
 RETRY_AFTER_SECONDS = 30
 
 #: Images come from Wikimedia Commons (avatars, logos, photos); nothing else leaves the site.
@@ -116,7 +118,7 @@ def init_app(app: Flask) -> None:
             "ui_lang_autonym": translations.language_autonym(lang),
             "ui_languages": [(code, translations.language_autonym(code)) for code in available_languages()],
             "theme": current_theme(),
-            "themes": THEMES,
+            "themes": THEME_CHOICES,
             # Same rule as the login itself: never in production, so the banner never lies.
             "dev_login_enabled": bool(app.config.get("CAPX_DEV_LOGIN")) and app.config.get("CAPX_ENV") != "production",
             "source_url": app.config.get("CAPX_SOURCE_URL"),
