@@ -136,6 +136,16 @@ class _Filters:
         copied.update(changes)
         return type(self)(**copied)
 
+    def _shared_params(self) -> list[tuple[str, str]]:
+        """The query string of the filters both lists have, in their fixed order."""
+        out: list[tuple[str, str]] = []
+        if self.name:
+            out.append(("name", self.name))
+        out += [("capacity", str(c)) for c in self.capacities]
+        out += [("exchange", e) for e in self.exchange]
+        out += [("territory", t.code) for t in self.territories]
+        return out
+
     def _shared_chips(self, tree: CapacityTree) -> list[Chip]:
         """Chips for the filters both lists have: name, capacities, exchange types, territories."""
         chips: list[Chip] = []
@@ -187,12 +197,7 @@ class ProfileFilters(_Filters):
 
     def params(self) -> list[tuple[str, str]]:
         """The canonical query string, in a fixed order (a result page is a link)."""
-        out: list[tuple[str, str]] = []
-        if self.name:
-            out.append(("name", self.name))
-        out += [("capacity", str(c)) for c in self.capacities]
-        out += [("exchange", e) for e in self.exchange]
-        out += [("territory", t.code) for t in self.territories]
+        out = self._shared_params()
         out += [("affiliation", str(a[0])) for a in self.affiliations]
         out += [("language", lang.code) for lang in self.languages]
         if self.include_incomplete:
@@ -234,12 +239,7 @@ class OrganizationFilters(_Filters):
         return bool(self.name or self.capacities or self.exchange or self.territories)
 
     def params(self) -> list[tuple[str, str]]:
-        out: list[tuple[str, str]] = []
-        if self.name:
-            out.append(("name", self.name))
-        out += [("capacity", str(c)) for c in self.capacities]
-        out += [("exchange", e) for e in self.exchange]
-        out += [("territory", t.code) for t in self.territories]
+        out = self._shared_params()
         if self.page > 1:
             out.append(("page", str(self.page)))
         return out
