@@ -140,17 +140,21 @@ def test_last_good_copy_kept_when_diff_is_down(app: Any, client: Any, login: Any
     assert "Meet the “Capacity Exchange” mentorship programs" in page
 
 
-def test_tag_errors_and_unknown_tags_do_not_stop_the_job(app: Any, mocked_http: responses.RequestsMock,
-                                                        make_user: Any) -> None:
+def _one_unknown_tag_and_one_refused(app: Any, mocked_http: responses.RequestsMock, make_user: Any) -> None:
+    """An organization following two tags: Diff knows the first not, and refuses the second's posts
+    (a recorded WordPress error body, served for our request)."""
     manager = make_user("Manager One")
     org = make_org(app, managers=(manager,))
     add_tag(app, org, "no-such-tag", "No such tag")
     add_tag(app, org, "capacity-exchange", "Capacity Exchange")
     add_recorded(mocked_http, "diff-wordpress-posts-by-tag", "tag-by-slug-unknown")
     add_recorded(mocked_http, "diff-wordpress-posts-by-tag", "tag-by-slug")
-    # Diff refuses the posts request (recorded WordPress error body, served for our request)
     error = recorded("diff-wordpress-posts-by-tag", "posts-error-invalid-param")["response"]
     mocked_http.add("GET", f"{DIFF_API}/posts", json=error["body"], status=error["status"])
+
+def test_tag_errors_and_unknown_tags_do_not_stop_the_job(app: Any, mocked_http: responses.RequestsMock,
+                                                        make_user: Any) -> None:
+    _one_unknown_tag_and_one_refused(app, mocked_http, make_user)
     lines: list[str] = []
     with app.app_context():
         summary = run_fetch_news(echo=lines.append)
@@ -272,14 +276,7 @@ def test_fetch_news_alerts_once_per_outage(app: Any, tagged: dict[str, Any],
 
 @pytest.mark.allow_network_errors
 def test_one_failing_tag_is_not_an_outage(app: Any, mocked_http: responses.RequestsMock, make_user: Any) -> None:
-    manager = make_user("Manager One")
-    org = make_org(app, managers=(manager,))
-    add_tag(app, org, "no-such-tag", "No such tag")
-    add_tag(app, org, "capacity-exchange", "Capacity Exchange")
-    add_recorded(mocked_http, "diff-wordpress-posts-by-tag", "tag-by-slug-unknown")
-    add_recorded(mocked_http, "diff-wordpress-posts-by-tag", "tag-by-slug")
-    error = recorded("diff-wordpress-posts-by-tag", "posts-error-invalid-param")["response"]
-    mocked_http.add("GET", f"{DIFF_API}/posts", json=error["body"], status=error["status"])
+    _one_unknown_tag_and_one_refused(app, mocked_http, make_user)
     result = app.test_cli_runner().invoke(args=["capx", "fetch-news"])
     assert result.exit_code == 0 and "failing" not in result.output
 
