@@ -19,10 +19,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-import requests
 from flask import current_app
 
-from capx.clients.http import RemoteServiceError, TimeoutSession, json_of, new_session, send
+from capx.clients.http import RemoteServiceError, TimeoutSession, capped_body, json_of, new_session, send
 
 log = logging.getLogger(__name__)
 
@@ -167,23 +166,14 @@ def fetch_image(url: str, max_bytes: int, session: TimeoutSession | None = None)
         declared = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
         if declared not in {t for t, _ in IMAGE_SIGNATURES} | {"image/webp"}:
             raise ExternalBadgeError(f"not a PNG, JPEG, GIF or WebP picture ({declared or 'no type'})", "type")
-        length = response.headers.get("Content-Length")
-        if length and length.isdigit() and int(length) > max_bytes:
-            raise ExternalBadgeError(f"picture larger than {max_bytes} bytes", "too-large")
-        data = bytearray()
-        try:
-            for chunk in response.iter_content(chunk_size=16384):
-                data.extend(chunk)
-                if len(data) > max_bytes:
-                    raise ExternalBadgeError(f"picture larger than {max_bytes} bytes", "too-large")
-        except requests.RequestException as exc:
-            raise ExternalBadgeError(f"the picture could not be read: {type(exc).__name__}", "unreachable") from exc
+        data = capped_body(response, error=ExternalBadgeError, service="the picture's host", limit=max_bytes,
+                           too_large="too-large")
     finally:
         response.close()
-    sniffed = _sniffed_type(bytes(data[:16]))
+    sniffed = _sniffed_type(data[:16])
     if sniffed is None or sniffed != declared:
         raise ExternalBadgeError("the picture's content is not what its type says", "type")
-    return FetchedImage(content_type=sniffed, data=bytes(data))
+    return FetchedImage(content_type=sniffed, data=data)
 
 
 def wikilearn_client() -> WikiLearnClient:

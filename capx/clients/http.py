@@ -116,6 +116,25 @@ def sparql_bindings(response: requests.Response, *, error: type[E], service: str
 MAX_ANSWER_BYTES = 1024 * 1024
 
 
+def capped_body(response: requests.Response, *, error: type[E], service: str, limit: int,
+                too_large: str = "toolarge") -> bytes:
+    """The body of an answer fetched with ``stream=True``, read at most ``limit`` bytes far: a
+    declared or streamed length past it raises ``error`` (reason ``too_large``) without holding the
+    rest; a connection lost half-way raises ``error`` ("unreachable"). The caller closes."""
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise error(f"{service} answered more than {limit} bytes", too_large)
+    body = bytearray()
+    try:
+        for chunk in response.iter_content(chunk_size=65536):
+            body.extend(chunk)
+            if len(body) > limit:
+                raise error(f"{service} answered more than {limit} bytes", too_large)
+    except requests.RequestException as exc:
+        raise error(f"{service} stopped answering half-way", "unreachable") from exc
+    return bytes(body)
+
+
 def capped_json(response: requests.Response, *, error: type[E], service: str,
                 limit: int = MAX_ANSWER_BYTES) -> Any:
     """The JSON body of a successful answer fetched with ``stream=True``, read at most ``limit``
@@ -124,17 +143,7 @@ def capped_json(response: requests.Response, *, error: type[E], service: str,
     try:
         if response.status_code >= 400:
             raise error(f"{service} answered HTTP {response.status_code}", f"http-{response.status_code}")
-        declared = response.headers.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > limit:
-            raise error(f"{service} answered more than {limit} bytes", "toolarge")
-        body = bytearray()
-        try:
-            for chunk in response.iter_content(chunk_size=65536):
-                body.extend(chunk)
-                if len(body) > limit:
-                    raise error(f"{service} answered more than {limit} bytes", "toolarge")
-        except requests.RequestException as exc:
-            raise error(f"{service} stopped answering half-way", "unreachable") from exc
+        body = capped_body(response, error=error, service=service, limit=limit)
         try:
             return json.loads(body.decode(response.encoding or "utf-8"))
         except (ValueError, LookupError) as exc:
