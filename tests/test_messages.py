@@ -313,7 +313,7 @@ EDIT_ERRORS = {
     "ratelimited": "too many messages in a short time",
     "abusefilter-disallowed": "refused this message",
     "abusefilter-warning": "refused this message",
-    "maxlag": "did not answer in time",
+    "maxlag": "busy or had a problem",
 }
 
 
@@ -357,7 +357,7 @@ def test_send_server_error_is_a_clear_error(app, logged_in, mocked_http):
     mocked_http.add("POST", API, status=503, body="Service Unavailable")
     response = logged_in.post("/message/send", data=FORM)
     assert response.status_code == 422
-    assert "did not answer in time" in html_text(response)
+    assert "busy or had a problem" in html_text(response)
     assert log_rows(app)[0].error_code == "http-503"
 
 

@@ -10,6 +10,7 @@ import pytest
 from flask import Flask, abort
 
 from capx import create_app
+from capx.translations import catalog
 from tests.conftest import CapxClient, html_text
 from tests.conftest import test_config as config_for_tests
 
@@ -324,15 +325,19 @@ def test_privacy_policy_has_real_content(client: Any) -> None:
         assert words in body
 
 
-def test_untranslated_text_is_marked_with_its_language(client: Any) -> None:
-    """The Arabic policy has no translation yet: its English paragraphs say so to screen readers
+def test_untranslated_text_is_marked_with_its_language(client: Any, monkeypatch: Any) -> None:
+    """A page whose Arabic translation is incomplete: its English paragraphs say so to screen readers
     and run left to right inside the right-to-left page; translated text carries no mark."""
+    arabic = catalog().messages["ar"]
+    untranslated = {key: text for key, text in arabic.items() if key.startswith("privacy-") and key != "privacy-delete-text"}
+    for key in untranslated:
+        monkeypatch.delitem(arabic, key)
     body = html_text(client.get("/privacy_policy?uselang=ar"))
     assert '<html lang="ar" dir="rtl"' in body
     assert '<p class="page-intro" lang="en" dir="ltr">' in body
     assert '<h2 id="privacy-login" lang="en" dir="ltr">' in body
     # Title, intro, 12 headings, 11 texts: "privacy-delete-text" is translated, so it is unmarked.
-    assert body.count('lang="en" dir="ltr"') == 25
+    assert body.count('lang="en" dir="ltr"') == 25 == len(untranslated)
     assert '<h2 id="privacy-delete" lang="en" dir="ltr">Deleting your profile</h2>\n    <p>حذف' in body
     english = html_text(client.get("/privacy_policy?uselang=en"))
     assert 'lang="en" dir="ltr">' not in english.split("<main", 1)[1]
