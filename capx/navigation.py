@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from flask import current_app, request, url_for
 
-ANONYMOUS, LOGGED_IN, BOTH = "anonymous", "logged-in", "both"
+ANONYMOUS, LOGGED_IN, BOTH, STAFF = "anonymous", "logged-in", "both", "staff"
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,16 @@ PERSONAL_ITEMS: tuple[NavItem, ...] = (
     NavItem("translation.index", "nav-translate", LOGGED_IN),
 )
 
+#: The staff's pages, in the personal menu under their own heading: without them staff would have
+#: to know each address (the moderation queue, the triage and the two overviews link nowhere else
+#: from the rest of the site).
+STAFF_ITEMS: tuple[NavItem, ...] = (
+    NavItem("organizations.staff_list", "nav-staff-organizations", STAFF),
+    NavItem("staff.people", "nav-staff-people", STAFF),
+    NavItem("directory.queue", "nav-staff-capacity-suggestions", STAFF),
+    NavItem("reports.triage", "nav-staff-bug-reports", STAFF),
+)
+
 
 @dataclass(frozen=True)
 class NavLink:
@@ -51,14 +61,15 @@ class NavLink:
     current: bool
 
 
-def nav_links(logged_in: bool, items: tuple[NavItem, ...] = NAV_ITEMS) -> list[NavLink]:
+def nav_links(logged_in: bool, items: tuple[NavItem, ...] = NAV_ITEMS, staff: bool = False) -> list[NavLink]:
     """The entries of ``items`` (the main links by default) for this visitor, the current page marked."""
     links = []
     views = current_app.view_functions
     for item in items:
         if item.endpoint not in views:
             continue
-        if item.audience == ANONYMOUS and logged_in or item.audience == LOGGED_IN and not logged_in:
+        if (item.audience == ANONYMOUS and logged_in or item.audience == LOGGED_IN and not logged_in
+                or item.audience == STAFF and not staff):
             continue
         links.append(NavLink(url_for(item.endpoint), item.message, request.endpoint == item.endpoint))
     return links

@@ -15,7 +15,7 @@ from capx import translations
 from capx.access import current_user, load_user
 from capx.extensions import db
 from capx.language import available_languages, current_language, msg, msg_lang_attrs, msg_text
-from capx.navigation import PERSONAL_ITEMS, nav_links
+from capx.navigation import PERSONAL_ITEMS, STAFF_ITEMS, nav_links
 from capx.support import scope
 from capx.support.values import LARGEST_ID
 
@@ -106,12 +106,14 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def template_globals() -> dict[str, Any]:
         lang = current_language()
+        user = current_user()
         return {
             "msg": msg,
             "msg_text": msg_text,
-            "current_user": current_user(),
-            "nav_links": nav_links(current_user() is not None),
-            "personal_links": nav_links(current_user() is not None, PERSONAL_ITEMS),
+            "current_user": user,
+            "nav_links": nav_links(user is not None),
+            "personal_links": nav_links(user is not None, PERSONAL_ITEMS),
+            "staff_links": nav_links(True, STAFF_ITEMS, staff=bool(user and user.is_staff)),
             "page_lang": lang if lang != translations.KEYS_LANGUAGE else "en",
             "page_dir": translations.text_direction(lang),
             "ui_lang": lang,

@@ -325,6 +325,23 @@ def test_privacy_policy_has_real_content(client: Any) -> None:
         assert words in body
 
 
+STAFF_PAGES = ("/organizations/staff", "/staff/people", "/capacity/suggestions", "/report_bug/triage")
+
+
+@pytest.mark.parametrize("is_staff", [False, True])
+def test_staff_reach_their_pages_from_the_personal_menu(client: Any, make_user: Any, login: Any,
+                                                         is_staff: bool) -> None:
+    """Staff pages link from nowhere else: the personal menu lists them for staff, and only for staff."""
+    login(client, make_user("Ana Exemplo", is_staff=is_staff))
+    body = html_text(client.get("/home"))
+    menu = re.search(r'<ul class="header-menu__list">(.*?)</ul>', body, re.S).group(1)
+    staff_links = [href for href in re.findall(r'href="([^"]+)"', menu) if href in STAFF_PAGES]
+    assert staff_links == (list(STAFF_PAGES) if is_staff else [])
+    assert ("Staff</li>" in menu) is is_staff
+    for href in staff_links:
+        assert client.get(href).status_code == 200, href
+
+
 def test_untranslated_text_is_marked_with_its_language(client: Any, monkeypatch: Any) -> None:
     """A page whose Arabic translation is incomplete: its English paragraphs say so to screen readers
     and run left to right inside the right-to-left page; translated text carries no mark."""

@@ -14,6 +14,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
+
+from capx.extensions import db
+from capx.models import User
 
 from tests.browser.conftest import ARTIFACTS, axe_violations, format_violations, open_page
 
@@ -119,6 +123,13 @@ def log_in(page: Any, name: str) -> None:
         page.click("form[action='/login/dev'] button[type=submit]")
 
 
+def make_staff(app: Any, name: str) -> None:
+    with app.app_context():
+        db.session.execute(sa.update(User).where(User.username == name).values(is_staff=True))
+        db.session.commit()
+        db.session.remove()
+
+
 def choose_language(page: Any, lang: str) -> None:
     """From the header's Language and theme menu (capx.js sends the form on change)."""
     page.locator(f"{SETTINGS} > summary").click()
@@ -172,7 +183,7 @@ def check_keyboard(page: Any, width: int) -> list[str]:
 
 
 @pytest.mark.parametrize("lang", ["en", "pt-br", "ar"])
-def test_header_at_every_width(browser: Any, live_server: str, lang: str) -> None:
+def test_header_at_every_width(browser: Any, live_server: str, live_app: Any, lang: str) -> None:
     problems: list[str] = []
     page = open_page(browser, live_server)
     try:
@@ -188,7 +199,10 @@ def test_header_at_every_width(browser: Any, live_server: str, lang: str) -> Non
 
         page.set_viewport_size({"width": 1280, "height": HEIGHT})
         log_in(page, f"Header walker with a long name {lang}")
+        # Staff: the longest personal menu (their pages under their own heading) must fit too.
+        make_staff(live_app, f"Header walker with a long name {lang}")
         page.goto("/home")
+        assert page.locator(f"{PERSONAL} a[href='/staff/people']").count() == 1
         assert page.locator("html").get_attribute("lang") == lang  # the choice stuck
         for width in WIDTHS:
             resize(page, width)
