@@ -20,7 +20,7 @@ from capx.extensions import db
 from capx.models import Profile, User
 from capx.models.people import ProfileNameGram, name_grams, profile_search_name
 from capx.services.importer.context import ImportContext
-from capx.services.importer.records import all_recorded, record, recorded, table_of
+from capx.services.importer.records import all_recorded, record, recorded, insert_all, table_of
 from capx.services.importer.report import IMPORTED, MERGED, PREVIOUSLY
 from capx.services.importer.scan import Account
 
@@ -130,8 +130,8 @@ def _write_batch(ctx: ImportContext, batch: list[Account]) -> None:
         if existing.get(uid or 0) is None and uid is not None:
             existing[uid] = User(id=user_id, central_id=uid, username=username)  # a repeated uid merges
     if users:
-        db.session.execute(sa.insert(table_of(User)), users)
-        db.session.execute(sa.insert(table_of(Profile)), profiles)
+        insert_all(User, users)
+        insert_all(Profile, profiles)
         write_name_grams([(p["id"], p["search_name"]) for p in profiles], new=True)
     _profile_ids(ctx, [a.username for a in batch if a.username not in ctx.profiles])
     record(MODEL, records)

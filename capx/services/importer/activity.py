@@ -10,15 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 
-from capx.extensions import db
 from capx.models import BugReport, CapacitySuggestion, Event, EventCapacity, MessageLog
 from capx.services.importer.context import ImportContext
 from capx.services.importer.mapping import (bug_status, bug_type, commons_file, event_end, event_format,
                                             message_log, openstreetmap_id, suggestion_status, wikidata_qid)
 from capx.services.importer.reader import Row
-from capx.services.importer.records import table_of
+from capx.services.importer.records import insert_all
 from capx.services.importer.report import IMPORTED
 from capx.services.importer.schema import parse_datetime
 
@@ -57,10 +55,8 @@ def write_events(ctx: ImportContext, batch: list[Row]) -> None:
         capacities += [{"event_id": row.pk, "capacity_id": c}
                        for c in dict.fromkeys(ctx.capacities[s] for s in f["related_skills"])]
         ctx.report.count(model, IMPORTED)
-    if events:
-        db.session.execute(sa.insert(table_of(Event)), events)
-    if capacities:
-        db.session.execute(sa.insert(table_of(EventCapacity)), capacities)
+    insert_all(Event, events)
+    insert_all(EventCapacity, capacities)
 
 
 def write_bugs(ctx: ImportContext, batch: list[Row]) -> None:
@@ -87,10 +83,8 @@ def write_bugs(ctx: ImportContext, batch: list[Row]) -> None:
                             "type": kind, "status": bug_status(f["status"]), "staff_reply": None,
                             "triaged_by_id": None, "created_at": created, "updated_at": updated})
         ctx.report.count(model, IMPORTED)
-    if reports:
-        db.session.execute(sa.insert(table_of(BugReport)), reports)
-    if suggestions:
-        db.session.execute(sa.insert(table_of(CapacitySuggestion)), suggestions)
+    insert_all(BugReport, reports)
+    insert_all(CapacitySuggestion, suggestions)
 
 
 def write_messages(ctx: ImportContext, batch: list[Row]) -> None:
@@ -111,5 +105,4 @@ def write_messages(ctx: ImportContext, batch: list[Row]) -> None:
                        "recipient_id": ctx.users.get(receiver), "method": method, "status": status,
                        "error_code": code, "talk_page_url": None, "created_at": parse_datetime(f["date"])})
         ctx.report.count(model, IMPORTED)
-    if values:
-        db.session.execute(sa.insert(table_of(MessageLog)), values)
+    insert_all(MessageLog, values)

@@ -18,7 +18,7 @@ from capx.services.importer.context import ImportContext
 from capx.services.importer.checks import describe_badge
 from capx.services.importer.mapping import commons_file, fold
 from capx.services.importer.reader import Row
-from capx.services.importer.records import all_recorded, record, table_of
+from capx.services.importer.records import all_recorded, record, insert_all
 from capx.services.importer.report import IMPORTED, MERGED, PREVIOUSLY
 from capx.services.importer.schema import parse_datetime
 
@@ -135,5 +135,4 @@ def write_user_badges(ctx: ImportContext, batch: list[Row]) -> None:
         values.append(value)
         ctx.report.count(model, IMPORTED)
     db.session.flush()
-    if values:
-        db.session.execute(sa.insert(table_of(UserBadge)), values)
+    insert_all(UserBadge, values)

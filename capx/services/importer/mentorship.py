@@ -29,7 +29,7 @@ from capx.services.importer.context import ImportContext
 from capx.services.importer.checks import parse_envelope
 from capx.services.importer.mapping import question_kind
 from capx.services.importer.reader import Row
-from capx.services.importer.records import all_recorded, record, recorded, table_of
+from capx.services.importer.records import all_recorded, record, recorded, insert_all
 from capx.services.importer.report import IMPORTED, MERGED, PREVIOUSLY
 from capx.services.importer.schema import parse_datetime
 
@@ -275,8 +275,7 @@ def write_applications(ctx: ImportContext, batch: list[Row]) -> None:
             (ctx.key_fingerprints[key][1] if key is not None else None),
             "created_at": parse_datetime(f["created_at"])})
         ctx.report.count(model, IMPORTED)
-    if values:
-        db.session.execute(sa.insert(table_of(MentorshipApplication)), values)
+    insert_all(MentorshipApplication, values)
 
 
 def _program(ctx: ImportContext, role: str, row: Row) -> int:

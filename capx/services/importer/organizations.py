@@ -21,7 +21,7 @@ from capx.services.events import MAX_FEATURED
 from capx.services.importer.context import ImportContext
 from capx.services.importer.mapping import commons_file, fold, name_language
 from capx.services.importer.reader import Row
-from capx.services.importer.records import all_recorded, record, table_of
+from capx.services.importer.records import all_recorded, record, insert_all
 from capx.services.importer.report import IMPORTED, MERGED, PREVIOUSLY
 from capx.services.importer.schema import parse_datetime
 from capx.services.news import tag_slug
@@ -320,5 +320,4 @@ def write_managers(ctx: ImportContext, batch: list[Row]) -> None:
         values.append({"organization_id": pair[0], "user_id": pair[1],
                        "created_at": parse_datetime(row.fields["joined_at"])})
         ctx.report.count(model, IMPORTED)
-    if values:
-        db.session.execute(sa.insert(table_of(OrganizationManager)), values)
+    insert_all(OrganizationManager, values)

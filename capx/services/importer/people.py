@@ -18,7 +18,7 @@ from capx.services.importer.accounts import write_name_grams
 from capx.services.importer.context import ImportContext
 from capx.services.importer.mapping import kept_display_name, labelled_values, proficiency, pronoun, wikidata_qid
 from capx.services.importer.reader import Row
-from capx.services.importer.records import table_of, update_by_id
+from capx.services.importer.records import insert_all, table_of, update_by_id
 from capx.services.importer.report import IMPORTED, MERGED
 from capx.services.importer.schema import parse_datetime
 
@@ -63,8 +63,7 @@ def write_profiles(ctx: ImportContext, batch: list[Row]) -> None:
     for model_class, rows_of in ((ProfileCapacity, capacities), (ProfileTerritory, territories),
                                  (ProfileAffiliation, affiliations), (ProfileProject, projects),
                                  (KeptProfileData, kept)):
-        if rows_of:
-            db.session.execute(sa.insert(table_of(model_class)), rows_of)
+        insert_all(model_class, rows_of)
 
 
 def _profile_values(ctx: ImportContext, row: Row, username: str) -> dict[str, Any]:
@@ -187,8 +186,7 @@ def write_languages(ctx: ImportContext, batch: list[Row]) -> None:
         values.append({"profile_id": pid, "language_id": lid, "proficiency": proficiency(row.fields["proficiency"]),
                        "position": positions[pid]})
         ctx.report.count(model, IMPORTED)
-    if values:
-        db.session.execute(sa.insert(table_of(ProfileLanguage)), values)
+    insert_all(ProfileLanguage, values)
 
 
 # -- saved items ---------------------------------------------------------------------------------------
@@ -223,10 +221,8 @@ def write_saved_items(ctx: ImportContext, batch: list[Row]) -> None:
         seen.add(key)
         out.append({**value, "created_at": parse_datetime(f["created_at"])})
         ctx.report.count(model, IMPORTED)
-    if new_people:
-        db.session.execute(sa.insert(table_of(SavedProfile)), new_people)
-    if new_orgs:
-        db.session.execute(sa.insert(table_of(SavedOrganization)), new_orgs)
+    insert_all(SavedProfile, new_people)
+    insert_all(SavedOrganization, new_orgs)
 
 
 # -- Let's Connect logs --------------------------------------------------------------------------------

@@ -20,6 +20,12 @@ def table_of(model: type[Any]) -> sa.Table:
     return db.metadatas[None].tables[model.__tablename__]
 
 
+def insert_all(model: type[Any], values: list[dict[str, Any]]) -> None:
+    """Insert ``values`` into the model's table in one Core executemany (nothing when empty)."""
+    if values:
+        db.session.execute(sa.insert(table_of(model)), values)
+
+
 _table = table_of(ImportedRow)
 
 
