@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Callable, Protocol, Sequence, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -196,6 +196,14 @@ def _details(source: Organization, target: Organization, notes: list[MergeNote])
             notes.append(MergeNote(attr, value))
 
 
+class _Positioned(Protocol):
+    @property
+    def position(self) -> int: ...
+
+
+Ordered = TypeVar("Ordered", bound=_Positioned)
+
+
 def _lists(source: Organization, target: Organization, notes: list[MergeNote]) -> None:
     """Capacities and territories join; projects, documents and Diff tags join up to their limits."""
     held_capacities = {(c.capacity_id, c.kind) for c in target.capacities}
@@ -207,37 +215,32 @@ def _lists(source: Organization, target: Organization, notes: list[MergeNote]) -
         if territory.territory_id not in held_territories:
             target.territories.append(OrganizationTerritory(territory_id=territory.territory_id))
 
-    names = {p.name for p in target.projects}
-    position = max((p.position for p in target.projects), default=0)
-    for project in source.projects:
-        if project.name in names:
+    _join_ordered(target.projects, source.projects, MAX_PROJECTS, notes, "project", key=lambda p: p.name,
+                  copy=lambda p, position: OrganizationProject(position=position, name=p.name, url=p.url,
+                                                               image_file=p.image_file, description=p.description))
+    _join_ordered(target.documents, source.documents, MAX_DOCUMENTS, notes, "document", key=lambda d: d.file_name,
+                  copy=lambda d, position: OrganizationDocument(position=position, file_name=d.file_name))
+    _join_ordered(target.diff_tags, source.diff_tags, MAX_DIFF_TAGS, notes, "diff_tag", key=lambda t: t.slug,
+                  copy=lambda t, position: OrganizationDiffTag(slug=t.slug, name=t.name, position=position),
+                  label=lambda t: t.name)
+
+
+def _join_ordered(held: list[Ordered], incoming: Sequence[Ordered], limit: int, notes: list[MergeNote], kind: str, *,
+                  key: Callable[[Ordered], str], copy: Callable[[Ordered, int], Ordered],
+                  label: Callable[[Ordered], str] | None = None) -> None:
+    """Append to ``held`` a copy of each incoming row it lacks (by ``key``), numbered after its last
+    position, while it holds fewer than ``limit``; a row that did not fit becomes a note of ``kind``
+    (named by ``label``, else by its key)."""
+    keys = {key(row) for row in held}
+    position = max((row.position for row in held), default=0)
+    for row in incoming:
+        if key(row) in keys:
             continue
-        if len(target.projects) >= MAX_PROJECTS:
-            notes.append(MergeNote("project", project.name))
-            continue
-        position += 1
-        target.projects.append(OrganizationProject(position=position, name=project.name, url=project.url,
-                                                   image_file=project.image_file, description=project.description))
-    files = {d.file_name for d in target.documents}
-    position = max((d.position for d in target.documents), default=0)
-    for document in source.documents:
-        if document.file_name in files:
-            continue
-        if len(target.documents) >= MAX_DOCUMENTS:
-            notes.append(MergeNote("document", document.file_name))
-            continue
-        position += 1
-        target.documents.append(OrganizationDocument(position=position, file_name=document.file_name))
-    slugs = {t.slug for t in target.diff_tags}
-    position = max((t.position for t in target.diff_tags), default=0)
-    for tag in source.diff_tags:
-        if tag.slug in slugs:
-            continue
-        if len(target.diff_tags) >= MAX_DIFF_TAGS:
-            notes.append(MergeNote("diff_tag", tag.name))
+        if len(held) >= limit:
+            notes.append(MergeNote(kind, (label or key)(row)))
             continue
         position += 1
-        target.diff_tags.append(OrganizationDiffTag(slug=tag.slug, name=tag.name, position=position))
+        held.append(copy(row, position))
 
 
 def _events(source_id: int, target_id: int, notes: list[MergeNote]) -> None:
