@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Iterable
 
 import sqlalchemy as sa
+from sqlalchemy.orm import InstrumentedAttribute
 
 from capx.extensions import db
 from capx.models import Organization, SavedOrganization, SavedProfile, User
@@ -35,15 +36,7 @@ def unsave_profile(owner: User, target_id: int) -> None:
 
 def saved_profile_ids(owner: User | None, among: Iterable[int] | None = None) -> set[int]:
     """Which users ``owner`` saved (restricted to ``among`` when given): one query."""
-    if owner is None:
-        return set()
-    query = sa.select(SavedProfile.saved_user_id).where(SavedProfile.owner_id == owner.id)
-    if among is not None:
-        ids = list(among)
-        if not ids:
-            return set()
-        query = query.where(SavedProfile.saved_user_id.in_(ids))
-    return set(db.session.scalars(query))
+    return _saved_ids(SavedProfile.owner_id, SavedProfile.saved_user_id, owner, among)
 
 
 def save_organization(owner: User, organization_id: int) -> bool:
@@ -67,12 +60,17 @@ def unsave_organization(owner: User, organization_id: int) -> None:
 
 def saved_organization_ids(owner: User | None, among: Iterable[int] | None = None) -> set[int]:
     """Which organizations ``owner`` saved (restricted to ``among`` when given): one query."""
+    return _saved_ids(SavedOrganization.owner_id, SavedOrganization.organization_id, owner, among)
+
+
+def _saved_ids(owner_column: InstrumentedAttribute[int], saved_column: InstrumentedAttribute[int],
+               owner: User | None, among: Iterable[int] | None) -> set[int]:
     if owner is None:
         return set()
-    query = sa.select(SavedOrganization.organization_id).where(SavedOrganization.owner_id == owner.id)
+    query = sa.select(saved_column).where(owner_column == owner.id)
     if among is not None:
         ids = list(among)
         if not ids:
             return set()
-        query = query.where(SavedOrganization.organization_id.in_(ids))
+        query = query.where(saved_column.in_(ids))
     return set(db.session.scalars(query))
