@@ -12,7 +12,7 @@ account; they are still part of the data export until then.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable, Iterable, Mapping
 
 import sqlalchemy as sa
 
@@ -140,12 +140,7 @@ def map_profile(remote: LetsConnectProfile) -> ImportedProfile:
             caps[qid.lower()] = cid
     for kind, values in ((KNOWN, remote.skills_known), (AVAILABLE, remote.skills_available),
                          (WANTED, remote.skills_wanted)):
-        for value in values:
-            capacity_id = caps.get(value.lower())
-            if capacity_id is None:
-                out.unmatched.append(value)
-            elif capacity_id not in out.capacities[kind]:
-                out.capacities[kind].append(capacity_id)
+        _match(values, caps, out.capacities[kind], out.unmatched, fold=str.lower)
     langs = dict(db.session.execute(sa.select(Language.code, Language.id)).all())
     for item in remote.languages:
         lid = langs.get(item.code)
@@ -154,29 +149,26 @@ def map_profile(remote: LetsConnectProfile) -> ImportedProfile:
         elif lid not in [i for i, _ in out.languages]:
             out.languages.append((lid, _proficiency(item.proficiency)))
     territories = {code.upper(): tid for tid, code in db.session.execute(sa.select(Territory.id, Territory.code))}
-    for value in remote.territories:
-        tid = territories.get(value.upper())
-        if tid is None:
-            out.unmatched.append(value)
-        elif tid not in out.territories:
-            out.territories.append(tid)
+    _match(remote.territories, territories, out.territories, out.unmatched, fold=str.upper)
     orgs: dict[str, int] = {}
     for oid, acronym in db.session.execute(sa.select(Organization.id, Organization.acronym)):
         if acronym:
             orgs[acronym.lower()] = oid
     for oid, name in db.session.execute(sa.select(OrganizationName.organization_id, OrganizationName.name)):
         orgs.setdefault(name.lower(), oid)
-    for value in remote.affiliations:
-        organization_id = orgs.get(value.lower())
-        if organization_id is None:
-            out.unmatched.append(value)
-        elif organization_id not in out.affiliations:
-            out.affiliations.append(organization_id)
+    _match(remote.affiliations, orgs, out.affiliations, out.unmatched, fold=str.lower)
     projects = dict(db.session.execute(sa.select(WikimediaProject.code, WikimediaProject.id)).all())
-    for value in remote.projects:
-        pid = projects.get(value)
-        if pid is None:
-            out.unmatched.append(value)
-        elif pid not in out.projects:
-            out.projects.append(pid)
+    _match(remote.projects, projects, out.projects, out.unmatched)
     return out
+
+
+def _match(values: Iterable[str], ids: Mapping[str, int], matched: list[int], unmatched: list[str],
+           fold: Callable[[str], str] | None = None) -> None:
+    """Append to ``matched`` the id of each value (looked up as ``fold(value)`` when given), once
+    each; a value without one goes to ``unmatched`` as it came."""
+    for value in values:
+        found = ids.get(fold(value) if fold else value)
+        if found is None:
+            unmatched.append(value)
+        elif found not in matched:
+            matched.append(found)
