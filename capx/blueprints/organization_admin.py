@@ -8,6 +8,7 @@ import re
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from capx.blueprints.organizations import organization_or_404
 from capx.access import current_user, staff_required
 from capx.extensions import db
 from capx.forms import organization_admin as forms
@@ -42,13 +43,6 @@ def _merged_organization() -> Response | None:
     return redirect(f"/organization_profile/{target}{match.group(2) or ''}" + (f"?{query}" if query else ""), 301)
 
 
-def _organization_or_404(organization_id: int) -> Organization:
-    org = org_service.load_organization(organization_id)
-    if org is None:
-        abort(404)
-    return org
-
-
 def _base_page(form: forms.BaseForm, errors: FormErrors, org: Organization | None, status: int = 200
                ) -> tuple[str, int]:
     chain = current_language_chain()
@@ -81,7 +75,7 @@ def create() -> Response | tuple[str, int]:
 @staff_required
 def base(organization_id: int) -> Response | tuple[str, int]:
     """Staff edit an organization's base fields (names, acronym, type, territories, parent)."""
-    org = _organization_or_404(organization_id)
+    org = organization_or_404(organization_id)
     if request.method == "GET":
         return _base_page(forms.base_form(admin.base_fields(org)), FormErrors(), org)
     checked = forms.read_base_fields(request.form, current_language_chain(), org.id)
@@ -98,7 +92,7 @@ def base(organization_id: int) -> Response | tuple[str, int]:
 @staff_required
 def merge(organization_id: int) -> Response | tuple[str, int]:
     """Staff merge this organization (a duplicate) into another one."""
-    source = _organization_or_404(organization_id)
+    source = organization_or_404(organization_id)
     chain = current_language_chain()
     errors, typed, status = FormErrors(), "", 200
     if request.method == "POST":

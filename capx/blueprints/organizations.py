@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Callable
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
@@ -28,11 +31,53 @@ from capx.support.media import commons_file_url, commons_page_url
 bp = Blueprint("organizations", __name__)
 
 
-def _organization_or_404(organization_id: int) -> Organization:
+def organization_or_404(organization_id: int) -> Organization:
+    """The organization (hidden ones included: the caller checks who may see it), else 404."""
     org = org_service.load_organization(organization_id)
     if org is None:
         abort(404)
     return org
+
+
+@dataclass(frozen=True)
+class PeopleList:
+    """An organization's list of people that staff edit by user name (its managers, a partner's
+    members): how a name and a removal are read, the service calls, the page and its messages."""
+
+    endpoint: str
+    read_new: Callable[[MultiDict[str, str]], Checked[User]]
+    add: Callable[[Organization, User], bool]
+    read_removed: Callable[[MultiDict[str, str]], int | None]
+    remove: Callable[[Organization, int], bool]
+    added: str
+    already: str
+    removed: str
+
+
+def edit_people(org: Organization, people: PeopleList, data: MultiDict[str, str]) -> Response | Checked[User]:
+    """``action=add`` a person by name or ``action=remove`` one by id (400 for another action):
+    the redirect to the list after a change, else the checked name to show again with its error."""
+    action = data.get("action")
+    if action == "add":
+        checked = people.read_new(data)
+        if checked.value is None:
+            return checked
+        added = people.add(org, checked.value)
+        db.session.commit()
+        flash(people.added if added else people.already, "success")
+        return redirect(url_for(people.endpoint, organization_id=org.id))
+    if action == "remove":
+        user_id = people.read_removed(data)
+        if user_id is not None and people.remove(org, user_id):
+            db.session.commit()
+            flash(people.removed, "success")
+        return redirect(url_for(people.endpoint, organization_id=org.id))
+    abort(400)
+
+
+MANAGERS = PeopleList("organizations.managers", forms.read_new_manager, org_service.add_manager,
+                      forms.read_removed_manager, org_service.remove_manager, added="organization-managers-added",
+                      already="organization-managers-already", removed="organization-managers-removed")
 
 
 def _require_manager(org: Organization) -> None:
@@ -47,7 +92,7 @@ def profile(organization_id: int) -> str:
     """An organization's profile, public (read-only for visitors who are not logged in); hidden
     organizations only for staff."""
     user = current_user()
-    org = _organization_or_404(organization_id)
+    org = organization_or_404(organization_id)
     data = profiles.load_profile(org)
     if not org_service.may_see(user, org.id, data.visible):
         abort(404)
@@ -82,7 +127,7 @@ def _edit_page(org: Organization, form: forms.EditForm, errors: FormErrors, vers
 @login_required
 def edit(organization_id: int) -> Response | tuple[str, int]:
     """Edit the profile (managers and staff); detects a save made by someone else meanwhile."""
-    org = _organization_or_404(organization_id)
+    org = organization_or_404(organization_id)
     _require_manager(org)
     chain = current_language_chain()
     if request.method == "GET":
@@ -106,7 +151,7 @@ def edit(organization_id: int) -> Response | tuple[str, int]:
         profiles.apply_edit(org, checked.value)
     except SavedMeanwhile:
         db.session.rollback()
-        return _conflict(_organization_or_404(organization_id), checked, loaded)
+        return _conflict(organization_or_404(organization_id), checked, loaded)
     db.session.commit()
     flash("organization-saved", "success")
     return redirect(url_for("organizations.profile", organization_id=org.id))
@@ -124,7 +169,7 @@ def _conflict(org: Organization, checked: Checked[OrganizationEdit], loaded: dic
 @staff_required
 def delete(organization_id: int) -> Response:
     """Staff erase an organization with everything that belongs to it."""
-    org = _organization_or_404(organization_id)
+    org = organization_or_404(organization_id)
     org_service.delete_organization(org)
     db.session.commit()
     flash("organization-deleted", "success")
@@ -145,25 +190,13 @@ def staff_list() -> str:
 @staff_required
 def managers(organization_id: int) -> Response | tuple[str, int]:
     """Staff add and remove an organization's managers."""
-    org = _organization_or_404(organization_id)
+    org = organization_or_404(organization_id)
     checked: Checked[User] = Checked(None, FormErrors(), "")
     if request.method == "POST":
-        action = request.form.get("action")
-        if action == "add":
-            checked = forms.read_new_manager(request.form)
-            if checked.value is not None:
-                added = org_service.add_manager(org, checked.value)
-                db.session.commit()
-                flash("organization-managers-added" if added else "organization-managers-already", "success")
-                return redirect(url_for("organizations.managers", organization_id=org.id))
-        elif action == "remove":
-            user_id = forms.read_removed_manager(request.form)
-            if user_id is not None and org_service.remove_manager(org, user_id):
-                db.session.commit()
-                flash("organization-managers-removed", "success")
-            return redirect(url_for("organizations.managers", organization_id=org.id))
-        else:
-            abort(400)
+        outcome = edit_people(org, MANAGERS, request.form)
+        if isinstance(outcome, Response):
+            return outcome
+        checked = outcome
     return render_template("organizations/managers.html", org=org, name=org.name_in(current_language_chain()),
                            managers=org_service.managers_of(org.id), errors=checked.errors,
                            username=checked.form), (400 if checked.errors else 200)

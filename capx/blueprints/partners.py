@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from capx.blueprints.organizations import PeopleList, edit_people, organization_or_404
 from capx.access import current_user, login_required, staff_required
 from capx.extensions import db
 from capx.forms import partners as forms
@@ -18,17 +19,15 @@ from capx.services import partner_badges as service
 bp = Blueprint("partners", __name__)
 
 
-def _organization_or_404(organization_id: int) -> Organization:
-    org = org_service.load_organization(organization_id)
-    if org is None:
-        abort(404)
-    return org
+MEMBERS = PeopleList("partners.partner", forms.read_member, service.add_member, forms.read_user_id,
+                     service.remove_member, added="partner-members-added", already="partner-members-already",
+                     removed="partner-members-removed")
 
 
 def _partner_for_badges(organization_id: int) -> Organization:
     """The partner whose badges the current user manages; 404 when it is not a partner (or is
     hidden from them), 403 when they may see it but are not its member."""
-    org = _organization_or_404(organization_id)
+    org = organization_or_404(organization_id)
     user = current_user()
     if not org.is_partner:
         abort(404)
@@ -48,7 +47,7 @@ def _badge_or_404(org: Organization, badge_id: int) -> Badge:
 @staff_required
 def partner(organization_id: int) -> Response | tuple[str, int]:
     """Staff mark the organization as a partner (or not) and add and remove its members."""
-    org = _organization_or_404(organization_id)
+    org = organization_or_404(organization_id)
     checked: Checked[User] = Checked(None, FormErrors(), "")
     if request.method == "POST":
         action = request.form.get("action")
@@ -57,21 +56,10 @@ def partner(organization_id: int) -> Response | tuple[str, int]:
             db.session.commit()
             flash("partner-marked" if action == "mark" else "partner-unmarked", "success")
             return redirect(url_for("partners.partner", organization_id=org.id))
-        if action == "add":
-            checked = forms.read_member(request.form)
-            if checked.value is not None:
-                added = service.add_member(org, checked.value)
-                db.session.commit()
-                flash("partner-members-added" if added else "partner-members-already", "success")
-                return redirect(url_for("partners.partner", organization_id=org.id))
-        elif action == "remove":
-            user_id = forms.read_user_id(request.form)
-            if user_id is not None and service.remove_member(org, user_id):
-                db.session.commit()
-                flash("partner-members-removed", "success")
-            return redirect(url_for("partners.partner", organization_id=org.id))
-        else:
-            abort(400)
+        outcome = edit_people(org, MEMBERS, request.form)
+        if isinstance(outcome, Response):
+            return outcome
+        checked = outcome
     return render_template("partners/partner.html", org=org, name=org.name_in(current_language_chain()),
                            members=service.members_of(org.id), errors=checked.errors,
                            username=checked.form), (422 if checked.errors else 200)
