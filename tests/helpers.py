@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from capx.extensions import db
@@ -30,3 +31,27 @@ def create_user(app: Any, username: str, central_id: int, **kwargs: Any) -> User
         db.session.refresh(user)
         db.session.expunge(user)
         return user
+
+
+# -- access matrices (tests/security): the answer each actor must get -----------------------------
+
+#: ``LOGIN``: a 302 to the login page (with ``next``); ``REDIRECT``: any other 302 (the action
+#: happened); any other expected answer is a status code.
+LOGIN, REDIRECT = "login", "redirect"
+
+
+def matrix_cells(matrix: list[tuple[str, str, str, tuple[Any, ...]]], actors: tuple[str, ...]) -> list[Any]:
+    """One pytest case per (row, actor) of an access matrix of (method, url, data kind, answers)."""
+    return [pytest.param(method, url, kind, actor, expected[i], id=f"{method} {url} [{kind or '-'}] as {actor}")
+            for method, url, kind, expected in matrix for i, actor in enumerate(actors)]
+
+
+def assert_answer(response: Any, expected: Any) -> None:
+    """The response is the ``expected`` answer of an access matrix cell."""
+    location = response.headers.get("Location", "")
+    if expected == LOGIN:
+        assert response.status_code == 302 and "/login?next=" in location, (response.status_code, location)
+    elif expected == REDIRECT:
+        assert response.status_code == 302 and "/login" not in location, (response.status_code, location)
+    else:
+        assert response.status_code == expected
