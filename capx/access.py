@@ -5,10 +5,12 @@ from __future__ import annotations
 import functools
 from typing import Any, Callable, TypeVar
 
+import mwoauth
 from flask import abort, g, redirect, request, session, url_for
 
 from capx.extensions import db
 from capx.models import User
+from capx.support.secrets import decrypt_json, encrypt_json
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -43,6 +45,22 @@ def start_session(user: User) -> None:
     session.permanent = True
     session[SESSION_USER] = user.id
     session[SESSION_GENERATION] = user.session_generation
+
+
+def keep_oauth_request(key: str, purpose: str, token: mwoauth.RequestToken, next_url: str) -> None:
+    """Keep leg 1's request token for leg 3 (with where to go after) in the session cookie under
+    ``key``, encrypted: the cookie is signed, not secret."""
+    session[key] = encrypt_json({"key": token.key, "secret": token.secret, "next": next_url}, purpose=purpose).decode()
+
+
+def take_oauth_request(key: str, purpose: str) -> tuple[mwoauth.RequestToken, str | None] | None:
+    """Leg 1's request token and where to go after, taken out of the session (usable once); None
+    when there is none or it does not decrypt (an old or altered cookie)."""
+    stored = session.pop(key, None)
+    pending = decrypt_json(stored.encode(), purpose=purpose) if stored else None
+    if not pending:
+        return None
+    return mwoauth.RequestToken(pending["key"], pending["secret"]), pending.get("next")
 
 
 def safe_next(target: str | None, default: str = "/home") -> str:

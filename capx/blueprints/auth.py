@@ -5,18 +5,16 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import mwoauth
 from flask import (Blueprint, abort, current_app, redirect, render_template, request, session,
                    url_for)
 from werkzeug.wrappers import Response
 
-from capx.access import current_user, safe_next, start_session
+from capx.access import current_user, keep_oauth_request, safe_next, start_session, take_oauth_request
 from capx.clients.meta_wiki import MetaWikiError, meta_wiki_client
 from capx.extensions import db
 from capx.forms.auth import FAILED_LABELS, REFUSED_LABELS, DevLoginForm, LoginForm
 from capx.services.accounts import LoginRefused, dev_login, end_sessions, login_from_identity
 from capx.support.ratelimit import SharedLimit, client_key
-from capx.support.secrets import decrypt_json, encrypt_json
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +25,7 @@ bp = Blueprint("auth", __name__)
 def labels() -> dict[str, Any]:
     return {"login_failed_labels": FAILED_LABELS, "login_refused_labels": REFUSED_LABELS}
 
-OAUTH_SESSION_KEY = "oauth_request"
+OAUTH_SESSION_KEY, OAUTH_PURPOSE = "oauth_request", "oauth-request"
 
 #: Each login start asks Meta-Wiki for a request token: at most 10 a minute per visitor (address,
 #: or session behind a proxy that hides addresses: ratelimit.client_key) and 120 a minute for the
@@ -72,24 +70,19 @@ def login_start() -> str | Response | tuple[str, int] | tuple[str, int, dict[str
         log.warning("OAuth initiate failed: %s", exc)
         return render_template("auth/failed.html", reason="unreachable"), 502
     # The request token secret goes in the cookie only encrypted (the cookie is signed, not secret).
-    session[OAUTH_SESSION_KEY] = encrypt_json(
-        {"key": request_token.key, "secret": request_token.secret, "next": safe_next(form.next.data)},
-        purpose="oauth-request").decode()
+    keep_oauth_request(OAUTH_SESSION_KEY, OAUTH_PURPOSE, request_token, safe_next(form.next.data))
     return redirect(redirect_url)
 
 
 @bp.get("/oauth/callback")
 def oauth_callback() -> str | Response | tuple[str, int]:
     """Leg 3 of OAuth: exchange the verifier for an access token, identify, log in."""
-    stored = session.pop(OAUTH_SESSION_KEY, None)
-    pending = decrypt_json(stored.encode(), purpose="oauth-request") if stored else None
-    if not pending:
+    pending = take_oauth_request(OAUTH_SESSION_KEY, OAUTH_PURPOSE)
+    if pending is None:
         return render_template("auth/failed.html", reason="expired"), 400
-    client = meta_wiki_client()
+    request_token, next_url = pending
     try:
-        access = client.finish_login(mwoauth.RequestToken(pending["key"], pending["secret"]),
-                                     request.query_string.decode())
-        identity = client.identify(access)
+        access, identity = meta_wiki_client().complete_login(request_token, request.query_string.decode())
     except MetaWikiError as exc:
         log.warning("OAuth login failed: %s", exc)
         if exc.code == "blocked":
@@ -102,7 +95,7 @@ def oauth_callback() -> str | Response | tuple[str, int]:
         return render_template("auth/refused.html", reason=refused.reason), 403
     db.session.commit()
     start_session(user)
-    return redirect(pending.get("next") or url_for("main.home"))
+    return redirect(next_url or url_for("main.home"))
 
 
 @bp.post("/login/dev")

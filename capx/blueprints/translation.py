@@ -7,11 +7,9 @@ import logging
 
 from typing import Any
 
-import mwoauth
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, session,
-                   url_for)
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, url_for)
 
-from capx.access import current_user, login_required, safe_next
+from capx.access import current_user, keep_oauth_request, login_required, safe_next, take_oauth_request
 from capx.clients.metabase import MetabaseError, metabase_client
 from capx.clients.meta_wiki import MetaWikiClient, MetaWikiError
 from capx.extensions import db
@@ -21,14 +19,13 @@ from capx.language import current_language
 from capx.models import User
 from capx.services import translation as service
 from capx.support.pagination import make_page, requested_page
-from capx.support.secrets import decrypt_json, encrypt_json
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("translation", __name__)
 
 PER_PAGE = 20
-OAUTH_SESSION_KEY = "metabase_oauth_request"
+OAUTH_SESSION_KEY, OAUTH_PURPOSE = "metabase_oauth_request", "metabase-oauth"
 
 
 @bp.context_processor
@@ -145,8 +142,7 @@ def connect() -> Any:
         log.warning("Metabase OAuth initiate failed: %s", exc)
         flash("translation-connect-failed", "error")
         return redirect(back)
-    session[OAUTH_SESSION_KEY] = encrypt_json(
-        {"key": request_token.key, "secret": request_token.secret, "next": back}, purpose="metabase-oauth").decode()
+    keep_oauth_request(OAUTH_SESSION_KEY, OAUTH_PURPOSE, request_token, back)
     return redirect(redirect_url)
 
 
@@ -154,24 +150,21 @@ def connect() -> Any:
 @login_required
 def callback() -> Any:
     """Leg 3: store the user's Metabase access token (encrypted) with their Metabase user name."""
-    stored = session.pop(OAUTH_SESSION_KEY, None)
-    pending = decrypt_json(stored.encode(), purpose="metabase-oauth") if stored else None
-    if not pending:
+    pending = take_oauth_request(OAUTH_SESSION_KEY, OAUTH_PURPOSE)
+    if pending is None:
         flash("translation-connect-failed", "error")
         return redirect(url_for("translation.index"))
-    client = _oauth_client()
+    request_token, next_url = pending
     try:
-        access = client.finish_login(mwoauth.RequestToken(pending["key"], pending["secret"]),
-                                     request.query_string.decode())
-        identity = client.identify(access)
+        access, identity = _oauth_client().complete_login(request_token, request.query_string.decode())
     except MetaWikiError as exc:
         log.warning("Metabase OAuth failed: %s", exc)
         flash("translation-connect-failed", "error")
-        return redirect(pending.get("next") or url_for("translation.index"))
+        return redirect(next_url or url_for("translation.index"))
     service.connect_metabase(_user(), (access.key, access.secret), identity.username)
     db.session.commit()
     flash("translation-connected", "success")
-    return redirect(pending.get("next") or url_for("translation.index"))
+    return redirect(next_url or url_for("translation.index"))
 
 
 @bp.post("/translation/metabase/disconnect")

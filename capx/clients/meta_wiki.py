@@ -131,6 +131,12 @@ class MetaWikiClient:
         except (KeyError, IndexError) as exc:
             raise MetaWikiError("OAuth token exchange failed: no access token in the answer", "oauth") from exc
 
+    def complete_login(self, request_token: mwoauth.RequestToken,
+                       query_string: str) -> tuple[mwoauth.AccessToken, Identity]:
+        """Leg 3 as a whole: the user's access token and who it belongs to."""
+        access = self.finish_login(request_token, query_string)
+        return access, self.identify(access)
+
     def identify(self, access_token: mwoauth.AccessToken) -> Identity:
         """Who the access token belongs to, from the signed JWT of Special:OAuth/identify (checked
         as mwoauth does: signature, audience, issuer, issue time and our request's nonce)."""
