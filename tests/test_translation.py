@@ -70,6 +70,14 @@ def posts(rsps, action: str) -> list[dict]:
     return out
 
 
+@pytest.fixture()
+def saving_as_bot(client, make_user, login, bot, mocked_http) -> None:
+    """Ana Exemplo is logged in; Metabase answers the bot's login and the edit token."""
+    login(client, make_user("Ana Exemplo"))
+    mock_bot_login(mocked_http)
+    mock_tokens(mocked_http)
+
+
 def test_translation_page_requires_login(client):
     response = client.get("/translation")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
@@ -110,10 +118,7 @@ def test_listing_progress_filters_search_sort_and_pagination(client, app, make_u
 
 
 @pytest.mark.mutates_reference
-def test_save_as_bot_updates_metabase_and_the_site(client, app, make_user, login, budgeting, bot, mocked_http):
-    login(client, make_user("Ana Exemplo"))
-    mock_bot_login(mocked_http)
-    mock_tokens(mocked_http)
+def test_save_as_bot_updates_metabase_and_the_site(client, app, budgeting, saving_as_bot, mocked_http):
     mock_write(mocked_http, "wbsetlabel", "wbsetlabel-success")
     mock_write(mocked_http, "wbsetdescription", "wbsetdescription-success")
     response = client.post("/translation", data={
@@ -166,11 +171,8 @@ def test_save_as_the_connected_user_signs_with_oauth(client, app, make_user, log
     ("failed-save", "The save has failed."),
     ("badtoken", "Invalid CSRF token."),
 ])
-def test_metabase_errors_are_shown_on_the_row_and_keep_the_typed_text(client, app, make_user, login, budgeting,
-                                                                       bot, mocked_http, sample, text):
-    login(client, make_user("Ana Exemplo"))
-    mock_bot_login(mocked_http)
-    mock_tokens(mocked_http)
+def test_metabase_errors_are_shown_on_the_row_and_keep_the_typed_text(client, app, budgeting, saving_as_bot,
+                                                                       mocked_http, sample, text):
     mock_write(mocked_http, "wbsetlabel", sample)
     response = client.post("/translation", data={"capacity_id": budgeting, "lang": "pt-br", "name": "Orçamento típico",
                                                  "description": ""})
@@ -184,10 +186,7 @@ def test_metabase_errors_are_shown_on_the_row_and_keep_the_typed_text(client, ap
 
 
 @pytest.mark.mutates_reference
-def test_label_saved_but_description_refused(client, app, make_user, login, budgeting, bot, mocked_http):
-    login(client, make_user("Ana Exemplo"))
-    mock_bot_login(mocked_http)
-    mock_tokens(mocked_http)
+def test_label_saved_but_description_refused(client, app, budgeting, saving_as_bot, mocked_http):
     mock_write(mocked_http, "wbsetlabel", "wbsetlabel-success")
     mock_write(mocked_http, "wbsetdescription", "modification-failed-description-equals-label")
     response = client.post("/translation", data={"capacity_id": budgeting, "lang": "pt-br", "name": "Orçamento",
