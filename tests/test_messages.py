@@ -216,16 +216,6 @@ def test_review_user_not_found(logged_in, mocked_http):
     assert "User not found" in html_text(response)
 
 
-def test_review_email_not_possible_asks_for_talk_page(logged_in, mocked_http):
-    row = _user_row(RECIPIENT)
-    row["emailable"] = False
-    add_users(mocked_http, recipient_row=row)
-    add_global(mocked_http)
-    response = logged_in.post("/message", data=FORM)
-    assert response.status_code == 422
-    assert "choose the talk page" in html_text(response)
-
-
 def test_post_without_csrf_is_refused(logged_in, app):
     response = logged_in.post("/message/send", data=FORM, csrf=False)
     assert response.status_code == 400
@@ -423,13 +413,16 @@ def test_locked_recipient_cannot_be_messaged(logged_in, mocked_http):
     assert posts(mocked_http) == []
 
 
-def test_email_refused_when_recipient_cannot_receive_it(logged_in, mocked_http, app):
+@pytest.mark.parametrize("path", ["/message", "/message/send"])
+def test_email_refused_when_recipient_cannot_receive_it(logged_in, mocked_http, app, path):
+    """Both the review and the send ask for the talk page instead; nothing is sent or logged."""
     row = _user_row(RECIPIENT)
     row["emailable"] = False
     add_users(mocked_http, recipient_row=row)
     add_global(mocked_http)
-    response = logged_in.post("/message/send", data=FORM)
+    response = logged_in.post(path, data=FORM)
     assert response.status_code == 422
+    assert "choose the talk page" in html_text(response)
     assert posts(mocked_http) == []
     assert log_rows(app) == []
 
