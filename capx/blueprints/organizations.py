@@ -54,12 +54,15 @@ class PeopleList:
     removed: str
 
 
-def edit_people(org: Organization, people: PeopleList, data: MultiDict[str, str]) -> Response | Checked[User]:
-    """``action=add`` a person by name or ``action=remove`` one by id (400 for another action):
-    the redirect to the list after a change, else the checked name to show again with its error."""
-    action = data.get("action")
+def edit_people(org: Organization, people: PeopleList) -> Response | Checked[User]:
+    """On a POST, ``action=add`` a person by name or ``action=remove`` one by id (400 for another
+    action): the redirect to the list after a change, else the checked name to show again with its
+    error (nothing typed on a GET)."""
+    if request.method != "POST":
+        return Checked(None, FormErrors(), "")
+    action = request.form.get("action")
     if action == "add":
-        checked = people.read_new(data)
+        checked = people.read_new(request.form)
         if checked.value is None:
             return checked
         added = people.add(org, checked.value)
@@ -67,7 +70,7 @@ def edit_people(org: Organization, people: PeopleList, data: MultiDict[str, str]
         flash(people.added if added else people.already, "success")
         return redirect(url_for(people.endpoint, organization_id=org.id))
     if action == "remove":
-        user_id = people.read_removed(data)
+        user_id = people.read_removed(request.form)
         if user_id is not None and people.remove(org, user_id):
             db.session.commit()
             flash(people.removed, "success")
@@ -191,12 +194,9 @@ def staff_list() -> str:
 def managers(organization_id: int) -> Response | tuple[str, int]:
     """Staff add and remove an organization's managers."""
     org = organization_or_404(organization_id)
-    checked: Checked[User] = Checked(None, FormErrors(), "")
-    if request.method == "POST":
-        outcome = edit_people(org, MANAGERS, request.form)
-        if isinstance(outcome, Response):
-            return outcome
-        checked = outcome
+    checked = edit_people(org, MANAGERS)
+    if isinstance(checked, Response):
+        return checked
     return render_template("organizations/managers.html", org=org, name=org.name_in(current_language_chain()),
                            managers=org_service.managers_of(org.id), errors=checked.errors,
                            username=checked.form), (400 if checked.errors else 200)

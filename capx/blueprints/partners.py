@@ -10,9 +10,9 @@ from capx.blueprints.organizations import PeopleList, edit_people, organization_
 from capx.access import current_user, login_required, staff_required
 from capx.extensions import db
 from capx.forms import partners as forms
-from capx.forms.errors import Checked, FormErrors
+from capx.forms.errors import FormErrors
 from capx.language import current_language_chain
-from capx.models import Badge, Organization, User
+from capx.models import Badge, Organization
 from capx.services import organizations as org_service
 from capx.services import partner_badges as service
 
@@ -48,18 +48,15 @@ def _badge_or_404(org: Organization, badge_id: int) -> Badge:
 def partner(organization_id: int) -> Response | tuple[str, int]:
     """Staff mark the organization as a partner (or not) and add and remove its members."""
     org = organization_or_404(organization_id)
-    checked: Checked[User] = Checked(None, FormErrors(), "")
-    if request.method == "POST":
-        action = request.form.get("action")
-        if action in ("mark", "unmark"):
-            service.set_partner(org, action == "mark")
-            db.session.commit()
-            flash("partner-marked" if action == "mark" else "partner-unmarked", "success")
-            return redirect(url_for("partners.partner", organization_id=org.id))
-        outcome = edit_people(org, MEMBERS, request.form)
-        if isinstance(outcome, Response):
-            return outcome
-        checked = outcome
+    action = request.form.get("action") if request.method == "POST" else None
+    if action in ("mark", "unmark"):
+        service.set_partner(org, action == "mark")
+        db.session.commit()
+        flash("partner-marked" if action == "mark" else "partner-unmarked", "success")
+        return redirect(url_for("partners.partner", organization_id=org.id))
+    checked = edit_people(org, MEMBERS)
+    if isinstance(checked, Response):
+        return checked
     return render_template("partners/partner.html", org=org, name=org.name_in(current_language_chain()),
                            members=service.members_of(org.id), errors=checked.errors,
                            username=checked.form), (422 if checked.errors else 200)

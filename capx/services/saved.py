@@ -15,6 +15,9 @@ from capx.extensions import db
 from capx.models import Organization, SavedOrganization, SavedProfile, User
 from capx.services.organizations import is_visible_id
 
+#: The two lists' tables (``owner_id`` and the saved item's id).
+SavedModel = type[SavedProfile] | type[SavedOrganization]
+
 
 def save_profile(owner: User, target_id: int) -> bool:
     """Add a user to ``owner``'s list; False when it cannot be (self, unknown or locked user)."""
@@ -23,20 +26,18 @@ def save_profile(owner: User, target_id: int) -> bool:
     target = db.session.get(User, target_id)
     if target is None or target.is_locked:
         return False
-    if db.session.get(SavedProfile, (owner.id, target_id)) is None:
-        db.session.add(SavedProfile(owner_id=owner.id, saved_user_id=target_id))
+    _add_once(SavedProfile(owner_id=owner.id, saved_user_id=target_id), (owner.id, target_id))
     return True
 
 
 def unsave_profile(owner: User, target_id: int) -> None:
     """Remove a user from ``owner``'s list (nothing happens if they were not in it)."""
-    db.session.execute(sa.delete(SavedProfile).where(SavedProfile.owner_id == owner.id,
-                                                     SavedProfile.saved_user_id == target_id))
+    _delete(SavedProfile, SavedProfile.saved_user_id, owner, target_id)
 
 
 def saved_profile_ids(owner: User | None, among: Iterable[int] | None = None) -> set[int]:
     """Which users ``owner`` saved (restricted to ``among`` when given): one query."""
-    return _saved_ids(SavedProfile.owner_id, SavedProfile.saved_user_id, owner, among)
+    return _saved_ids(SavedProfile, SavedProfile.saved_user_id, owner, among)
 
 
 def save_organization(owner: User, organization_id: int) -> bool:
@@ -47,27 +48,35 @@ def save_organization(owner: User, organization_id: int) -> bool:
         return False
     if not owner.is_staff and not is_visible_id(organization_id):
         return False
-    if db.session.get(SavedOrganization, (owner.id, organization_id)) is None:
-        db.session.add(SavedOrganization(owner_id=owner.id, organization_id=organization_id))
+    _add_once(SavedOrganization(owner_id=owner.id, organization_id=organization_id), (owner.id, organization_id))
     return True
 
 
 def unsave_organization(owner: User, organization_id: int) -> None:
     """Remove an organization from ``owner``'s list."""
-    db.session.execute(sa.delete(SavedOrganization).where(SavedOrganization.owner_id == owner.id,
-                                                          SavedOrganization.organization_id == organization_id))
+    _delete(SavedOrganization, SavedOrganization.organization_id, owner, organization_id)
 
 
 def saved_organization_ids(owner: User | None, among: Iterable[int] | None = None) -> set[int]:
     """Which organizations ``owner`` saved (restricted to ``among`` when given): one query."""
-    return _saved_ids(SavedOrganization.owner_id, SavedOrganization.organization_id, owner, among)
+    return _saved_ids(SavedOrganization, SavedOrganization.organization_id, owner, among)
 
 
-def _saved_ids(owner_column: InstrumentedAttribute[int], saved_column: InstrumentedAttribute[int],
-               owner: User | None, among: Iterable[int] | None) -> set[int]:
+def _add_once(row: SavedProfile | SavedOrganization, key: tuple[int, int]) -> None:
+    """Add the row to the owner's list unless it holds it already (``key``: owner id, saved id)."""
+    if db.session.get(type(row), key) is None:
+        db.session.add(row)
+
+
+def _delete(model: SavedModel, saved_column: InstrumentedAttribute[int], owner: User, saved_id: int) -> None:
+    db.session.execute(sa.delete(model).where(model.owner_id == owner.id, saved_column == saved_id))
+
+
+def _saved_ids(model: SavedModel, saved_column: InstrumentedAttribute[int], owner: User | None,
+               among: Iterable[int] | None) -> set[int]:
     if owner is None:
         return set()
-    query = sa.select(saved_column).where(owner_column == owner.id)
+    query = sa.select(saved_column).where(model.owner_id == owner.id)
     if among is not None:
         ids = list(among)
         if not ids:
