@@ -102,21 +102,15 @@ def _per_page() -> int:
 @login_required
 def feed() -> Any:
     """Explore: people by capacity, exchange type, territory, affiliation, language and name."""
-    chain = current_language_chain()
-    tree = capacity_tree(chain)
+    tree = capacity_tree(current_language_chain())
     filters = forms.read_profile_filters(request.args, tree)
-    search_step = searching(request.args)
-    if not search_step:
-        target = _canonical_redirect("explore.feed", filters.params())
-        if target is not None:
-            return target
-    results = service.search_profiles(filters, current_user(), chain, per_page=_per_page())
-    link_profiles(results.items)
-    if results.page.number != filters.page and not search_step:
-        # Past the last page: show the last one, under its own link.
-        return redirect(_url("explore.feed", filters.at_page(results.page.number).params()))
+    return _search_page("explore.feed", "explore/feed.html", filters, tree, service.search_profiles, link_profiles,
+                        _profile_pickers, clear=filters.cleared().params(), show_kinds=service.SHOW_LABELS)
+
+
+def _profile_pickers(filters: Any, tree: CapacityTree) -> dict[str, PickerState]:
     lang = current_language()
-    pickers = {
+    return {
         "capacity": _picker("capacity", "capacity", _capacity_choices(filters.capacities, tree)),
         "territory": _picker("territory", "territory", _territory_choices(filters, lang)),
         "affiliation": _picker("affiliation", "organization",
@@ -124,14 +118,29 @@ def feed() -> Any:
         "language": _picker("language", "language",
                             [Choice(lg.id, service.language_label(lg, lang)) for lg in filters.languages]),
     }
-    chips = [(chip, _url("explore.feed", filters.without(chip.key, chip.value).params()))
-             for chip in filters.chips(tree)]
+
+
+def _search_page(endpoint: str, template: str, filters: Any, tree: CapacityTree, search: Callable[..., Any],
+                 link: Callable[[Any], Any], pickers: Callable[[Any, CapacityTree], dict[str, PickerState]],
+                 clear: list[tuple[str, str]], **context: Any) -> Any:
+    """A filtered search page (Explore's people, the organization list): a redirect to the canonical
+    link of the search, or to the last page when asked for one past it; else the page of results
+    with its pickers, the chips that each remove one filter, and the links to other pages."""
+    search_step = searching(request.args)
+    if not search_step:
+        target = _canonical_redirect(endpoint, filters.params())
+        if target is not None:
+            return target
+    results = search(filters, current_user(), current_language_chain(), per_page=_per_page())
+    link(results.items)
+    if results.page.number != filters.page and not search_step:
+        # Past the last page: show the last one, under its own link.
+        return redirect(_url(endpoint, filters.at_page(results.page.number).params()))
+    chips = [(chip, _url(endpoint, filters.without(chip.key, chip.value).params())) for chip in filters.chips(tree)]
     return render_template(
-        "explore/feed.html", filters=filters, results=results, pickers=pickers, chips=chips,
-        clear_url=_url("explore.feed", filters.cleared().params()),
-        page_url=_page_url("explore.feed", filters),
-        exchanges=service.EXCHANGE_LABELS, show_kinds=service.SHOW_LABELS, t=card_texts(),
-        open_panel=bool(search_step) or filters.active)
+        template, filters=filters, results=results, pickers=pickers(filters, tree), chips=chips,
+        clear_url=_url(endpoint, clear), page_url=_page_url(endpoint, filters), exchanges=service.EXCHANGE_LABELS,
+        t=card_texts(), open_panel=bool(search_step) or filters.active, **context)
 
 
 @bp.get("/feed/saved")
@@ -152,27 +161,16 @@ def saved() -> str:
 @bp.get("/organization_list")
 def organization_list() -> Any:
     """The public list of organizations that have a manager, with name, capacity, exchange and territory filters."""
-    chain = current_language_chain()
-    tree = capacity_tree(chain)
+    tree = capacity_tree(current_language_chain())
     filters = forms.read_organization_filters(request.args, tree)
-    search_step = searching(request.args)
-    if not search_step:
-        target = _canonical_redirect("explore.organization_list", filters.params())
-        if target is not None:
-            return target
-    results = service.search_organizations(filters, current_user(), chain, per_page=_per_page())
-    link_organizations(results.items)
-    if results.page.number != filters.page and not search_step:
-        return redirect(_url("explore.organization_list", filters.at_page(results.page.number).params()))
-    pickers = {
+    return _search_page("explore.organization_list", "explore/organizations.html", filters, tree,
+                        service.search_organizations, link_organizations, _organization_pickers, clear=[],
+                        type_labels=TYPE_LABELS)
+
+
+def _organization_pickers(filters: Any, tree: CapacityTree) -> dict[str, PickerState]:
+    return {
         "capacity": _picker("capacity", "capacity", _capacity_choices(filters.capacities, tree)),
         "territory": _picker("territory", "territory", _territory_choices(filters, tree.lang)),
     }
-    chips = [(chip, _url("explore.organization_list", filters.without(chip.key, chip.value).params()))
-             for chip in filters.chips(tree)]
-    return render_template(
-        "explore/organizations.html", filters=filters, results=results, pickers=pickers, chips=chips,
-        clear_url=_url("explore.organization_list", []),
-        page_url=_page_url("explore.organization_list", filters),
-        exchanges=service.EXCHANGE_LABELS, open_panel=bool(search_step) or filters.active, t=card_texts(),
-        type_labels=TYPE_LABELS)
+
