@@ -57,8 +57,9 @@ def home() -> str:
     return render_template("main/home.html", missing=home_service.profile_gaps(me),
                            suggestions=suggestions, tree=capacity_tree(chain), match_labels=match_labels,
                            labels=labels, home_url=url_for("main.home"), gap_labels=home_forms.GAP_LABELS,
-                           format_labels=home_forms.EVENT_FORMAT_LABELS,
-                           add_choices={choice: directory_forms.ADD_LABELS[choice] for choice in ("known", KNOWN_AND_AVAILABLE)},
+                           format_labels={fmt: label.resolve() for fmt, label in home_forms.EVENT_FORMAT_LABELS.items()},
+                           add_choices={choice: directory_forms.ADD_LABELS[choice].resolve()
+                                        for choice in ("known", KNOWN_AND_AVAILABLE)},
                            totals=statistics.stored_totals(), totals_shown=data_forms.TOTAL_LABELS)
 
 
