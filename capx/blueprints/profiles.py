@@ -48,6 +48,7 @@ from capx.services import badges as badge_service, choices as choices_service, l
 from capx.services import external_badges, organizations as org_service, personal_data, profiles as service
 from capx.services.capacities import capacity_tree
 from capx.support.media import commons_file_url
+from capx.web import picture_response
 from capx.services.saved import saved_profile_ids
 from capx.services.reference_names import language_name, territory_name
 
@@ -273,9 +274,7 @@ def badge_image(badge_id: int) -> Response:
     image = external_badges.stored_image(badge_id)
     if image is None:
         abort(404)
-    return Response(image.data, mimetype=image.content_type, headers={
-        "Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff",
-        "Content-Security-Policy": "default-src 'none'; sandbox", "Content-Disposition": "inline"})
+    return picture_response(image.content_type, image.data)
 
 
 # -- Let's Connect registration ------------------------------------------------------------------

@@ -4,7 +4,8 @@
   a paginated list (``results`` of ``{badge_class: {slug, display_name, description, image_url,
   ...}, image_url, assertion_url, created}``; ``next`` is the next page's URL). Let's Connect's
   badges are read by :mod:`capx.clients.lets_connect`; both give :class:`RemoteBadge` items.
-- :func:`fetch_image` copies a badge's picture with a size cap, for CapX to serve itself.
+- :func:`fetch_image` copies a badge's picture with a size cap, for CapX to serve itself
+  (:mod:`capx.clients.pictures`, shared with the pictures of WikiLearn courses).
 
 Parsing is tolerant: unknown fields are ignored, an item without a name is skipped with a log
 line. A person the service does not know (or does not share) answers 404: ``None``, from which
@@ -21,7 +22,8 @@ from urllib.parse import quote, urlsplit
 
 from flask import current_app
 
-from capx.clients.http import RemoteServiceError, TimeoutSession, capped_body, json_of, new_session, send
+from capx.clients.http import RemoteServiceError, TimeoutSession, json_of, new_session, send
+from capx.clients.pictures import FetchedImage, fetch_picture
 
 log = logging.getLogger(__name__)
 
@@ -29,9 +31,6 @@ WIKILEARN = "WikiLearn"
 DEFAULT_WIKILEARN_URL = "https://learn.wiki"
 #: Pages of assertions read per person at most (100 each).
 MAX_PAGES = 5
-#: Picture types stored and served, by their first bytes (no SVG: it may carry scripts).
-IMAGE_SIGNATURES = (("image/png", b"\x89PNG\r\n\x1a\n"), ("image/jpeg", b"\xff\xd8\xff"),
-                    ("image/gif", b"GIF87a"), ("image/gif", b"GIF89a"))
 
 
 class ExternalBadgeError(RemoteServiceError):
@@ -49,12 +48,6 @@ class RemoteBadge:
     image_url: str | None
     assertion_url: str | None
     issued_at: dt.datetime | None
-
-
-@dataclass(frozen=True)
-class FetchedImage:
-    content_type: str
-    data: bytes
 
 
 def parse_timestamp(value: Any) -> dt.datetime | None:
@@ -142,38 +135,10 @@ class WikiLearnClient:
         return out
 
 
-def _sniffed_type(head: bytes) -> str | None:
-    for content_type, signature in IMAGE_SIGNATURES:
-        if head.startswith(signature):
-            return content_type
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    return None
-
-
 def fetch_image(url: str, max_bytes: int, session: TimeoutSession | None = None) -> FetchedImage:
-    """A copy of the picture at ``url``: https only, streamed and given up beyond ``max_bytes``,
-    a PNG, JPEG, GIF or WebP by its declared type AND its first bytes. Anything else raises
-    ExternalBadgeError (the badge then shows without a picture)."""
-    if urlsplit(url).scheme != "https":
-        raise ExternalBadgeError("only https pictures are copied", "scheme")
-    session = session or new_session()
-    response = send(session, "GET", url, stream=True, error=ExternalBadgeError, service="the picture's host")
-    try:
-        if response.status_code != 200:
-            raise ExternalBadgeError(f"the picture's host answered HTTP {response.status_code}",
-                                     f"http-{response.status_code}")
-        declared = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-        if declared not in {t for t, _ in IMAGE_SIGNATURES} | {"image/webp"}:
-            raise ExternalBadgeError(f"not a PNG, JPEG, GIF or WebP picture ({declared or 'no type'})", "type")
-        data = capped_body(response, error=ExternalBadgeError, service="the picture's host", limit=max_bytes,
-                           too_large="too-large")
-    finally:
-        response.close()
-    sniffed = _sniffed_type(data[:16])
-    if sniffed is None or sniffed != declared:
-        raise ExternalBadgeError("the picture's content is not what its type says", "type")
-    return FetchedImage(content_type=sniffed, data=data)
+    """A copy of a badge's picture (:func:`capx.clients.pictures.fetch_picture`); a refusal or a
+    failure raises ExternalBadgeError (the badge then shows without a picture)."""
+    return fetch_picture(url, max_bytes, session, error=ExternalBadgeError)
 
 
 def wikilearn_client() -> WikiLearnClient:

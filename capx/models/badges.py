@@ -20,10 +20,9 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from capx.models.base import Model, table_args, utcnow
+from capx.models.base import PICTURE_BYTES, Model, table_args, utcnow
 
 if TYPE_CHECKING:  # the organizations module is loaded beside this one
     from capx.models.organizations import Organization
@@ -109,6 +108,5 @@ class BadgeImage(Model):
     badge_id: Mapped[int] = mapped_column(sa.ForeignKey("badge.id", ondelete="CASCADE"), primary_key=True)
     source_url: Mapped[str] = mapped_column(sa.String(500))
     content_type: Mapped[str] = mapped_column(sa.String(40))
-    # MEDIUMBLOB on MariaDB (a plain BLOB holds 64 KiB only).
-    data: Mapped[bytes] = mapped_column(sa.LargeBinary().with_variant(mysql.MEDIUMBLOB(), "mysql", "mariadb"))
+    data: Mapped[bytes] = mapped_column(PICTURE_BYTES)
     fetched_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

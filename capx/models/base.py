@@ -44,6 +44,11 @@ def exact_string(length: int) -> sa.types.TypeEngine[str]:
     return sa.String(length).with_variant(mysql.VARCHAR(length, collation="utf8mb4_bin"), "mysql", "mariadb")
 
 
+#: The bytes of a stored picture copy (badges, event course pictures): MEDIUMBLOB on MariaDB (a
+#: plain BLOB holds 64 KiB only).
+PICTURE_BYTES = sa.LargeBinary().with_variant(mysql.MEDIUMBLOB(), "mysql", "mariadb")
+
+
 def utcnow() -> dt.datetime:
     """Now in UTC as a naive datetime (how every timestamp is stored)."""
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)

@@ -27,7 +27,8 @@ from typing import Callable, Iterator, Mapping, Protocol
 
 import sqlalchemy as sa
 
-from capx.clients.external_badges import FetchedImage, RemoteBadge
+from capx.clients.external_badges import RemoteBadge
+from capx.clients.pictures import FetchedImage
 from capx.clients.http import RemoteServiceError
 from capx.extensions import db
 from capx.models import EARNED, EXTERNAL, Badge, BadgeImage, Profile, User, UserBadge, utcnow
