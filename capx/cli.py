@@ -301,16 +301,17 @@ def export_commons_command(dry_run: bool, everyone: bool) -> None:
 @capx_cli.command("refresh-courses")
 def refresh_courses_command() -> None:
     """Bring events that link to a WikiLearn course up to date with it (daily job). A field changes
-    only while it still holds the course's value fetched last time, so organizers' edits stay."""
-    from flask import current_app
-
-    from capx.clients.wikilearn import wikilearn_client
+    only while it still holds the course's value fetched last time, so organizers' edits stay; the
+    course pictures events use are copied (pending copies retried), never linked."""
+    from capx.clients.wikilearn import wikilearn_client, wikilearn_url
+    from capx.services.course_images import copy_all_pending
     from capx.services.event_fill import refresh_courses
 
-    base_url = current_app.config.get("CAPX_WIKILEARN_URL", "https://learn.wiki")
-    events = changed = 0
+    client = wikilearn_client()
+    events = changed = copied = 0
     failed: list[str] = []
-    for done in refresh_courses(wikilearn_client(), base_url):
+    pictures_failed: list[str] = []
+    for done in refresh_courses(client, wikilearn_url()):
         events += 1
         if done.error:
             failed.append(f"event {done.event_id} ({done.course_key}): {done.error}")
@@ -318,10 +319,24 @@ def refresh_courses_command() -> None:
                        "kept as it is", err=True)
             continue
         db.session.commit()  # event by event: a failure later keeps what was refreshed
+        if done.image_error:
+            pictures_failed.append(str(done.event_id))
+            click.echo(f"refresh-courses: event {done.event_id}: the course's new picture could not be copied "
+                       f"({done.image_error}); the earlier copy stays", err=True)
         if done.changed:
             changed += 1
             click.echo(f"refresh-courses: event {done.event_id}: {', '.join(done.changed)} updated from {done.course_key}")
-    click.echo(f"refresh-courses: {events} event(s) linking to a course, {changed} updated, {len(failed)} failed")
+    for picture in copy_all_pending(client):  # pictures saved with an event but not copied then
+        if picture.error:
+            db.session.rollback()
+            pictures_failed.append(str(picture.event_id))
+            click.echo(f"refresh-courses: event {picture.event_id}: course picture not copied ({picture.error}); "
+                       "still pending", err=True)
+            continue
+        db.session.commit()
+        copied += 1
+    click.echo(f"refresh-courses: {events} event(s) linking to a course, {changed} updated, {len(failed)} failed; "
+               f"course pictures: {copied} pending copied, {len(pictures_failed)} not copied")
     if failed:
         sys.exit(1)
 

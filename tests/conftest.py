@@ -10,6 +10,7 @@ marks itself ``@pytest.mark.mutates_reference`` and the reference data is reload
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import json
@@ -105,6 +106,9 @@ def add_recorded(rsps: responses.RequestsMock, file: str, name: str, *, match_pa
     content_type = res.get("headers", {}).get("Content-Type", "application/json")
     if isinstance(body, (dict, list)):
         kwargs["json"] = body
+    elif res.get("body_base64"):  # bytes (a picture)
+        kwargs["body"] = base64.b64decode(res["body_base64"])
+        kwargs["content_type"] = content_type
     else:
         kwargs["body"] = body or ""
         kwargs["content_type"] = content_type

@@ -166,12 +166,14 @@ def test_fill_json_from_wikilearn_course(client: Any, setup: dict, mocked_http: 
     response = client.post(setup["fill"], data={**empty_form(title="Typed"), "fill_link": COURSE_URL})
     assert response.status_code == 200
     answer = response.get_json()
+    picture = "https://learn.wiki/asset-v1:WikimediaFoundation+IP101+2024+type@asset+block@ip101_course_image.png"
     assert answer["fields"] == {"url": COURSE_URL, "start": "2024-02-15T00:00", "end": "2024-12-31T23:59",
                                 "format": "online",
                                 "description": "A self-paced tour of the Wikimedia projects, their communities and how "
-                                               "to start contributing."}
+                                               "to start contributing.",
+                                "course_image": picture, "use_course_image": "1"}  # copied when the event is saved
     assert any("Introduction to Wikimedia Projects" in m for m in answer["messages"])  # the typed title kept
-    assert any("course image was not copied" in m for m in answer["messages"])
+    assert any("Course picture" in m for m in answer["messages"])
 
 
 def test_fill_json_needs_a_manager_and_csrf(app: Any, client: Any, setup: dict, make_user: Any, login: Any) -> None:

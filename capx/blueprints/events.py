@@ -19,7 +19,7 @@ from capx.forms.pickers import picker_state, searching
 from capx.language import current_language_chain, msg_text
 from capx.translations import LazyMessage
 from capx.models import Event, Organization, utcnow
-from capx.services import event_fill
+from capx.services import course_images, event_fill
 from capx.services import events as events_service
 from capx.services import ical
 from capx.services import organizations as org_service
@@ -29,8 +29,9 @@ from capx.services.concurrent_edits import SavedMeanwhile, saved_meanwhile
 from capx.services.events import EventDetails
 from capx.clients.meta_wiki import meta_wiki_client
 from capx.clients.wikidata_entities import wikidata_entities_client
-from capx.clients.wikilearn import wikilearn_client
+from capx.clients.wikilearn import wikilearn_client, wikilearn_url
 from capx.support.media import commons_file_url
+from capx.web import picture_response
 from capx.support.pagination import make_page, requested_page
 
 bp = Blueprint("events", __name__)
@@ -128,8 +129,27 @@ def event(event_id: int) -> str:
         "events/event.html", event=item, org_name=item.organization.name_in(chain),
         capacities=capacity_tree(chain).pick(c.capacity_id for c in item.capacities),
         territory=labels("territory", [item.territory_id], chain) if item.territory_id else [],
-        image_url=commons_file_url(item.image_file, width=640) if item.image_file else None,
-        can_edit=org_service.can_manage(current_user(), item.organization_id))
+        image_url=_image_url(item), can_edit=org_service.can_manage(current_user(), item.organization_id))
+
+
+def _image_url(item: Event) -> str | None:
+    """The event's Commons image, else CapX's copy of its course picture (never learn.wiki's)."""
+    if item.image_file:
+        return commons_file_url(item.image_file, width=640)
+    copy = item.course_image
+    if copy is None or not copy.copied or copy.fetched_at is None:
+        return None
+    return url_for("events.course_image", event_id=item.id, v=int(copy.fetched_at.timestamp()))
+
+
+@bp.get("/events/<int:event_id>/course-image")
+def course_image(event_id: int) -> Response:
+    """CapX's copy of the picture of the WikiLearn course the event uses (seen by whoever may see the event)."""
+    _event_or_404(event_id)
+    copy = course_images.stored_copy(event_id)
+    if copy is None:
+        abort(404)
+    return picture_response(*copy)
 
 
 @bp.get("/events/<int:event_id>.ics")
@@ -164,6 +184,23 @@ def _event_for_manager(event_id: int) -> tuple[Organization, Event]:
 FILL_TIMEOUT = 5
 
 
+def _read_event() -> Checked[EventDetails]:
+    return forms.read_event(request.form, current_language_chain(), wikilearn_url())
+
+
+def _copy_course_picture(event_id: int) -> None:
+    """Copy the saved event's course picture when its copy is pending. The event is committed
+    already: a picture that cannot be copied now stays pending (the refresh-courses job retries)."""
+    done = course_images.copy_pending(event_id, wikilearn_client(FILL_TIMEOUT))
+    if done is None:
+        return
+    if done.error:
+        db.session.rollback()
+        flash("event-course-image-pending", "warning")
+    else:
+        db.session.commit()
+
+
 def _fill(form: forms.EventForm) -> tuple[FormErrors, list[LazyMessage]]:
     """Fill the empty fields of ``form`` from the submitted link (nothing is saved): the errors
     (the link refused or unreadable) and what the organizer is told."""
@@ -189,7 +226,7 @@ def fill(organization_id: int) -> tuple[Response, int]:
     """The event form's "Fill in from a link" for its script: the fields to fill (those the
     organizer left empty) and what to tell them, as JSON; nothing is saved."""
     _managed_organization(organization_id)
-    form = forms.read_event(request.form, current_language_chain()).form
+    form = _read_event().form
     before = forms.fill_values(form)
     errors, notes = _fill(form)
     if errors:
@@ -222,7 +259,7 @@ def create(organization_id: int) -> Response | tuple[str, int]:
     org = _managed_organization(organization_id)
     if request.method == "GET":
         return _form_page(org, forms.event_form(), FormErrors(), None)
-    checked = forms.read_event(request.form, current_language_chain())
+    checked = _read_event()
     if "fill" in request.form:
         errors, notes = _fill(checked.form)
         return _form_page(org, checked.form, errors, None, status=422 if errors else 200, fill_notes=notes)
@@ -235,6 +272,7 @@ def create(organization_id: int) -> Response | tuple[str, int]:
     item = events_service.add_event(org, author, checked.value)
     db.session.commit()
     flash("event-saved", "success")
+    _copy_course_picture(item.id)
     return redirect(url_for("events.event", event_id=item.id))
 
 
@@ -248,7 +286,7 @@ def edit(event_id: int) -> Response | tuple[str, int]:
         stored = events_service.stored_details(item)
         return _form_page(org, forms.event_form(stored), FormErrors(), item, item.version,
                           events_service.snapshot(stored, chain))
-    checked = forms.read_event(request.form, chain)
+    checked = _read_event()
     loaded = edits.loaded_snapshot(request.form)
     version = edits.submitted_version(request.form)
     if "fill" in request.form:
@@ -271,6 +309,7 @@ def edit(event_id: int) -> Response | tuple[str, int]:
         return _conflict(org, stored_item, checked, loaded)
     db.session.commit()
     flash("event-saved", "success")
+    _copy_course_picture(item.id)
     return redirect(url_for("events.event", event_id=item.id))
 
 

@@ -2,6 +2,8 @@
 
 ``GET /api/courses/v1/courses/<course key>/`` answers anonymously; an unknown course is a 404 with
 ``{"developer_message": ...}``. Only the fields CapX uses are read; unknown fields are ignored.
+:meth:`WikiLearnClient.course_picture` copies a course's picture (size-capped and checked, see
+:mod:`capx.clients.pictures`) for CapX to serve itself.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from urllib.parse import quote
 from flask import current_app
 
 from capx.clients.http import RemoteServiceError, TimeoutSession, capped_json, new_session, send
+from capx.clients.pictures import FetchedImage, fetch_picture
 
 DEFAULT_URL = "https://learn.wiki"
 #: An Open edX course key ("course-v1:Org+Number+Run"), as it appears in a course's URL.
@@ -45,7 +48,17 @@ class WikiLearnClient:
             raise WikiLearnError("WikiLearn answered a course that is not an object", "badjson")
         return data
 
+    def course_picture(self, url: str, max_bytes: int) -> FetchedImage:
+        """A copy of a course's picture at ``url`` (the caller checked it is on WikiLearn); refused or
+        failed: WikiLearnError ("type", "too-large", "timeout"...)."""
+        return fetch_picture(url, max_bytes, self.session, error=WikiLearnError)
+
+
+def wikilearn_url() -> str:
+    """The configured WikiLearn's address (``CAPX_WIKILEARN_URL``), without a trailing slash."""
+    return str(current_app.config.get("CAPX_WIKILEARN_URL") or DEFAULT_URL).rstrip("/")
+
 
 def wikilearn_client(timeout: float | None = None) -> WikiLearnClient:
     """A client for the configured WikiLearn (``CAPX_WIKILEARN_URL``)."""
-    return WikiLearnClient(current_app.config.get("CAPX_WIKILEARN_URL", DEFAULT_URL), new_session(timeout))
+    return WikiLearnClient(wikilearn_url(), new_session(timeout))

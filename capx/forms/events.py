@@ -19,7 +19,7 @@ from werkzeug.datastructures import MultiDict
 from capx.forms.addresses import is_web_url
 from capx.forms.errors import Checked, FormErrors
 from capx.models import EVENT_FORMATS, Event
-from capx.services import choices
+from capx.services import choices, course_images
 from capx.services.event_fill import COURSE_KEY as WIKILEARN_COURSE
 from capx.services.event_fill import EventFill, FillSource
 from capx.services.events import (DATETIME_FORMAT, MAX_FEATURED, EventDetails, EventFilters, may_feature,
@@ -41,7 +41,10 @@ FIELD_LABELS = {
     "format": lazy_msg("event-field-format"), "location": lazy_msg("event-field-location"),
     "territory": lazy_msg("event-field-territory"), "capacities": lazy_msg("event-field-capacities"),
     "description": lazy_msg("event-field-description"), "image": lazy_msg("event-field-image"),
+    "course_image": lazy_msg("event-field-course-image"),
 }
+#: The most of a refused picture address shown again in the form.
+COURSE_IMAGE_KEPT = 2000
 
 
 # -- the calendar's filters ------------------------------------------------------------------------
@@ -92,6 +95,9 @@ class EventForm:
     capacities: list[int] = field(default_factory=list)
     description: str = ""
     image: str = ""
+    # The WikiLearn course's picture (a hidden field a fill sets) and whether the event uses it.
+    course_image: str = ""
+    use_course_image: bool = False
 
 
 def event_form(stored: EventDetails | None = None) -> EventForm:
@@ -104,16 +110,17 @@ def event_form(stored: EventDetails | None = None) -> EventForm:
         end=to_local(stored.end_at, stored.time_zone).strftime(DATETIME_FORMAT),
         time_zone=stored.time_zone, format=stored.format, location=stored.location,
         territory_id=stored.territory_id, capacities=list(stored.capacities), description=stored.description,
-        image=stored.image_file or "")
+        image=stored.image_file or "", course_image=stored.course_image_url or "",
+        use_course_image=bool(stored.course_image_url))
 
 
 def _too_long(limit: int) -> LazyMessage:
     return lazy_msg("organization-error-too-long", limit)
 
 
-def read_event(data: MultiDict[str, str], chain: Sequence[str]) -> Checked[EventDetails]:
+def read_event(data: MultiDict[str, str], chain: Sequence[str], wikilearn_url: str) -> Checked[EventDetails]:
     """The submitted event, checked (territory and capacities against those that exist, named in
-    the language ``chain``)."""
+    the language ``chain``; a course picture only on WikiLearn, at ``wikilearn_url``)."""
     def text(key: str) -> str:
         return (data.get(key) or "").strip()
 
@@ -146,12 +153,27 @@ def read_event(data: MultiDict[str, str], chain: Sequence[str]) -> Checked[Event
     image_file = normalize_commons_file(form.image) if form.image else None
     if form.image and image_file is None:
         errors.add("image", lazy_msg("organization-error-commons-file"))
+    course_image_url = _course_image(data, form, wikilearn_url, errors)
     if errors or start_at is None or end_at is None:
         return Checked(None, errors, form)
     details = EventDetails(title=form.title, url=form.url, start_at=start_at, end_at=end_at, time_zone=form.time_zone,
                            format=form.format, location=form.location, territory_id=form.territory_id,
-                           capacities=form.capacities, description=form.description, image_file=image_file)
+                           capacities=form.capacities, description=form.description, image_file=image_file,
+                           course_image_url=course_image_url)
     return Checked(details, errors, form)
+
+
+def _course_image(data: MultiDict[str, str], form: EventForm, wikilearn_url: str, errors: FormErrors) -> str | None:
+    """The course picture the event uses, when its box is ticked: only an https address on
+    WikiLearn (anything else is refused and shown again as sent)."""
+    form.course_image = (data.get("course_image") or "").strip()[:COURSE_IMAGE_KEPT]
+    form.use_course_image = data.get("use_course_image") == "1" and bool(form.course_image)
+    if not form.use_course_image:
+        return None
+    url = course_images.picture_url(form.course_image, wikilearn_url)
+    if url is None:
+        errors.add("course_image", lazy_msg("event-course-image-error"))
+    return url
 
 
 def _when(form: EventForm, errors: FormErrors) -> tuple[dt.datetime | None, dt.datetime | None]:
@@ -250,8 +272,10 @@ def _link_source(raw: str) -> FillSource | None:
     return None
 
 
-#: The fields "Fill in from a link" may fill, in the form's order.
-FILL_FIELDS = ("title", "url", "start", "end", "time_zone", "format", "location", "territory_id", "description")
+#: The fields "Fill in from a link" may fill, in the form's order (the last two: the course picture).
+FILL_FIELDS = ("title", "url", "start", "end", "time_zone", "format", "location", "territory_id", "description",
+               "course_image", "use_course_image")
+_PICTURE_FIELDS = ("course_image", "use_course_image")
 _FILL_LABELS = {**FIELD_LABELS, "territory_id": FIELD_LABELS["territory"]}
 
 
@@ -281,17 +305,21 @@ def fill_values(form: EventForm) -> dict[str, str]:
 
 def _typed(form: EventForm, key: str) -> str:
     value = getattr(form, key)
+    if isinstance(value, bool):
+        return "1" if value else ""
     return "" if value is None else str(value)
 
 
 def apply_fill(form: EventForm, fill: EventFill, labels: Mapping[int, str] | None = None) -> FillResult:
     """Put the link's values into the empty fields of ``form``; a field already typed is kept and
     reported with the link's value (never overwritten unseen). Start, end and time zone go
-    together: the zone is filled only with times the link gives for empty start and end fields."""
+    together: the zone is filled only with times the link gives for empty start and end fields.
+    A course's picture is used (its box ticked) unless the form already uses another one."""
     result = FillResult()
     values = fill.values()
+    _fill_picture(form, values.get("course_image", ""), result)
     times_empty = not form.start and not form.end
-    for key in FILL_FIELDS:
+    for key in FILL_FIELDS[:-len(_PICTURE_FIELDS)]:
         new = values.get(key, "")
         if not new:
             continue
@@ -312,6 +340,16 @@ def apply_fill(form: EventForm, fill: EventFill, labels: Mapping[int, str] | Non
         setattr(form, key, int(new) if key == "territory_id" else new)
         result.filled.append(key)
     return result
+
+
+def _fill_picture(form: EventForm, url: str, result: FillResult) -> None:
+    if not url or (form.use_course_image and form.course_image == url):
+        return
+    if form.use_course_image and form.course_image:
+        result.kept.append(("course_image", url[:200]))
+        return
+    form.course_image, form.use_course_image = url, True
+    result.filled.append("course_image")
 
 
 # -- featured events -------------------------------------------------------------------------------

@@ -7,7 +7,8 @@ from capx.models.capacities import Capacity, CapacityText
 from capx.models.directory import (SUGGESTION_APPROVED, SUGGESTION_PENDING, SUGGESTION_REJECTED,
                                    SUGGESTION_STATUSES, CapacitySuggestion, ThematicCategory,
                                    ThematicCategoryCapacity)
-from capx.models.events import EVENT_FORMATS, Event, EventCapacity, EventCourseFetch
+from capx.models.events import (EVENT_FORMATS, MAX_COURSE_IMAGE_BYTES, Event, EventCapacity, EventCourseFetch,
+                                 EventCourseImage)
 from capx.models.exports import CommonsExport
 from capx.models.imports import ImportedRow
 from capx.models.lets_connect import (LETS_CONNECT_AGE_RANGES, LETS_CONNECT_GENDERS, LETS_CONNECT_ROLES,
@@ -36,7 +37,8 @@ __all__ = [
     "Capacity", "CapacityText",
     "SUGGESTION_APPROVED", "SUGGESTION_PENDING", "SUGGESTION_REJECTED", "SUGGESTION_STATUSES",
     "CapacitySuggestion", "ThematicCategory", "ThematicCategoryCapacity",
-    "CommonsExport", "EVENT_FORMATS", "Event", "EventCapacity", "EventCourseFetch", "MESSAGE_METHODS", "MESSAGE_STATUSES", "MessageLog",
+    "CommonsExport", "EVENT_FORMATS", "Event", "EventCapacity", "EventCourseFetch", "EventCourseImage",
+    "MAX_COURSE_IMAGE_BYTES", "MESSAGE_METHODS", "MESSAGE_STATUSES", "MessageLog",
     "Organization", "OrganizationCapacity", "OrganizationManager", "OrganizationName",
     "OrganizationTerritory", "OrganizationType", "PartnerMember", "OrganizationRedirect", "ImportedRow", "KeptProfileData",
     "BADGE_KINDS", "BADGE_SOURCES", "EARNED", "EXTERNAL", "INTERNAL", "PARTNER", "Badge",

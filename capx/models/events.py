@@ -7,7 +7,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from capx.models.base import Model, table_args, utcnow
+from capx.models.base import PICTURE_BYTES, Model, table_args, utcnow
 from capx.models.capacities import Capacity
 from capx.models.organizations import Organization
 from capx.models.reference import Territory
@@ -49,6 +49,7 @@ class Event(Model):
     organization: Mapped[Organization] = relationship()
     territory: Mapped[Territory | None] = relationship()
     capacities: Mapped[list["EventCapacity"]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
+    course_image: Mapped["EventCourseImage | None"] = relationship(cascade="all, delete-orphan", passive_deletes=True)
 
 
 class EventCapacity(Model):
@@ -74,3 +75,28 @@ class EventCourseFetch(Model):
     course_key: Mapped[str] = mapped_column(sa.String(255))
     fetched: Mapped[str] = mapped_column(sa.Text)
     fetched_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+#: The largest course picture stored (bytes); a bigger one is not copied and the event shows without it.
+MAX_COURSE_IMAGE_BYTES = 2 * 1024 * 1024
+
+
+class EventCourseImage(Model):
+    """The picture of the WikiLearn course an event uses: its address on WikiLearn and CapX's own
+    size-capped copy, served by CapX (pages never load pictures from hosts outside Commons).
+    ``content_type`` and ``data`` are NULL while the copy is pending (the refresh-courses job
+    retries it); an event's Commons image, when it has one, is shown instead."""
+
+    __tablename__ = "event_course_image"
+    __table_args__ = table_args()
+
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"), primary_key=True)
+    source_url: Mapped[str] = mapped_column(sa.String(500))
+    content_type: Mapped[str | None] = mapped_column(sa.String(40))
+    data: Mapped[bytes | None] = mapped_column(PICTURE_BYTES)
+    fetched_at: Mapped[dt.datetime | None] = mapped_column()
+
+    @property
+    def copied(self) -> bool:
+        """A copy is stored (not pending)."""
+        return self.content_type is not None

@@ -8,7 +8,8 @@ one, cut to the form's limits); impossible dates are left out.
 
 :func:`refresh_courses` is the ``refresh-courses`` job: it re-reads the course of every event that
 links to one, and overwrites a field only while it still holds the value last fetched for it, so
-what an organizer wrote themselves stays.
+what an organizer wrote themselves stays. A course's picture is never linked: the form carries its
+address and CapX keeps its own copy (:mod:`capx.services.course_images`), under the same rule.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from capx.clients.wikidata_entities import WikidataEntitiesClient
 from capx.clients.wikilearn import COURSE_KEY, WikiLearnClient
 from capx.extensions import db
 from capx.models import Event, EventCourseFetch, Territory, utcnow
+from capx.services import course_images
 from capx.services.events import DATETIME_FORMAT, time_zones
 from capx.translations import LazyMessage, lazy_msg
 
@@ -63,13 +65,15 @@ class EventFill:
     format: str = ""
     location: str = ""
     territory_id: int | None = None
+    image_url: str = ""  # a WikiLearn course's picture (copied by CapX when the event is saved)
     notes: list[LazyMessage] = field(default_factory=list)
 
     def values(self) -> dict[str, str]:
         """The non-empty values by form field name."""
         out = {"title": self.title, "url": self.url, "description": self.description, "start": self.start,
                "end": self.end, "time_zone": self.time_zone, "format": self.format, "location": self.location,
-               "territory_id": str(self.territory_id) if self.territory_id else ""}
+               "territory_id": str(self.territory_id) if self.territory_id else "",
+               "course_image": self.image_url, "use_course_image": "1" if self.image_url else ""}
         return {key: value for key, value in out.items() if value}
 
 
@@ -275,37 +279,42 @@ class Course:
     description: str
     start_at: dt.datetime | None
     end_at: dt.datetime | None
-    has_image: bool
+    image_url: str  # the course's picture on WikiLearn ("" when it has none, or one elsewhere)
 
     def fetched(self) -> dict[str, str]:
         """The values the refresh job compares with the event's (JSON-friendly)."""
         return {"title": self.title, "description": self.description,
                 "start_at": self.start_at.isoformat() if self.start_at else "",
-                "end_at": self.end_at.isoformat() if self.end_at else ""}
+                "end_at": self.end_at.isoformat() if self.end_at else "", "image": self.image_url}
+
+
+def _course_picture(media: dict[str, Any], base_url: str) -> str:
+    """The course's picture: ``media.image.raw`` (absolute), else ``media.course_image.uri`` (a path
+    on the site); "" unless it is an https address on WikiLearn itself."""
+    raw = _object(media.get("image")).get("raw")
+    uri = _object(media.get("course_image")).get("uri")
+    if not raw and isinstance(uri, str) and uri.startswith("/") and not uri.startswith("//"):
+        raw = base_url + uri
+    return course_images.picture_url(raw, base_url) or ""
 
 
 def read_course(course_key: str, client: WikiLearnClient) -> Course:
-    """The course's name, short description and dates, cleaned."""
+    """The course's name, short description, dates and picture's address, cleaned."""
     data = client.course(course_key)
-    media = _object(data.get("media"))
-    image = _object(media.get("image"))
     start, end = _iso_utc(data.get("start")), _iso_utc(data.get("end"))
     return Course(title=clean_line(data.get("name"), TITLE_MAX),
                   description=clean_text(data.get("short_description"), DESCRIPTION_MAX),
                   start_at=start, end_at=end if end and start and end >= start else None,
-                  has_image=bool(image.get("raw") or _object(media.get("course_image")).get("uri")))
+                  image_url=_course_picture(_object(data.get("media")), client.base_url))
 
 
 def _from_course(course_key: str, client: WikiLearnClient) -> EventFill:
     course = read_course(course_key, client)
     fill = EventFill(title=course.title, description=course.description, url=client.course_url(course_key),
-                     format="online")
+                     format="online", image_url=course.image_url)
     if course.start_at:
         fill.start, fill.time_zone = _wall_clock(course.start_at), "UTC"
         fill.end = _wall_clock(course.end_at) if course.end_at else ""
-    if course.has_image:
-        # The course image lives on learn.wiki; CapX shows only Commons files (no hot-linking).
-        fill.notes.append(lazy_msg("event-fill-image-left-out"))
     return fill
 
 
@@ -359,6 +368,7 @@ class CourseRefresh:
     course_key: str
     changed: tuple[str, ...] = ()
     error: str | None = None
+    image_error: str | None = None  # the course's new picture could not be copied (the earlier copy stays)
 
 
 def _stored(event: Event) -> dict[str, str]:
@@ -393,8 +403,10 @@ def _apply(event: Event, course: Course, last: dict[str, str] | None) -> tuple[s
 def refresh_courses(client: WikiLearnClient, base_url: str) -> Iterator[CourseRefresh]:
     """Re-read the course of every event linking to one on WikiLearn, one event at a time (flushed;
     the caller commits after each). The first fetch of an event only records the course's values;
-    later fetches overwrite a field only while the event still holds the value fetched last time.
-    A course that cannot be read leaves its event and the recorded values untouched."""
+    later fetches overwrite a field (the picture too) only while the event still holds the value
+    fetched last time. A course that cannot be read leaves its event and the recorded values
+    untouched. Pending picture copies are the caller's next step
+    (:func:`capx.services.course_images.copy_all_pending`)."""
     prefix = base_url.rstrip("/") + "/courses/"
     escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     ids = list(db.session.scalars(sa.select(Event.id).where(Event.url.like(escaped + "%", escape="\\"))
@@ -412,10 +424,13 @@ def refresh_courses(client: WikiLearnClient, base_url: str) -> Iterator[CourseRe
         record = db.session.get(EventCourseFetch, event_id)
         last = json.loads(record.fetched) if record and record.course_key == key else None
         changed = _apply(event, course, last)
+        # Recorded before this job knew pictures: the picture's first fetch.
+        picture = course_images.follow_course(event, course.image_url, last.get("image") if last else None, client)
         if record is None:
             record = EventCourseFetch(event_id=event_id)
             db.session.add(record)
-        record.course_key, record.fetched, record.fetched_at = key, json.dumps(course.fetched()), utcnow()
+        fetched = {**course.fetched(), "image": picture.recorded}
+        record.course_key, record.fetched, record.fetched_at = key, json.dumps(fetched), utcnow()
         db.session.flush()
-        yield CourseRefresh(event_id, key, changed)
+        yield CourseRefresh(event_id, key, changed + (("image",) if picture.changed else ()), image_error=picture.error)
 

@@ -15,11 +15,11 @@ from functools import lru_cache
 from typing import Sequence, cast
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from capx.extensions import db
-from capx.models import Event, EventCapacity, Organization, Territory, User, utcnow
-from capx.services import choices
+from capx.models import Event, EventCapacity, EventCourseImage, Organization, Territory, User, utcnow
+from capx.services import choices, course_images
 from capx.services.capacities import capacity_tree
 from capx.services.concurrent_edits import versioned_write
 from capx.services.organizations import may_see, visible_organization_ids_subquery
@@ -116,8 +116,11 @@ def page_of_events(query: sa.Select[Event], offset: int, limit: int) -> list[Eve
 
 def visible_event(viewer: User | None, event_id: int) -> Event | None:
     """The event with what its page shows, when ``viewer`` may see it (its organization is visible,
-    or they are staff); else None, the same answer as for an event that does not exist."""
-    event = db.session.scalar(with_relations(sa.select(Event).where(Event.id == event_id)))
+    or they are staff); else None, the same answer as for an event that does not exist. Whether it
+    has a course picture comes in the same query (the picture's bytes do not)."""
+    picture = joinedload(Event.course_image).load_only(EventCourseImage.source_url, EventCourseImage.content_type,
+                                                       EventCourseImage.fetched_at)
+    event = db.session.scalar(with_relations(sa.select(Event).where(Event.id == event_id)).options(picture))
     if event is None or not may_see(viewer, event.organization_id):
         return None
     return event
@@ -145,6 +148,8 @@ class EventDetails:
     capacities: list[int] = field(default_factory=list)
     description: str = ""
     image_file: str | None = None
+    # The WikiLearn course picture the event uses (CapX shows its own copy), or None.
+    course_image_url: str | None = None
 
 
 def stored_details(event: Event) -> EventDetails:
@@ -153,7 +158,7 @@ def stored_details(event: Event) -> EventDetails:
         title=event.title, url=event.url, start_at=event.start_at, end_at=event.end_at, time_zone=event.time_zone,
         format=event.format, location=event.location or "", territory_id=event.territory_id,
         capacities=sorted(c.capacity_id for c in event.capacities), description=event.description or "",
-        image_file=event.image_file)
+        image_file=event.image_file, course_image_url=event.course_image.source_url if event.course_image else None)
 
 
 def _write(event: Event, details: EventDetails) -> None:
@@ -163,6 +168,7 @@ def _write(event: Event, details: EventDetails) -> None:
     event.format, event.location = details.format, details.location or None
     event.territory_id, event.description = details.territory_id, details.description or None
     event.image_file = details.image_file
+    course_images.use_picture(event, details.course_image_url)
     sync_rows(event.capacities, sorted(set(details.capacities)), row_key=lambda row: row.capacity_id,
               value_key=lambda key: key, build=lambda key, _i: EventCapacity(capacity_id=key))
     event.updated_at = utcnow()
@@ -200,7 +206,8 @@ def snapshot(details: EventDetails, chain: Sequence[str]) -> dict[str, str]:
             "time_zone": details.time_zone, "format": details.format, "location": details.location,
             "territory": territory[0].label if territory else "",
             "capacities": ", ".join(c.label for c in choices.labels("capacity", sorted(details.capacities), chain)),
-            "description": details.description, "image": details.image_file or ""}
+            "description": details.description, "image": details.image_file or "",
+            "course_image": details.course_image_url or ""}
 
 
 # -- featured events -------------------------------------------------------------------------------

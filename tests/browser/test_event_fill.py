@@ -16,7 +16,7 @@ from capx.devtools.demo import demo_username
 from capx.devtools.demo_showcase import pilot_manager_number
 from tests.browser.conftest import axe_check, log_in, open_page, screenshot
 from tests.browser.test_organizations import managed_organization, own_errors
-from tests.conftest import recorded
+from tests.conftest import add_recorded, recorded
 
 WD = "https://www.wikidata.org/w/api.php"
 COURSE = "course-v1:WikimediaFoundation+IP101+2024"
@@ -33,6 +33,7 @@ def answer_course(rsps: responses.RequestsMock, title: str) -> None:
     body = copy.deepcopy(recorded("learnwiki-course", "course-detail-anonymous")["response"]["body"])
     body["name"] = title
     rsps.add("GET", f"https://learn.wiki/api/courses/v1/courses/{COURSE}/", json=body)
+    add_recorded(rsps, "learnwiki-course", "course-image-png")  # the course's picture, copied on save
 
 
 def fill_in(page: Any, link: str, javascript: bool) -> None:
@@ -84,7 +85,9 @@ def test_organizer_fills_events_from_links(browser: Any, live_server: str, mocke
         assert page.input_value("#f-title") == f"Our study group ({tag})"
         status = page.inner_text("#event-fill-status")
         assert f"the link says: Introduction to Wikimedia Projects ({tag})" in status
-        assert "course image was not copied" in status
+        assert "Course picture" in status
+        assert page.is_visible("#event-course-image") and page.is_checked("#f-course_image")
+        assert "copied from WikiLearn when the event is saved" in page.inner_text("#event-course-image")
         assert page.input_value("#f-url") == COURSE_URL
         assert page.input_value("#f-start") == "2024-02-15T00:00" and page.input_value("#f-end") == "2024-12-31T23:59"
         assert page.is_checked("input[name=format][value=online]")
@@ -93,6 +96,12 @@ def test_organizer_fills_events_from_links(browser: Any, live_server: str, mocke
         with page.expect_navigation():
             page.get_by_role("button", name="Save event").click()
         assert page.get_by_role("heading", level=1).inner_text() == f"Our study group ({tag})"
+        # The course's picture, as CapX's own copy (never loaded from learn.wiki).
+        picture = page.locator("img.event-image")
+        assert re.search(r"/events/\d+/course-image\?v=\d+$", picture.get_attribute("src") or "")
+        if javascript:
+            picture.evaluate("img => img.decode()")
+            assert picture.evaluate("img => img.naturalWidth") == 4
 
         # A link that is not a Wikimedia one is refused, with the message beside the field.
         page.goto(new_event)

@@ -31,6 +31,7 @@ from capx.extensions import db
 from capx.models import (
     BugReport,
     Event,
+    EventCourseImage,
     MentorshipApplication,
     MessageLog,
     Organization,
@@ -87,6 +88,9 @@ def world(app: Any, make_user: Callable[..., Any]) -> World:
                                              key_fingerprint="f" * 64, wrapped_key=b"k", nonce=b"n",
                                              ciphertext=b"c"))
         db.session.add(SavedProfile(owner_id=b.id, saved_user_id=a.id))
+        for event_id in (e, eh):  # a copied course picture (served by CapX to whoever may see the event)
+            db.session.add(EventCourseImage(event_id=event_id, source_url="https://learn.wiki/asset-v1:x.png",
+                                            content_type="image/png", data=b"\x89PNG\r\n\x1a\n"))
         db.session.commit()
         ids = {"a": a.id, "b": b.id, "o": o, "o2": o2, "h": h, "e": e, "e2": e2, "eh": eh, "p": p, "p2": p2,
                "q": question, "r": report.id}
@@ -168,6 +172,8 @@ MATRIX: list[tuple[str, str, str, tuple[Any, ...]]] = [
     ("GET", "/events/{e}", "", (200, 200, 200, 200, 200)),
     ("GET", "/events/{eh}", "", (404, 404, 404, 404, 200)),
     ("GET", "/events/{eh}.ics", "", (404, 404, 404, 404, 200)),
+    ("GET", "/events/{e}/course-image", "", (200, 200, 200, 200, 200)),
+    ("GET", "/events/{eh}/course-image", "", (404, 404, 404, 404, 200)),
     ("GET", "/organization_profile/{o}/events/new", "", (LOGIN, 403, 403, 200, 200)),
     ("GET", "/organization_profile/{o2}/events/new", "", (LOGIN, 403, 403, 403, 200)),
     ("GET", "/organization_profile/{h}/events/new", "", (LOGIN, 404, 404, 404, 200)),

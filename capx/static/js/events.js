@@ -2,6 +2,7 @@
  * Events: "Fill in from a link" in place (progressive; without JavaScript the button re-renders the
  * form filled in). Posts the form to the fill URL, which answers only the fields that were empty;
  * a field the organizer typed in while the link was read is left as it is. Nothing is saved.
+ * A WikiLearn course's picture comes as a hidden address and a ticked box, shown once filled.
  */
 ( function () {
 	'use strict';
@@ -26,6 +27,9 @@
 		if ( field instanceof RadioNodeList ) {
 			return field.value;
 		}
+		if ( field.type === 'checkbox' ) {
+			return field.checked ? field.value : '';
+		}
 		return field.value;
 	}
 
@@ -38,6 +42,10 @@
 			field.forEach( function ( radio ) {
 				radio.checked = radio.value === value;
 			} );
+			return;
+		}
+		if ( field.type === 'checkbox' ) {
+			field.checked = value !== '';
 			return;
 		}
 		field.value = value;
@@ -97,6 +105,10 @@
 					setValue( name, answer.fields[ name ] );
 				}
 			} );
+			const picture = document.getElementById( 'event-course-image' );
+			if ( picture && valueOf( 'course_image' ) ) {
+				picture.hidden = false;
+			}
 			say( answer.messages || [], false );
 		} ).catch( function () {
 			// The in-place fill failed: the form's own way (a page re-rendered filled in) still works.
