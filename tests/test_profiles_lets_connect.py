@@ -108,15 +108,21 @@ def test_a_second_registration_keeps_the_first_date_and_erases_an_old_local_copy
     assert registered_at(app, ana) == first and registration(app, ana) is None
 
 
+def add_failure(rsps, method: str, url: str, sample: str, failure: str) -> None:
+    """Let's Connect fails at ``url``: a ``timeout``, a refused ``connection``, or the recorded answer
+    ``failure`` of ``sample``."""
+    if failure == "timeout":
+        rsps.add(method, url, body=requests.exceptions.ReadTimeout("slow"))
+    elif failure == "connection":
+        rsps.add(method, url, body=requests.exceptions.ConnectionError("refused"))
+    else:
+        add_recorded(rsps, sample, failure)
+
+
 @pytest.mark.allow_network_errors
 @pytest.mark.parametrize("failure", ["refused", "server-error", "no-confirmation", "timeout", "connection"])
 def test_send_failures_keep_the_answers_and_store_nothing(client, ana, app, mocked_http, failure):
-    if failure == "timeout":
-        mocked_http.add("POST", ENDPOINT, body=requests.exceptions.ReadTimeout("slow"))
-    elif failure == "connection":
-        mocked_http.add("POST", ENDPOINT, body=requests.exceptions.ConnectionError("refused"))
-    else:
-        add_recorded(mocked_http, "letsconnect-endpoint", failure)
+    add_failure(mocked_http, "POST", ENDPOINT, "letsconnect-endpoint", failure)
     response = client.post("/profile/lets-connect", data={**VALID, "step": "confirm"})
     assert response.status_code == 503
     page = html_text(response)
@@ -246,12 +252,7 @@ def test_import_not_registered(client, make_user, login, mocked_http):
 @pytest.mark.allow_network_errors
 @pytest.mark.parametrize("failure", ["server-error", "unexpected-shape", "timeout", "connection"])
 def test_import_failures(client, ana, app, mocked_http, failure):
-    if failure == "timeout":
-        mocked_http.add("GET", LC_URL, body=requests.exceptions.ReadTimeout("slow"))
-    elif failure == "connection":
-        mocked_http.add("GET", LC_URL, body=requests.exceptions.ConnectionError("refused"))
-    else:
-        add_recorded(mocked_http, "lets-connect-profile", failure)
+    add_failure(mocked_http, "GET", LC_URL, "lets-connect-profile", failure)
     response = client.post("/profile/lets-connect/import")
     assert response.status_code == 302
     assert "could not be reached" in html_text(client.get("/profile/edit"))
