@@ -8,17 +8,18 @@ import re
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from capx.blueprints.organizations import organization_or_404
 from capx.access import current_user, staff_required
+from capx.blueprints.organizations import organization_or_404
 from capx.extensions import db
 from capx.forms import organization_admin as forms
-from capx.forms.errors import FormErrors
+from capx.forms.errors import Checked, FormErrors
 from capx.forms.organizations import type_options
 from capx.forms.pickers import picker_state
 from capx.language import current_language_chain
 from capx.models import Organization
 from capx.services import organization_admin as admin
 from capx.services import organizations as org_service
+from capx.services.organization_admin import BaseFields
 from capx.services.organization_profiles import name_languages
 
 bp = Blueprint("organization_admin", __name__)
@@ -55,6 +56,14 @@ def _base_page(form: forms.BaseForm, errors: FormErrors, org: Organization | Non
         organizations=[(i, n) for i, n in admin.organization_options(chain) if org is None or i != org.id]), status
 
 
+def _base_page_again(checked: Checked[BaseFields], org: Organization | None) -> tuple[str, int]:
+    """The submitted base fields again: with the more name rows asked for (no errors yet), else with
+    their errors (422)."""
+    if request.form.get("add_name_rows"):
+        return _base_page(checked.form, FormErrors(), org)
+    return _base_page(checked.form, checked.errors, org, 422)
+
+
 @bp.route("/organizations/staff/new", methods=["GET", "POST"])
 @staff_required
 def create() -> Response | tuple[str, int]:
@@ -63,8 +72,7 @@ def create() -> Response | tuple[str, int]:
         return _base_page(forms.BaseForm(), FormErrors(), None)
     checked = forms.read_base_fields(request.form, current_language_chain())
     if request.form.get("add_name_rows") or checked.value is None:
-        status = 200 if request.form.get("add_name_rows") else 422
-        return _base_page(checked.form, FormErrors() if status == 200 else checked.errors, None, status)
+        return _base_page_again(checked, None)
     org = admin.create_organization(checked.value)
     db.session.commit()
     flash("organization-admin-created", "success")
@@ -80,8 +88,7 @@ def base(organization_id: int) -> Response | tuple[str, int]:
         return _base_page(forms.base_form(admin.base_fields(org)), FormErrors(), org)
     checked = forms.read_base_fields(request.form, current_language_chain(), org.id)
     if request.form.get("add_name_rows") or checked.value is None:
-        status = 200 if request.form.get("add_name_rows") else 422
-        return _base_page(checked.form, FormErrors() if status == 200 else checked.errors, org, status)
+        return _base_page_again(checked, org)
     admin.apply_base_fields(org, checked.value)
     db.session.commit()
     flash("organization-saved", "success")

@@ -6,8 +6,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from capx.blueprints.organizations import PeopleList, edit_people, organization_or_404
 from capx.access import current_user, login_required, staff_required
+from capx.blueprints.organizations import PeopleList, edit_people, organization_or_404
 from capx.extensions import db
 from capx.forms import partners as forms
 from capx.forms.errors import FormErrors
