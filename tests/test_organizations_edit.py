@@ -233,42 +233,35 @@ def test_report_and_meta_contact_must_be_meta_wiki(client: Any, login: Any, setu
             assert "Give a link to a page on Meta-Wiki" in html_text(response)
 
 
-@pytest.mark.parametrize("value,ok", [
-    ("team@example.org", True), ("a.b+c@sub.example.co", True),
-    ("team@example", False), ("team example@example.org", False), ("@example.org", False),
-    ("x" * 242 + "@example.org", True), ("x" * 243 + "@example.org", False),
+EMAIL_ERROR = "Enter a valid email address."
+WEBSITE_ERROR = "Enter a web address starting with https://"
+
+
+@pytest.mark.parametrize("field,value,error", [
+    ("contact_email", "team@example.org", None), ("contact_email", "a.b+c@sub.example.co", None),
+    ("contact_email", "team@example", EMAIL_ERROR), ("contact_email", "team example@example.org", EMAIL_ERROR),
+    ("contact_email", "@example.org", EMAIL_ERROR),
+    ("contact_email", "x" * 242 + "@example.org", None), ("contact_email", "x" * 243 + "@example.org", EMAIL_ERROR),
+    ("contact_website", "https://example.org", None), ("contact_website", "https://example.org/path?x=1", None),
+    ("contact_website", "http://example.org", WEBSITE_ERROR), ("contact_website", "https://localhost", WEBSITE_ERROR),
+    ("contact_website", "javascript:alert(1)", WEBSITE_ERROR),
+    ("contact_website", "https://" + "a" * 480 + ".org", None),
+    ("contact_website", "https://" + "a" * 500 + ".org", WEBSITE_ERROR),
+    # Diff tags are names, not links (the error is not checked: several rules give it).
+    ("diff_tags", "Capacity Exchange", None), ("diff_tags", "capacity-exchange, wiki loves earth", None),
+    ("diff_tags", "https://diff.wikimedia.org/tag/capacity-exchange/", ""), ("diff_tags", "tag/capacity", ""),
+    ("diff_tags", "!!!", ""), ("diff_tags", ", ".join(f"tag {i}" for i in range(10)), None),
+    ("diff_tags", ", ".join(f"tag {i}" for i in range(11)), ""), ("diff_tags", "x" * 100, None),
+    ("diff_tags", "x" * 101, ""),
 ])
-def test_contact_email(client: Any, login: Any, setup: dict, value: str, ok: bool) -> None:
+def test_contact_and_diff_tag_fields(client: Any, login: Any, setup: dict, field: str, value: str,
+                                     error: str | None) -> None:
+    """A valid value saves (302); an invalid one is refused (400) with ``error`` shown."""
     login(client, setup["manager"])
-    response = client.post(edit_url(setup["org"]), data=form(contact_email=value))
-    assert response.status_code == (302 if ok else 400)
-    if not ok:
-        assert "Enter a valid email address." in html_text(response)
-
-
-@pytest.mark.parametrize("value,ok", [
-    ("https://example.org", True), ("https://example.org/path?x=1", True),
-    ("http://example.org", False), ("https://localhost", False), ("javascript:alert(1)", False),
-    ("https://" + "a" * 480 + ".org", True), ("https://" + "a" * 500 + ".org", False),
-])
-def test_contact_website_https_only(client: Any, login: Any, setup: dict, value: str, ok: bool) -> None:
-    login(client, setup["manager"])
-    response = client.post(edit_url(setup["org"]), data=form(contact_website=value))
-    assert response.status_code == (302 if ok else 400), value
-    if not ok:
-        assert "Enter a web address starting with https://" in html_text(response)
-
-
-@pytest.mark.parametrize("value,ok", [
-    ("Capacity Exchange", True), ("capacity-exchange, wiki loves earth", True),
-    ("https://diff.wikimedia.org/tag/capacity-exchange/", False), ("tag/capacity", False), ("!!!", False),
-    (", ".join(f"tag {i}" for i in range(10)), True), (", ".join(f"tag {i}" for i in range(11)), False),
-    ("x" * 100, True), ("x" * 101, False),
-])
-def test_diff_tags_are_names_not_links(client: Any, login: Any, setup: dict, value: str, ok: bool) -> None:
-    login(client, setup["manager"])
-    response = client.post(edit_url(setup["org"]), data=form(diff_tags=value))
-    assert response.status_code == (302 if ok else 400), value
+    response = client.post(edit_url(setup["org"]), data=form(**{field: value}))
+    assert response.status_code == (302 if error is None else 400), value
+    if error:
+        assert error in html_text(response)
 
 
 def test_name_lengths_and_languages(client: Any, login: Any, setup: dict) -> None:
