@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from capx.extensions import db
-from capx.models import Organization, OrganizationManager, OrganizationName, User
+from capx.models import Organization, OrganizationManager, OrganizationName, PartnerMember, User
 from capx.services import badges
 from capx.support.usernames import normalize_username
 
@@ -118,23 +118,40 @@ def manager_candidate(username: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.username == name))
 
 
+#: The tables of an organization's people (keyed by organization and user): managers, partner members.
+PeopleTable = type[OrganizationManager] | type[PartnerMember]
+
+
+def add_person(table: PeopleTable, org: Organization, user: User) -> bool:
+    """Put ``user`` in the organization's people of ``table`` (flushed); False when they already were."""
+    if db.session.get(table, (org.id, user.id)) is not None:
+        return False
+    db.session.add(table(organization_id=org.id, user_id=user.id))
+    db.session.flush()
+    return True
+
+
+def remove_person(table: PeopleTable, org: Organization, user_id: int) -> bool:
+    """Take the user out of the organization's people of ``table`` (flushed); False when they were not in it."""
+    row = db.session.get(table, (org.id, user_id))
+    if row is None:
+        return False
+    db.session.delete(row)
+    db.session.flush()
+    return True
+
+
 def add_manager(org: Organization, user: User) -> bool:
     """Make ``user`` a manager of ``org`` (flushed; it earns them a badge); False when they already were."""
-    if db.session.get(OrganizationManager, (org.id, user.id)) is not None:
+    if not add_person(OrganizationManager, org, user):
         return False
-    db.session.add(OrganizationManager(organization_id=org.id, user_id=user.id))
-    db.session.flush()
     badges.recompute_user(user)  # the "organization manager" badge
     return True
 
 
 def remove_manager(org: Organization, user_id: int) -> bool:
     """Remove a manager; False when they were not one."""
-    row = db.session.get(OrganizationManager, (org.id, user_id))
-    if row is None:
-        return False
-    db.session.delete(row)
-    return True
+    return remove_person(OrganizationManager, org, user_id)
 
 
 def managers_of(org_id: int) -> list[User]:

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from capx.extensions import db
 from capx.models import EARNED, PARTNER, Badge, Organization, PartnerMember, User, UserBadge, utcnow
+from capx.services.organizations import add_person, remove_person
 from capx.support.usernames import normalize_username
 
 NAME_MAX, DESCRIPTION_MAX, IMAGE_MAX = 200, 2000, 255
@@ -41,21 +42,12 @@ def members_of(org_id: int) -> list[User]:
 
 def add_member(org: Organization, user: User) -> bool:
     """Make ``user`` a member of the partner (flushed); False when they already were."""
-    if db.session.get(PartnerMember, (org.id, user.id)) is not None:
-        return False
-    db.session.add(PartnerMember(organization_id=org.id, user_id=user.id))
-    db.session.flush()
-    return True
+    return add_person(PartnerMember, org, user)
 
 
 def remove_member(org: Organization, user_id: int) -> bool:
     """Remove a member; False when they were not one."""
-    row = db.session.get(PartnerMember, (org.id, user_id))
-    if row is None:
-        return False
-    db.session.delete(row)
-    db.session.flush()
-    return True
+    return remove_person(PartnerMember, org, user_id)
 
 
 def is_member(user: User | None, org_id: int) -> bool:
