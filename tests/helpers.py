@@ -19,6 +19,17 @@ def capacity_id(app: Any, code: str) -> int:
     return found
 
 
+def on_metabase(app: Any, code: str) -> int:
+    """Give the capacity ``code`` Metabase item Q70003, the one of the recorded Metabase samples
+    (committed); its id."""
+    with app.app_context():
+        cap = db.session.scalar(sa.select(Capacity).where(Capacity.code == code))
+        assert cap is not None
+        cap.metabase_qid = "Q70003"
+        db.session.commit()
+        return cap.id
+
+
 def create_user(app: Any, username: str, central_id: int, **kwargs: Any) -> User:
     """A user with an (empty) profile, committed, detached from the session (usable after it ends)."""
     with app.app_context():

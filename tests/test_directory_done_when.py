@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 
 import pytest
-import sqlalchemy as sa
 
 from capx.extensions import db
 from capx.models import (Capacity, CapacityText, Organization, OrganizationCapacity, OrganizationManager,
                          OrganizationName, User)
 from tests.conftest import html_text
+from tests.helpers import on_metabase
 from tests.test_translation import mock_bot_login, mock_tokens, mock_write, posts
 
 DESCRIPTION = "Official statement distributed to the press to announce something newsworthy."
@@ -24,14 +24,13 @@ DESCRIPTION = "Official statement distributed to the press to announce something
 @pytest.fixture()
 def press(app) -> int:
     """Press release as after a Metabase sync: a QID and an English description (none in Portuguese)."""
+    cap_id = on_metabase(app, "press-release")
     with app.app_context():
-        cap = db.session.scalar(sa.select(Capacity).where(Capacity.code == "press-release"))
-        cap.metabase_qid = "Q70003"
-        text = db.session.get(CapacityText, (cap.id, "en"))
+        text = db.session.get(CapacityText, (cap_id, "en"))
         text.description = DESCRIPTION
         text.description_source = "metabase"
         db.session.commit()
-        return cap.id
+        return cap_id
 
 
 def dev_login(client, name: str) -> None:

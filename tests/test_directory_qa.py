@@ -9,10 +9,10 @@ import pytest
 import sqlalchemy as sa
 
 from capx.extensions import db
-from capx.models import (Capacity, Organization, OrganizationCapacity, OrganizationManager, OrganizationName,
+from capx.models import (Organization, OrganizationCapacity, OrganizationManager, OrganizationName,
                          Profile)
 from tests.conftest import html_text
-from tests.helpers import capacity_id
+from tests.helpers import capacity_id, on_metabase
 
 
 
@@ -91,10 +91,7 @@ def test_edit_page_carries_what_the_scripts_need(client, make_user, login):
 
 @pytest.mark.mutates_reference
 def test_translation_page_carries_the_edited_marker_and_names_the_language(client, app, make_user, login):
-    with app.app_context():
-        cap = db.session.scalar(sa.select(Capacity).where(Capacity.code == "budgeting"))
-        cap.metabase_qid = "Q70003"
-        db.session.commit()
+    on_metabase(app, "budgeting")
     login(client, make_user("Ana Exemplo"))
     body = html_text(client.get("/translation?lang=pt-br&q=budgeting"))
     assert 'src="/static/js/translation.js"' in body

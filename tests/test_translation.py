@@ -14,6 +14,7 @@ from capx.extensions import db
 from capx.models import Capacity, CapacityText, OAuthToken, User
 from capx.services.accounts import load_token
 from tests.conftest import add_recorded, html_text
+from tests.helpers import on_metabase
 
 API = "https://metabase.wikibase.cloud/w/api.php"
 
@@ -21,11 +22,7 @@ API = "https://metabase.wikibase.cloud/w/api.php"
 @pytest.fixture()
 def budgeting(app) -> int:
     """Budgeting, known on Metabase as Q70003 (as in the recorded samples)."""
-    with app.app_context():
-        cap = db.session.scalar(sa.select(Capacity).where(Capacity.code == "budgeting"))
-        cap.metabase_qid = "Q70003"
-        db.session.commit()
-        return cap.id
+    return on_metabase(app, "budgeting")
 
 
 @pytest.fixture()

@@ -31,6 +31,7 @@ from capx.models import (
     User,
 )
 from tests.conftest import add_recorded, html_text
+from tests.helpers import on_metabase
 from tests.orgs_helpers import make_event, make_org
 from tests.security.test_routes import app_rules, fingerprint, rule_url
 
@@ -184,13 +185,7 @@ def test_availability_check_with_meta_wiki_down(client: Any, login: Any, mocked_
 @pytest.mark.mutates_reference
 def test_translation_save_with_metabase_down(app: Any, client: Any, login: Any, mocked_http: Any,
                                              stored: dict[str, Any], failure: str) -> None:
-    from capx.models import Capacity
-
-    with app.app_context():
-        cap = db.session.scalar(sa.select(Capacity).where(Capacity.code == "budgeting"))
-        cap.metabase_qid = "Q70003"
-        db.session.commit()
-        cap_id = cap.id
+    cap_id = on_metabase(app, "budgeting")
     app.config.update(CAPX_METABASE_BOT_USER="CapxBot@capx", CAPX_METABASE_BOT_PASSWORD="bot-password-for-tests")
     try:
         services_down(mocked_http, failure)
