@@ -85,6 +85,16 @@ def json_of(response: requests.Response, *, error: type[E], service: str) -> Any
         raise error(f"{service} answered something that is not JSON", "badjson") from exc
 
 
+def ok_or_none(response: requests.Response, *, error: type[E], service: str) -> requests.Response | None:
+    """The answer when it is a 200; None for any other answer below 500, from which nothing may be
+    concluded (e.g. an unknown user); a server error raises ``error`` ("http-<status>")."""
+    if response.status_code == 200:
+        return response
+    if response.status_code >= 500:
+        raise error(f"{service} answered HTTP {response.status_code}", f"http-{response.status_code}")
+    return None
+
+
 def mediawiki_data(data: Any, *, error: type[E]) -> dict[str, Any]:
     """A MediaWiki action API answer (``errorformat=plaintext`` or the old ``error`` object); an API
     error raises ``error`` with the API's own code and text."""

@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import current_app
 
 from capx.clients.external_badges import RemoteBadge, parse_timestamp, text_or_none, web_url
-from capx.clients.http import RemoteServiceError, TimeoutSession, json_of, new_session, send
+from capx.clients.http import RemoteServiceError, TimeoutSession, json_of, new_session, ok_or_none, send
 
 log = logging.getLogger(__name__)
 
@@ -182,11 +182,8 @@ class LetsConnectClient:
     def badges(self, username: str) -> list[RemoteBadge] | None:
         """The person's Let's Connect badges; None when the service answered anything but 200 (then
         nothing may be concluded, e.g. an unknown user). A 200 answer that is not a list raises."""
-        response = self._get("user-badges", username)
-        if response.status_code != 200:
-            if response.status_code >= 500:
-                raise LetsConnectError(f"{SERVICE} answered HTTP {response.status_code}",
-                                       f"http-{response.status_code}")
+        response = ok_or_none(self._get("user-badges", username), error=LetsConnectError, service=SERVICE)
+        if response is None:
             return None
         data = json_of(response, error=LetsConnectError, service=SERVICE)
         if not isinstance(data, list):
