@@ -12,23 +12,9 @@ import pytest
 import sqlalchemy as sa
 
 from capx.extensions import db
-from capx.models import (
-    AVAILABLE,
-    KNOWN,
-    WANTED,
-    Capacity,
-    Language,
-    MessageLog,
-    Organization,
-    OrganizationManager,
-    OrganizationName,
-    ProfileCapacity,
-    ProfileLanguage,
-    ProfileTerritory,
-    Territory,
-    User,
-    utcnow,
-)
+from capx.models import (AVAILABLE, KNOWN, WANTED, Capacity, Language, MessageLog, Organization, OrganizationManager,
+                         OrganizationName, ProfileCapacity, ProfileLanguage, ProfileTerritory, Territory, User,
+                         utcnow)
 from capx.services import statistics as stats
 from tests.conftest import html_text, statements_run
 

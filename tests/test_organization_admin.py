@@ -9,24 +9,9 @@ import pytest
 import sqlalchemy as sa
 
 from capx.extensions import db
-from capx.models import (
-    MAX_PROJECTS,
-    Badge,
-    Event,
-    MentorshipProgram,
-    Organization,
-    OrganizationDetails,
-    OrganizationManager,
-    OrganizationName,
-    OrganizationProject,
-    OrganizationRedirect,
-    OrganizationType,
-    PartnerMember,
-    Profile,
-    ProfileAffiliation,
-    SavedOrganization,
-    Territory,
-)
+from capx.models import (MAX_PROJECTS, Badge, Event, MentorshipProgram, Organization, OrganizationDetails,
+                         OrganizationManager, OrganizationName, OrganizationProject, OrganizationRedirect,
+                         OrganizationType, PartnerMember, Profile, ProfileAffiliation, SavedOrganization, Territory)
 from capx.services.events import MAX_FEATURED
 from tests.conftest import html_text
 from tests.orgs_helpers import make_event, make_org

@@ -9,36 +9,11 @@ import pytest
 import sqlalchemy as sa
 
 from capx.extensions import db
-from capx.models import (
-    Badge,
-    BugReport,
-    Capacity,
-    CapacitySuggestion,
-    Event,
-    Language,
-    LetsConnectRegistration,
-    MentorshipApplication,
-    MentorshipProgram,
-    MessageLog,
-    OAuthToken,
-    Organization,
-    OrganizationManager,
-    OrganizationName,
-    PartnerMember,
-    Profile,
-    ProfileAffiliation,
-    ProfileCapacity,
-    ProfileLanguage,
-    ProfileProject,
-    ProfileTerritory,
-    SavedOrganization,
-    SavedProfile,
-    Territory,
-    User,
-    UserBadge,
-    WikimediaProject,
-    utcnow,
-)
+from capx.models import (Badge, BugReport, Capacity, CapacitySuggestion, Event, Language, LetsConnectRegistration,
+                         MentorshipApplication, MentorshipProgram, MessageLog, OAuthToken, Organization,
+                         OrganizationManager, OrganizationName, PartnerMember, Profile, ProfileAffiliation,
+                         ProfileCapacity, ProfileLanguage, ProfileProject, ProfileTerritory, SavedOrganization,
+                         SavedProfile, Territory, User, UserBadge, WikimediaProject, utcnow)
 from capx.services import personal_data
 from capx.services.importer.ids import referencing_columns
 from tests.conftest import html_text

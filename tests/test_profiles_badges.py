@@ -7,19 +7,8 @@ import datetime as dt
 import sqlalchemy as sa
 
 from capx.extensions import db
-from capx.models import (
-    Badge,
-    Capacity,
-    MessageLog,
-    Organization,
-    OrganizationManager,
-    OrganizationName,
-    Profile,
-    ProfileCapacity,
-    User,
-    UserBadge,
-    utcnow,
-)
+from capx.models import (Badge, Capacity, MessageLog, Organization, OrganizationManager, OrganizationName, Profile,
+                         ProfileCapacity, User, UserBadge, utcnow)
 from capx.services import badges
 from tests.conftest import html_text, statements_run
 

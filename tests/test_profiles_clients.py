@@ -8,12 +8,7 @@ import requests
 
 from capx.clients.lets_connect import LetsConnectClient, LetsConnectError
 from capx.clients.meta_wiki import MetaWikiClient, MetaWikiError
-from capx.clients.wikidata import (
-    WikidataClient,
-    WikidataError,
-    sparql_string,
-    username_query,
-)
+from capx.clients.wikidata import (WikidataClient, WikidataError, sparql_string, username_query)
 from tests.conftest import add_recorded
 
 META_API = "https://meta.wikimedia.org/w/api.php"

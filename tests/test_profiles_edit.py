@@ -9,16 +9,8 @@ import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 
 from capx.extensions import db
-from capx.models import (
-    Avatar,
-    Capacity,
-    Language,
-    Organization,
-    OrganizationName,
-    Profile,
-    Territory,
-    WikimediaProject,
-)
+from capx.models import (Avatar, Capacity, Language, Organization, OrganizationName, Profile, Territory,
+                         WikimediaProject)
 from tests.conftest import add_recorded, html_text, recorded, statements_run
 from tests.helpers import capacity_id
 

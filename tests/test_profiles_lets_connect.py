@@ -12,13 +12,7 @@ import requests
 import sqlalchemy as sa
 
 from capx.extensions import db
-from capx.models import (
-    Capacity,
-    LetsConnectRegistration,
-    Organization,
-    OrganizationName,
-    Profile,
-)
+from capx.models import (Capacity, LetsConnectRegistration, Organization, OrganizationName, Profile)
 from tests.conftest import FIXTURES, add_recorded, html_text
 
 LC_URL = "https://letsconn.toolforge.org/profile/"

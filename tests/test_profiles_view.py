@@ -5,14 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from capx.extensions import db
-from capx.models import (
-    Capacity,
-    Language,
-    Profile,
-    ProfileCapacity,
-    ProfileLanguage,
-    SavedProfile,
-)
+from capx.models import (Capacity, Language, Profile, ProfileCapacity, ProfileLanguage, SavedProfile)
 from tests.conftest import html_text, statements_run
 from tests.orgs_helpers import make_org
 

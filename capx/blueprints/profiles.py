@@ -8,18 +8,8 @@ import re
 from typing import Any
 
 import segno
-from flask import (
-    Blueprint,
-    Response,
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session,
+                   url_for)
 from flask_babel import format_date
 from werkzeug.datastructures import MultiDict
 
@@ -29,17 +19,8 @@ from capx.clients.meta_wiki import meta_wiki_client
 from capx.clients.wikidata import wikidata_client
 from capx.extensions import db
 from capx.language import current_language, current_language_chain, msg_text
-from capx.models import (
-    CAPACITY_KINDS,
-    DEFAULT_PROFICIENCY,
-    LETS_CONNECT_AGE_RANGES,
-    LETS_CONNECT_GENDERS,
-    LETS_CONNECT_ROLES,
-    LETS_CONNECT_TOPICS,
-    PROFICIENCY_LEVELS,
-    Profile,
-    User,
-)
+from capx.models import (CAPACITY_KINDS, DEFAULT_PROFICIENCY, LETS_CONNECT_AGE_RANGES, LETS_CONNECT_GENDERS,
+                         LETS_CONNECT_ROLES, LETS_CONNECT_TOPICS, PROFICIENCY_LEVELS, Profile, User)
 from capx.forms import lets_connect as lc_labels, profiles as forms
 from capx.forms.errors import FormErrors
 from capx.forms.profiles import CAPACITY_FIELDS

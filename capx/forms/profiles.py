@@ -17,20 +17,9 @@ from werkzeug.datastructures import MultiDict
 from capx.clients.meta_wiki import MetaWikiClient, MetaWikiError
 from capx.forms.errors import Checked, FormErrors
 from capx.forms.pickers import int_list
-from capx.models import (
-    AVAILABLE,
-    CAPACITY_KINDS,
-    DEFAULT_PROFICIENCY,
-    KNOWN,
-    LETS_CONNECT_AGE_RANGES,
-    LETS_CONNECT_GENDERS,
-    LETS_CONNECT_ROLES,
-    LETS_CONNECT_TOPICS,
-    PROFICIENCY_LEVELS,
-    WANTED,
-    Profile,
-    User,
-)
+from capx.models import (AVAILABLE, CAPACITY_KINDS, DEFAULT_PROFICIENCY, KNOWN, LETS_CONNECT_AGE_RANGES,
+                         LETS_CONNECT_GENDERS, LETS_CONNECT_ROLES, LETS_CONNECT_TOPICS, PROFICIENCY_LEVELS, WANTED,
+                         Profile, User)
 from capx.services import choices as choices_service, lets_connect as lc_service, profiles as service
 from capx.services.capacities import capacity_tree
 from capx.support.usernames import INVALID_USERNAME_CHARS, MAX_USERNAME_LENGTH, normalize_username

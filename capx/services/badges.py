@@ -24,29 +24,9 @@ from typing import Callable, Iterable, Iterator
 import sqlalchemy as sa
 
 from capx.extensions import db
-from capx.models import (
-    AVAILABLE,
-    EARNED,
-    EXTERNAL,
-    INTERNAL,
-    KNOWN,
-    PARTNER,
-    PROFICIENCY_LEVELS,
-    WANTED,
-    Badge,
-    BadgeImage,
-    MessageLog,
-    OrganizationManager,
-    Profile,
-    ProfileAffiliation,
-    ProfileCapacity,
-    ProfileLanguage,
-    ProfileProject,
-    ProfileTerritory,
-    User,
-    UserBadge,
-    utcnow,
-)
+from capx.models import (AVAILABLE, EARNED, EXTERNAL, INTERNAL, KNOWN, PARTNER, PROFICIENCY_LEVELS, WANTED, Badge,
+                         BadgeImage, MessageLog, OrganizationManager, Profile, ProfileAffiliation, ProfileCapacity,
+                         ProfileLanguage, ProfileProject, ProfileTerritory, User, UserBadge, utcnow)
 from capx.support.media import commons_file_url, normalize_commons_file
 from capx.translations import LazyMessage, lazy_msg
 

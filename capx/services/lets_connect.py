@@ -18,22 +18,9 @@ import sqlalchemy as sa
 
 from capx.clients.lets_connect import LetsConnectProfile, Registration
 from capx.extensions import db
-from capx.models import (
-    AVAILABLE,
-    DEFAULT_PROFICIENCY,
-    KNOWN,
-    PROFICIENCY_LEVELS,
-    WANTED,
-    Capacity,
-    Language,
-    LetsConnectRegistration,
-    Organization,
-    OrganizationName,
-    Territory,
-    User,
-    WikimediaProject,
-    utcnow,
-)
+from capx.models import (AVAILABLE, DEFAULT_PROFICIENCY, KNOWN, PROFICIENCY_LEVELS, WANTED, Capacity, Language,
+                         LetsConnectRegistration, Organization, OrganizationName, Territory, User, WikimediaProject,
+                         utcnow)
 from capx.services.accounts import ensure_profile
 
 

@@ -21,29 +21,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from capx.extensions import db
-from capx.models import (
-    MAX_DIFF_TAGS,
-    MAX_DOCUMENTS,
-    MAX_PROJECTS,
-    Badge,
-    Event,
-    MentorshipProgram,
-    Organization,
-    OrganizationCapacity,
-    OrganizationDetails,
-    OrganizationDiffTag,
-    OrganizationDocument,
-    OrganizationManager,
-    OrganizationName,
-    OrganizationProject,
-    OrganizationRedirect,
-    OrganizationTerritory,
-    PartnerMember,
-    ProfileAffiliation,
-    SavedOrganization,
-    User,
-    utcnow,
-)
+from capx.models import (MAX_DIFF_TAGS, MAX_DOCUMENTS, MAX_PROJECTS, Badge, Event, MentorshipProgram, Organization,
+                         OrganizationCapacity, OrganizationDetails, OrganizationDiffTag, OrganizationDocument,
+                         OrganizationManager, OrganizationName, OrganizationProject, OrganizationRedirect,
+                         OrganizationTerritory, PartnerMember, ProfileAffiliation, SavedOrganization, User, utcnow)
 from capx.services.events import MAX_FEATURED
 from capx.support.collections import sync_rows
 

@@ -15,22 +15,9 @@ from typing import Mapping, Sequence
 import sqlalchemy as sa
 
 from capx.extensions import db
-from capx.models import (
-    AVAILABLE,
-    CAPACITY_KINDS,
-    KNOWN,
-    Language,
-    Organization,
-    OrganizationCapacity,
-    OrganizationDetails,
-    OrganizationDiffTag,
-    OrganizationDocument,
-    OrganizationName,
-    OrganizationProject,
-    OrganizationTerritory,
-    OrganizationType,
-    utcnow,
-)
+from capx.models import (AVAILABLE, CAPACITY_KINDS, KNOWN, Language, Organization, OrganizationCapacity,
+                         OrganizationDetails, OrganizationDiffTag, OrganizationDocument, OrganizationName,
+                         OrganizationProject, OrganizationTerritory, OrganizationType, utcnow)
 from capx.services import choices
 from capx.services.capacities import CapacityNode, capacity_tree
 from capx.services.concurrent_edits import versioned_write

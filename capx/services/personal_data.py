@@ -16,25 +16,9 @@ from typing import Any, Iterator
 import sqlalchemy as sa
 
 from capx.extensions import db
-from capx.models import (
-    AVAILABLE,
-    KNOWN,
-    WANTED,
-    Badge,
-    BugReport,
-    CapacitySuggestion,
-    Event,
-    KeptProfileData,
-    MentorshipApplication,
-    MessageLog,
-    OAuthToken,
-    OrganizationManager,
-    PartnerMember,
-    SavedOrganization,
-    SavedProfile,
-    User,
-    UserBadge,
-)
+from capx.models import (AVAILABLE, KNOWN, WANTED, Badge, BugReport, CapacitySuggestion, Event, KeptProfileData,
+                         MentorshipApplication, MessageLog, OAuthToken, OrganizationManager, PartnerMember,
+                         SavedOrganization, SavedProfile, User, UserBadge)
 from capx.services import badges as badge_service, lets_connect
 from capx.services.accounts import end_sessions
 from capx.services.profiles import kept_export, load_profile

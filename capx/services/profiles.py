@@ -18,23 +18,9 @@ from capx.extensions import db
 from capx.support.collections import sync_rows
 from capx.support.usernames import normalize_username
 from capx.translations import lazy_msg
-from capx.models import (
-    CAPACITY_KINDS,
-    Avatar,
-    KeptProfileData,
-    Language,
-    Organization,
-    OrganizationManager,
-    Profile,
-    ProfileAffiliation,
-    ProfileCapacity,
-    ProfileLanguage,
-    ProfileProject,
-    ProfileTerritory,
-    User,
-    WikimediaProject,
-    utcnow,
-)
+from capx.models import (CAPACITY_KINDS, Avatar, KeptProfileData, Language, Organization, OrganizationManager,
+                         Profile, ProfileAffiliation, ProfileCapacity, ProfileLanguage, ProfileProject,
+                         ProfileTerritory, User, WikimediaProject, utcnow)
 from capx.services import badges as badge_service, lets_connect
 from capx.services.accounts import ensure_profile
 

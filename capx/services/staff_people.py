@@ -17,19 +17,8 @@ from typing import Iterator, Sequence
 import sqlalchemy as sa
 
 from capx.extensions import db
-from capx.models import (
-    CAPACITY_KINDS,
-    Organization,
-    OrganizationName,
-    Profile,
-    ProfileAffiliation,
-    ProfileCapacity,
-    ProfileLanguage,
-    ProfileProject,
-    ProfileTerritory,
-    User,
-    WikimediaProject,
-)
+from capx.models import (CAPACITY_KINDS, Organization, OrganizationName, Profile, ProfileAffiliation, ProfileCapacity,
+                         ProfileLanguage, ProfileProject, ProfileTerritory, User, WikimediaProject)
 from capx.services import choices
 from capx.services.capacities import capacity_tree
 from capx.support.pagination import Page

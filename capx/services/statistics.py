@@ -22,25 +22,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from capx.extensions import db
-from capx.models import (
-    AVAILABLE,
-    KNOWN,
-    WANTED,
-    Capacity,
-    Language,
-    MessageLog,
-    NameGramCount,
-    Profile,
-    ProfileAffiliation,
-    ProfileCapacity,
-    ProfileLanguage,
-    ProfileNameGram,
-    ProfileTerritory,
-    Statistic,
-    Territory,
-    User,
-    utcnow,
-)
+from capx.models import (AVAILABLE, KNOWN, WANTED, Capacity, Language, MessageLog, NameGramCount, Profile,
+                         ProfileAffiliation, ProfileCapacity, ProfileLanguage, ProfileNameGram, ProfileTerritory,
+                         Statistic, Territory, User, utcnow)
 from capx.services.organizations import visible_organization_ids_subquery
 from capx.services.reference_names import language_name
 from capx.support import scope

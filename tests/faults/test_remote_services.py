@@ -21,15 +21,7 @@ import responses
 import sqlalchemy as sa
 
 from capx.extensions import db
-from capx.models import (
-    BugReport,
-    DiffPost,
-    JobOutage,
-    MessageLog,
-    OrganizationDiffTag,
-    Profile,
-    User,
-)
+from capx.models import (BugReport, DiffPost, JobOutage, MessageLog, OrganizationDiffTag, Profile, User)
 from tests.conftest import add_recorded, html_text
 from tests.helpers import on_metabase
 from tests.orgs_helpers import make_event, make_org

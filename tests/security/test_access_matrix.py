@@ -28,18 +28,8 @@ import pytest
 import sqlalchemy as sa
 
 from capx.extensions import db
-from capx.models import (
-    BugReport,
-    Event,
-    EventCourseImage,
-    MentorshipApplication,
-    MessageLog,
-    Organization,
-    OrganizationManager,
-    SavedOrganization,
-    SavedProfile,
-    User,
-)
+from capx.models import (BugReport, Event, EventCourseImage, MentorshipApplication, MessageLog, Organization,
+                         OrganizationManager, SavedOrganization, SavedProfile, User)
 from tests.conftest import html_text
 from tests.explore_helpers import card_names
 from tests.helpers import LOGIN, REDIRECT, assert_answer, matrix_cells

@@ -16,20 +16,9 @@ import pytest
 import responses
 
 from capx.extensions import db
-from capx.models import (
-    BugReport,
-    CapacitySuggestion,
-    DiffPost,
-    DiffPostTag,
-    MentorshipQuestion,
-    MessageLog,
-    OrganizationDetails,
-    OrganizationDiffTag,
-    OrganizationDocument,
-    OrganizationName,
-    OrganizationProject,
-    utcnow,
-)
+from capx.models import (BugReport, CapacitySuggestion, DiffPost, DiffPostTag, MentorshipQuestion, MessageLog,
+                         OrganizationDetails, OrganizationDiffTag, OrganizationDocument, OrganizationName,
+                         OrganizationProject, utcnow)
 from tests.conftest import html_text
 from tests.mentorship_helpers import make_program
 from tests.orgs_helpers import make_event, make_org
