@@ -110,6 +110,13 @@ def compute_statistics(now: dt.datetime | None = None) -> list[dict[str, Any]]:
             .group_by(pr.c.region_id, pc.capacity_id)):
         add("capacity-users", n, region_id, cap_id, ALL)
 
+    # Profiles with a capacity (any kind, and of each kind), unlocked: Explore's list without a
+    # filter. Beyond twice its count cap it says "more than ..." without counting (search_profiles).
+    add("profiles-with-capacity", s.scalar(sa.select(sa.func.count(sa.distinct(pc.profile_id)))
+                                           .join(active, active.c.profile_id == pc.profile_id)), None, None, ALL)
+    for kind, n in s.execute(sa.select(pc.kind, sa.func.count(sa.distinct(pc.profile_id)))
+                             .join(active, active.c.profile_id == pc.profile_id).group_by(pc.kind)):
+        add("profiles-with-capacity", n, None, None, kind)
     add("profile-max-id", s.scalar(sa.select(sa.func.max(Profile.id))))
     # Link rows per territory and per affiliation, all profiles: Explore estimates from them how
     # many rows a filter reads (with capacity-users and language-users; see filter_value_counts).
@@ -176,6 +183,8 @@ class FilterValueCounts:
     languages: dict[int, int]
     territories: dict[int, int]
     affiliations: dict[int, int]
+    #: Unlocked profiles with a capacity: of any kind ("all"), and of each kind.
+    with_capacity: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -195,7 +204,7 @@ _stored_counts = TimedCache[StoredCounts | None](FILTER_COUNTS_TTL_SECONDS)
 def _read_stored_counts() -> StoredCounts | None:
     totals = {"profile-max-id": 0, **{metric: 0 for metric in TOTAL_METRICS}}
     by_value: dict[str, dict[Any, int]] = {"capacity-users": {}, "language-users": {}, "territory-links": {},
-                                           "affiliation-links": {}}
+                                           "affiliation-links": {}, "profiles-with-capacity": {}}
     found = False
     for metric, item_id, kind, value in db.session.execute(
             sa.select(Statistic.metric, Statistic.item_id, Statistic.kind, Statistic.value)
@@ -204,14 +213,15 @@ def _read_stored_counts() -> StoredCounts | None:
         if metric in totals:
             totals[metric] = int(value)
         else:
-            by_value[metric][(int(item_id or 0), kind) if metric == "capacity-users" else int(item_id or 0)] = int(value)
+            by_value[metric][(int(item_id or 0), kind) if metric == "capacity-users"
+                             else kind if metric == "profiles-with-capacity" else int(item_id or 0)] = int(value)
     if not found:
         return None  # never refreshed
     filters = None
     if totals["profile-max-id"]:  # else none counted yet (or by a version that did not count these)
         filters = FilterValueCounts(totals["users"], totals["profile-max-id"], by_value["capacity-users"],
                                     by_value["language-users"], by_value["territory-links"],
-                                    by_value["affiliation-links"])
+                                    by_value["affiliation-links"], by_value["profiles-with-capacity"])
     return StoredCounts({metric: totals[metric] for metric in TOTAL_METRICS}, filters)
 
 

@@ -82,6 +82,24 @@ class StampedCache(Generic[K, V]):
             self._entries[key] = (stamp, value)
         return value
 
+    def peek(self, key: K, stamp: str | None) -> V | None:
+        """The value kept for ``key`` under ``stamp``, or None (for a value that is computed
+        together with something else; :meth:`put` keeps it)."""
+        if stamp is None:
+            return None
+        with self._lock:
+            hit = self._entries.get(key)
+        return hit[1] if hit is not None and hit[0] == stamp else None
+
+    def put(self, key: K, stamp: str | None, value: V) -> None:
+        """Keep ``value`` for ``key`` under ``stamp`` (nothing without a stamp)."""
+        if stamp is None:
+            return
+        with self._lock:
+            if len(self._entries) >= self.max_keys:
+                self._entries.clear()
+            self._entries[key] = (stamp, value)
+
     def reset(self) -> None:
         """Forget every value."""
         with self._lock:

@@ -1,11 +1,12 @@
 """The version stamps of data that processes keep in memory (``capx.models.cache``).
 
-Two kinds of data are cached per process across requests: the capacity tree ("capacities") and the
+Three kinds of data are cached per process across requests: the capacity tree ("capacities"), the
 small reference tables that name things on every card ("reference": territories, languages,
-avatars). A cached structure is used while the stamp it was built under is still the one in the
-database. Every request (every unit of work with a :mod:`capx.support.scope`) reads all stamps
-with one primary-key query, the first time it needs one, and keeps them until it writes a stamped
-table itself.
+avatars), and Explore's counts ("people": profiles, their capacities, territories, languages,
+affiliations and name grams, and users, whose lock hides a profile). A cached structure is used
+while the stamp it was built under is still the one in the database. Every request (every unit of
+work with a :mod:`capx.support.scope`) reads all stamps with one primary-key query, the first time
+it needs one, and keeps them until it writes a stamped table itself.
 
 The session events below replace a stamp in the same transaction as any ORM write to one of its
 tables (objects flushed, or bulk insert/update/delete statements), so a rolled-back write keeps the
@@ -23,11 +24,17 @@ import sqlalchemy as sa
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from capx.extensions import db
-from capx.models import Avatar, CacheStamp, Capacity, CapacityText, Language, Territory, utcnow
+from capx.models import (Avatar, CacheStamp, Capacity, CapacityText, Language, Profile, ProfileAffiliation,
+                         ProfileCapacity, ProfileLanguage, ProfileNameGram, ProfileTerritory, Territory, User, utcnow)
 from capx.support import scope
 
 CAPACITIES = "capacities"
 REFERENCE = "reference"
+#: Anything that can change which profiles an Explore search finds: Explore keeps its counts
+#: under it (capx.services.explore.search).
+PEOPLE = "people"
+_PEOPLE_MODELS: tuple[Any, ...] = (Profile, ProfileCapacity, ProfileTerritory, ProfileLanguage, ProfileAffiliation,
+                                    ProfileNameGram, User)
 
 #: Which stamp each cached table changes.
 STAMP_OF_TABLE: dict[str, str] = {
@@ -36,9 +43,10 @@ STAMP_OF_TABLE: dict[str, str] = {
     Territory.__tablename__: REFERENCE,
     Language.__tablename__: REFERENCE,
     Avatar.__tablename__: REFERENCE,
+    **{model.__tablename__: PEOPLE for model in _PEOPLE_MODELS},
 }
 _STAMP_OF_MODEL: dict[type, str] = {Capacity: CAPACITIES, CapacityText: CAPACITIES, Territory: REFERENCE,
-                                    Language: REFERENCE, Avatar: REFERENCE}
+                                    Language: REFERENCE, Avatar: REFERENCE, **{model: PEOPLE for model in _PEOPLE_MODELS}}
 _SCOPE_KEY = "cache-stamps"
 
 

@@ -18,7 +18,8 @@ from capx.services.explore.filters import (DEFAULT_SHOW, EXCHANGE_KINDS, EXCHANG
                                            ProfileFilters, language_label, resolve_languages,
                                            resolve_organizations, resolve_territories, territory_label)
 from capx.services.explore.planner import (COUNT_CAP, ESTIMATE_CAP, LOCKED_LIST_MAX, NAME_WALK_COST, SELECTIVE,
-                                           WALK_COST, capped_count, choose_driver, folded_name, not_locked,
+                                           WALK_COST, Unlocked, capped_count, choose_driver, count_query, folded_name,
+                                           not_locked, SearchPlans,
                                            organization_conditions, profile_conditions,
                                            visible_organization_condition)
 from capx.services.explore.search import (PER_PAGE, SAVED_ORGANIZATIONS_MAX, Results, saved_organizations,
@@ -28,7 +29,8 @@ __all__ = [
     "COUNT_CAP", "DEFAULT_SHOW", "ESTIMATE_CAP", "EXCHANGES", "EXCHANGE_KINDS", "EXCHANGE_LABELS",
     "LOCKED_LIST_MAX", "NAME_MAX", "NAME_WALK_COST", "PER_PAGE", "SAVED_ORGANIZATIONS_MAX", "SELECTIVE",
     "SHOW_KINDS", "SHOW_LABELS", "TAGS", "VALUES_MAX", "WALK_COST", "Chip", "OrganizationCard",
-    "OrganizationFilters", "ProfileCard", "ProfileFilters", "Results", "capped_count", "choose_driver",
+    "OrganizationFilters", "ProfileCard", "ProfileFilters", "Results", "Unlocked", "capped_count", "choose_driver",
+    "count_query", "SearchPlans",
     "folded_name", "language_label", "not_locked", "organization_cards", "organization_conditions",
     "profile_cards", "profile_conditions", "resolve_languages", "resolve_organizations",
     "resolve_territories", "saved_organizations", "saved_profiles", "search_organizations",
