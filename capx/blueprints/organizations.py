@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Sequence
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
@@ -52,6 +52,21 @@ class PeopleList:
     added: str
     already: str
     removed: str
+    template: str
+    listed_as: str  # the template's name for the list
+    listed: Callable[[int], Sequence[User]]
+    invalid_status: int  # the status of the page with a name that cannot be added
+
+
+def people_page(org: Organization, people: PeopleList) -> Response | tuple[str, int]:
+    """The page of the list (after :func:`edit_people` on a POST): the redirect after a change, else
+    the list with the name typed and its error."""
+    checked = edit_people(org, people)
+    if isinstance(checked, Response):
+        return checked
+    status = people.invalid_status if checked.errors else 200
+    return render_template(people.template, org=org, name=org.name_in(current_language_chain()), errors=checked.errors,
+                           username=checked.form, **{people.listed_as: people.listed(org.id)}), status
 
 
 def edit_people(org: Organization, people: PeopleList) -> Response | Checked[User]:
@@ -80,7 +95,9 @@ def edit_people(org: Organization, people: PeopleList) -> Response | Checked[Use
 
 MANAGERS = PeopleList("organizations.managers", forms.read_new_manager, org_service.add_manager,
                       forms.read_removed_manager, org_service.remove_manager, added="organization-managers-added",
-                      already="organization-managers-already", removed="organization-managers-removed")
+                      already="organization-managers-already", removed="organization-managers-removed",
+                      template="organizations/managers.html", listed_as="managers", listed=org_service.managers_of,
+                      invalid_status=400)
 
 
 def _require_manager(org: Organization) -> None:
@@ -193,13 +210,7 @@ def staff_list() -> str:
 @staff_required
 def managers(organization_id: int) -> Response | tuple[str, int]:
     """Staff add and remove an organization's managers."""
-    org = organization_or_404(organization_id)
-    checked = edit_people(org, MANAGERS)
-    if isinstance(checked, Response):
-        return checked
-    return render_template("organizations/managers.html", org=org, name=org.name_in(current_language_chain()),
-                           managers=org_service.managers_of(org.id), errors=checked.errors,
-                           username=checked.form), (400 if checked.errors else 200)
+    return people_page(organization_or_404(organization_id), MANAGERS)
 
 
 @bp.app_template_global()

@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from werkzeug.wrappers import Response
 
 from capx.access import current_user, login_required, staff_required
-from capx.blueprints.organizations import PeopleList, edit_people, organization_or_404
+from capx.blueprints.organizations import PeopleList, organization_or_404, people_page
 from capx.extensions import db
 from capx.forms import partners as forms
 from capx.forms.errors import FormErrors
@@ -21,7 +21,8 @@ bp = Blueprint("partners", __name__)
 
 MEMBERS = PeopleList("partners.partner", forms.read_member, service.add_member, forms.read_user_id,
                      service.remove_member, added="partner-members-added", already="partner-members-already",
-                     removed="partner-members-removed")
+                     removed="partner-members-removed", template="partners/partner.html", listed_as="members",
+                     listed=service.members_of, invalid_status=422)
 
 
 def _partner_for_badges(organization_id: int) -> Organization:
@@ -54,12 +55,7 @@ def partner(organization_id: int) -> Response | tuple[str, int]:
         db.session.commit()
         flash("partner-marked" if action == "mark" else "partner-unmarked", "success")
         return redirect(url_for("partners.partner", organization_id=org.id))
-    checked = edit_people(org, MEMBERS)
-    if isinstance(checked, Response):
-        return checked
-    return render_template("partners/partner.html", org=org, name=org.name_in(current_language_chain()),
-                           members=service.members_of(org.id), errors=checked.errors,
-                           username=checked.form), (422 if checked.errors else 200)
+    return people_page(org, MEMBERS)
 
 
 def _badges_page(org: Organization, form: forms.BadgeForm, errors: FormErrors, status: int = 200) -> tuple[str, int]:
