@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from capx.extensions import db
 from capx.models import BugReport
 from tests.conftest import html_text, statements_run
+from tests.limit_helpers import check_hourly_limit
 
 
 @pytest.fixture()
@@ -202,16 +203,9 @@ def _backdate(app, reporter_id, **delta):
 
 def test_hourly_report_limit_keeps_the_typed_text(app, client, login, reporter):
     login(client, reporter)
-    for i in range(5):
-        assert file(client, title=f"Report {i}").status_code == 302
-    response = file(client, title="The sixth one", description="Everything I typed, kept.")
-    assert response.status_code == 422
-    page = html_text(response)
-    assert "You have sent 5 reports in the last hour, the most one person can send." in page
-    assert 'value="The sixth one"' in page and "Everything I typed, kept." in page
-    assert len(reports(app)) == 5
-    _backdate(app, reporter.id, minutes=61)  # an hour later the hourly budget is back
-    assert file(client, title="Later").status_code == 302
+    check_hourly_limit(lambda **data: file(client, **data), lambda: len(reports(app)),
+                       lambda **delta: _backdate(app, reporter.id, **delta),
+                       "You have sent 5 reports in the last hour, the most one person can send.")
 
 
 def test_daily_report_limit_and_its_translation(app, client, login, reporter, monkeypatch):

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from capx.extensions import db
 from capx.models import CapacitySuggestion, utcnow
 from tests.conftest import html_text
+from tests.limit_helpers import check_hourly_limit
 
 
 def suggest(client: Any, **data: str) -> Any:
@@ -32,16 +33,8 @@ def backdate(app: Any, **delta: float) -> None:
 
 def test_hourly_suggestion_limit_keeps_the_typed_text(app: Any, client: Any, make_user: Any, login: Any) -> None:
     login(client, make_user("Ana Exemplo"))
-    for i in range(5):
-        assert suggest(client, title=f"Capacity {i}").status_code == 302
-    response = suggest(client, title="The sixth", description="All I typed stays.")
-    assert response.status_code == 422
-    page = html_text(response)
-    assert "You have sent 5 suggestions in the last hour, the most one person can send." in page
-    assert 'value="The sixth"' in page and "All I typed stays." in page
-    assert count(app) == 5
-    backdate(app, minutes=61)
-    assert suggest(client).status_code == 302
+    check_hourly_limit(lambda **data: suggest(client, **data), lambda: count(app), lambda **delta: backdate(app, **delta),
+                       "You have sent 5 suggestions in the last hour, the most one person can send.")
 
 
 def test_daily_suggestion_limit_translated(app: Any, client: Any, make_user: Any, login: Any, monkeypatch: Any) -> None:
