@@ -16,10 +16,19 @@ from tests.browser.test_organizations import own_errors
 CASES = [("desktop", "light", "en"), ("phone", "dark", "ar")]
 
 
-@pytest.mark.parametrize("viewport, theme, lang", CASES)
-def test_the_dashboard_for_visitors(new_page: Any, viewport: str, theme: str, lang: str) -> None:
+def opened(new_page: Any, viewport: str, theme: str, lang: str, user: str | None = None) -> tuple[Any, str]:
+    """A page in this viewport and theme, logged in as ``user`` (with the case's tag, one account
+    per case) when named; and the case's tag."""
     page = new_page(viewport=viewport, theme=theme)
     tag = f"{viewport}-{theme}-{lang}"
+    if user:
+        log_in(page, f"{user} {tag}")
+    return page, tag
+
+
+@pytest.mark.parametrize("viewport, theme, lang", CASES)
+def test_the_dashboard_for_visitors(new_page: Any, viewport: str, theme: str, lang: str) -> None:
+    page, tag = opened(new_page, viewport, theme, lang)
     page.goto(f"/data_analytics_dashboard?uselang={lang}")
     assert "/login" not in page.url
     assert page.locator(".data-total").count() == 5
@@ -35,9 +44,7 @@ def test_the_dashboard_for_visitors(new_page: Any, viewport: str, theme: str, la
 
 @pytest.mark.parametrize("viewport, theme, lang", CASES)
 def test_add_a_suggested_capacity_from_home(new_page: Any, viewport: str, theme: str, lang: str) -> None:
-    page = new_page(viewport=viewport, theme=theme)
-    tag = f"{viewport}-{theme}-{lang}"
-    log_in(page, f"Home Adder {tag}")
+    page, tag = opened(new_page, viewport, theme, lang, "Home Adder")
     page.goto(f"/home?uselang={lang}")
     assert page.locator("#totals-heading").count() == 1
     axe_check(page, f"home-add-{tag}")
@@ -55,9 +62,7 @@ def test_add_a_suggested_capacity_from_home(new_page: Any, viewport: str, theme:
 
 @pytest.mark.parametrize("viewport, theme, lang", CASES)
 def test_capacity_page_known_only_or_known_and_available(new_page: Any, viewport: str, theme: str, lang: str) -> None:
-    page = new_page(viewport=viewport, theme=theme)
-    tag = f"{viewport}-{theme}-{lang}"
-    log_in(page, f"Capacity Adder {tag}")
+    page, tag = opened(new_page, viewport, theme, lang, "Capacity Adder")
     page.goto(f"/capacity?uselang={lang}")
     with page.expect_navigation():
         page.locator(".directory-card__head a").first.click()
