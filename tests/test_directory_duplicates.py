@@ -156,3 +156,21 @@ def test_two_staff_approving_at_the_same_moment(app: Any, database_urls: tuple[s
     assert isinstance(results["Data journalism"], Capacity), results
     assert isinstance(results["data journalísm"], SameName), results
     assert len(capacities_named(app, "data journalism")) == 1
+
+
+@pytest.mark.parametrize("decision", ["approve", "reject"])
+def test_a_decided_suggestion_goes_back_to_the_queue(app: Any, client: Any, make_user: Any, login: Any,
+                                                     decision: str) -> None:
+    ana = make_user("Ana Exemplo")
+    with app.app_context():
+        row = CapacitySuggestion(user_id=ana.id, title="Podcasting", description="Something", status="rejected")
+        db.session.add(row)
+        db.session.commit()
+        decided = row.id
+    login(client, make_user("Staff Member", is_staff=True))
+    response = client.post(f"/capacity/suggestions/{decided}/{decision}", data={}, follow_redirects=True)
+    assert response.request.path == "/capacity/suggestions"
+    assert "Someone already decided on this suggestion." in html_text(response)
+    assert client.post(f"/capacity/suggestions/999999/{decision}", data={}).status_code == 404
+    with app.app_context():
+        assert db.session.get(CapacitySuggestion, decided).status == "rejected"

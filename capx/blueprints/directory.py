@@ -143,10 +143,14 @@ def queue() -> str:
                            tree=tree, status_labels=forms.STATUS_LABELS)
 
 
-def _pending_or_404(suggestion_id: int) -> CapacitySuggestion:
+def _pending_or_404(suggestion_id: int) -> CapacitySuggestion | Response:
+    """The suggestion to decide on; 404 when unknown, back to the queue (saying so) when already decided."""
     suggestion = service.suggestion(suggestion_id)
     if suggestion is None:
         abort(404)
+    if not service.is_pending(suggestion):
+        flash("directory-moderate-already-decided", "warning")
+        return redirect(url_for("directory.queue"))
     return suggestion
 
 
@@ -155,9 +159,8 @@ def _pending_or_404(suggestion_id: int) -> CapacitySuggestion:
 def approve(suggestion_id: int) -> str | Response | tuple[str, int]:
     """Staff: approve and create the capacity."""
     suggestion = _pending_or_404(suggestion_id)
-    if not service.is_pending(suggestion):
-        flash("directory-moderate-already-decided", "warning")
-        return redirect(url_for("directory.queue"))
+    if isinstance(suggestion, Response):
+        return suggestion
     checked = forms.read_approval(suggestion.id, request.form, capacity_tree(current_language_chain()))
     if checked.value is None:
         return render_template("directory/moderate_error.html", suggestion=suggestion, form=checked.form,
@@ -183,9 +186,8 @@ def approve(suggestion_id: int) -> str | Response | tuple[str, int]:
 def reject(suggestion_id: int) -> str | Response | tuple[str, int]:
     """Staff: reject with a note."""
     suggestion = _pending_or_404(suggestion_id)
-    if not service.is_pending(suggestion):
-        flash("directory-moderate-already-decided", "warning")
-        return redirect(url_for("directory.queue"))
+    if isinstance(suggestion, Response):
+        return suggestion
     checked = forms.read_rejection(suggestion.id, request.form)
     if checked.value is None:
         return render_template("directory/moderate_error.html", suggestion=suggestion, form=checked.form,
