@@ -403,10 +403,11 @@ def import_current_command(file: Path, dry_run: bool, report_path: Path | None, 
     import json
 
     from capx.clients.meta_wiki import meta_wiki_client
+    from capx.clients.wikilearn import wikilearn_url
     from capx.services.importer.report import ImportReport
     from capx.services.importer.runner import ImportFileError, ImportOptions, load_skill_map, run_import
 
-    options = ImportOptions(dry_run=dry_run, batch_size=max(1, batch_size))
+    options = ImportOptions(dry_run=dry_run, batch_size=max(1, batch_size), wikilearn_url=wikilearn_url())
     if skill_map is not None:
         try:
             options.skill_map = load_skill_map(skill_map.read())

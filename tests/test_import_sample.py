@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from capx.extensions import db
-from capx.models import (AVAILABLE, KNOWN, WANTED, Badge, Capacity, Event, KeptProfileData, MentorshipApplication,
+from capx.models import (AVAILABLE, KNOWN, WANTED, Badge, Capacity, Event, EventCourseImage, KeptProfileData, MentorshipApplication,
                          MentorshipProgram, Organization, OrganizationManager, OrganizationName, Profile,
                          ProfileAffiliation, ProfileCapacity, ProfileLanguage, ProfileProject, ProfileTerritory, User,
                          UserBadge)
@@ -360,6 +360,19 @@ def test_events_show_their_place_and_wikidata_item(app: Any, imported: dict[str,
     assert 'href="https://www.wikidata.org/wiki/Q937032684"' in page
     page = html_text(client.get("/events/5"))  # no link of its own: no empty "open" button
     assert "Go to the event&#39;s page" not in page and 'href=""' not in page
+
+
+def test_course_events_keep_their_course_picture_as_a_pending_copy(app: Any, imported: dict[str, Any]) -> None:
+    """An event of a WikiLearn course whose image is the course's picture on WikiLearn gets a
+    pending copy (the refresh-courses job copies it); other images outside Commons stay reported."""
+    rows = {r["pk"]: r["fields"] for r in by_model(sample_rows(), "events.events")}
+    assert rows[1]["url"].startswith("https://learn.wiki/courses/") and rows[1]["image_url"].startswith("https://learn.wiki/")
+    with app.app_context():
+        pictures = {p.event_id: p for p in db.session.scalars(sa.select(EventCourseImage))}
+    assert pictures[1].source_url == rows[1]["image_url"] and not pictures[1].copied and pictures[1].data is None
+    skipped = {s["old_id"] for s in imported["skips"] if s["model"] == "events.events" and s["field"] == "image_url"}
+    assert 1 not in skipped
+    assert set(pictures) | skipped == {pk for pk, f in rows.items() if f["image_url"] and "commons" not in f["image_url"]}
 
 
 def test_rows_out_of_key_order_are_recorded_one_by_one(app: Any, fresh: None, tmp_path: Any) -> None:

@@ -1,8 +1,11 @@
 """Events, bug reports and message logs, streamed in batches.
 
 Events keep their old ids, Wikidata items and OpenStreetMap places; an event without an end
-ends when it begins (``mapping.event_end``). Bug reports keep their type and status (mapped), and
-a request for a new capacity becomes a capacity suggestion in the directory's moderation queue.
+ends when it begins (``mapping.event_end``). An event of a WikiLearn course whose image is the
+course's picture on WikiLearn gets a pending copy of it (``EventCourseImage`` without bytes: the
+refresh-courses job copies it); any other image outside Commons is left out (``third-party-image``).
+Bug reports keep their type and status (mapped), and a request for a new capacity becomes a
+capacity suggestion in the directory's moderation queue.
 Message logs never held the text; their recipient is linked to a CapX account when it is one.
 """
 
@@ -11,7 +14,9 @@ from __future__ import annotations
 from typing import Any
 
 
-from capx.models import BugReport, CapacitySuggestion, Event, EventCapacity, MessageLog
+from capx.models import BugReport, CapacitySuggestion, Event, EventCapacity, EventCourseImage, MessageLog
+from capx.services.course_images import picture_url
+from capx.services.event_fill import course_key_of
 from capx.services.importer.context import ImportContext
 from capx.services.importer.mapping import (bug_status, bug_type, commons_file, event_end, event_format,
                                             message_log, openstreetmap_id, suggestion_status, wikidata_qid)
@@ -27,6 +32,8 @@ def write_events(ctx: ImportContext, batch: list[Row]) -> None:
     rows = batch
     events: list[dict[str, Any]] = []
     capacities: list[dict[str, Any]] = []
+    pictures: list[dict[str, Any]] = []
+    wikilearn = ctx.options.wikilearn_url
     for row in rows:
         f = row.fields
         begin = parse_datetime(f["time_begin"])
@@ -34,7 +41,11 @@ def write_events(ctx: ImportContext, batch: list[Row]) -> None:
         if end is None or end < begin:
             ctx.report.note("mapped", model, row.pk, "no end (or an end before the beginning): ends when it begins")
         image = commons_file(f["image_url"])
-        if f["image_url"] and not image:
+        course_picture = (picture_url(f["image_url"], wikilearn) if f["image_url"] and not image
+                          and course_key_of(f["url"] or "", wikilearn) else None)
+        if course_picture:
+            pictures.append({"event_id": row.pk, "source_url": course_picture})
+        elif f["image_url"] and not image:
             ctx.report.skip_field(model, row.pk, "image_url", "third-party-image", f["image_url"])
         osm = openstreetmap_id(f["openstreetmap_id"])
         if f["openstreetmap_id"] and osm is None:
@@ -57,6 +68,7 @@ def write_events(ctx: ImportContext, batch: list[Row]) -> None:
         ctx.report.count(model, IMPORTED)
     insert_all(Event, events)
     insert_all(EventCapacity, capacities)
+    insert_all(EventCourseImage, pictures)
 
 
 def write_bugs(ctx: ImportContext, batch: list[Row]) -> None:

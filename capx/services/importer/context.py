@@ -15,11 +15,13 @@ from capx.services.importer.scan import ExportIndex
 
 @dataclass
 class ImportOptions:
-    """How to run: ``skill_map`` maps old skill ids to CapX capacity codes (``--skill-map``)."""
+    """How to run: ``skill_map`` maps old skill ids to CapX capacity codes (``--skill-map``);
+    ``wikilearn_url`` is the WikiLearn whose course pictures events may use (``CAPX_WIKILEARN_URL``)."""
 
     dry_run: bool = False
     skill_map: dict[int, dict[str, Any]] = field(default_factory=dict)
     batch_size: int = 1000
+    wikilearn_url: str = "https://learn.wiki"
 
 
 @dataclass
