@@ -20,30 +20,19 @@ import sqlalchemy as sa
 
 from capx.extensions import db
 from capx.models import Event, EventCourseImage
+from tests import test_event_fill
 from tests.conftest import add_recorded, recorded, statements_run
 from tests.orgs_helpers import make_event, make_org
+from tests.test_event_fill import COURSE_API, COURSE_URL, html_text, run_job
 
-COURSE = "course-v1:WikimediaFoundation+IP101+2024"
-COURSE_API = f"https://learn.wiki/api/courses/v1/courses/{COURSE}/"
-COURSE_URL = f"https://learn.wiki/courses/{COURSE}/about"
+#: The organization and its manager (logged in) of the fill tests.
+setup = test_event_fill.setup
+
 PICTURE = recorded("learnwiki-course", "course-detail-anonymous")["response"]["body"]["media"]["image"]["raw"]
 PNG = base64.b64decode(recorded("learnwiki-course", "course-image-png")["response"]["body_base64"])
 NEW_PICTURE = PICTURE.replace("ip101_course_image", "ip101_course_image_2025")
 GIF = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00" \
       b"\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
-
-
-@pytest.fixture()
-def setup(app: Any, make_user: Any, client: Any, login: Any) -> dict[str, Any]:
-    manager = make_user("Course Manager")
-    org = make_org(app, managers=(manager,))
-    login(client, manager)
-    return {"manager": manager, "org": org, "new": f"/organization_profile/{org}/events/new",
-            "fill": f"/organization_profile/{org}/events/fill"}
-
-
-def html_text(response: Any) -> str:
-    return html.unescape(response.get_data(as_text=True))
 
 
 def event_data(**values: str) -> dict[str, str]:
@@ -75,10 +64,6 @@ def picture_row(app: Any, event_id: int) -> EventCourseImage | None:
         row = db.session.get(EventCourseImage, event_id)
         db.session.expunge_all()
         return row
-
-
-def run_job(app: Any) -> Any:
-    return app.test_cli_runner().invoke(args=["capx", "refresh-courses"])
 
 
 def shown_picture(client: Any, event_id: int) -> str | None:

@@ -317,7 +317,6 @@ def apply_fill(form: EventForm, fill: EventFill, labels: Mapping[int, str] | Non
     A course's picture is used (its box ticked) unless the form already uses another one."""
     result = FillResult()
     values = fill.values()
-    _fill_picture(form, values.get("course_image", ""), result)
     times_empty = not form.start and not form.end
     for key in FILL_FIELDS[:-len(_PICTURE_FIELDS)]:
         new = values.get(key, "")
@@ -339,6 +338,7 @@ def apply_fill(form: EventForm, fill: EventFill, labels: Mapping[int, str] | Non
             continue
         setattr(form, key, int(new) if key == "territory_id" else new)
         result.filled.append(key)
+    _fill_picture(form, values.get("course_image", ""), result)
     return result
 
 

@@ -80,6 +80,7 @@ def test_organizer_fills_events_from_links(browser: Any, live_server: str, mocke
         # From a WikiLearn course address; the title typed first is kept, and said so.
         answer_course(mocked_http, f"Introduction to Wikimedia Projects ({tag})")
         page.goto(new_event)
+        assert not page.is_visible("#event-course-image")  # no picture offered before a course gives one
         page.fill("#f-title", f"Our study group ({tag})")
         fill_in(page, COURSE_URL, javascript)
         assert page.input_value("#f-title") == f"Our study group ({tag})"
