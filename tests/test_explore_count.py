@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from capx.extensions import db
 from capx.models import Profile, ProfileCapacity, User
 from capx.services.explore import planner, search
+from capx.support import stamps
 from tests.conftest import html_text, statements_run
 from tests.explore_helpers import BASE_TIME, ids, person
 
@@ -175,3 +176,13 @@ def test_a_walked_count_is_kept_until_a_profile_changes(app: Any, client: Any, m
         db.session.get(User, newcomer.id).is_locked = True
         db.session.commit()
     assert count_text(client, "/feed") == "3 profiles"
+    # a change of the capacity tree (a filter's descendants) counts again too
+    with statements_run(app) as statements:
+        assert count_text(client, "/feed") == "3 profiles"
+    assert not any("count(*)" in s for s in statements)
+    with app.app_context():
+        stamps.bump(db.session.connection(), stamps.CAPACITIES)
+        db.session.commit()
+    with statements_run(app) as statements:
+        assert count_text(client, "/feed") == "3 profiles"
+    assert any("count(*)" in s for s in statements)

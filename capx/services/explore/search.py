@@ -33,7 +33,8 @@ ORGANIZATION_COUNT_CAP = 10_000
 STORED_MARGIN = 2
 
 #: Counts that walked (:func:`search_profiles`), kept per search while no profile, link row or
-#: user changed (the "people" stamp: any such write replaces it, so a kept count is exact).
+#: user changed (the "people" stamp: any such write replaces it, so a kept count is exact), nor
+#: the capacity tree or the reference data (:func:`_count_stamp`).
 _walked_counts = StampedCache[tuple[str, int, tuple[tuple[str, str], ...]], int](max_keys=512)
 
 
@@ -55,6 +56,17 @@ def _count_and_page(base: sa.Select[Any], number: int, per_page: int,
     capped = count > cap
     count = min(count, cap)
     return count, capped, make_page(number, per_page, count)
+
+
+def _count_stamp() -> str | None:
+    """What a kept count depends on beyond the search itself: the people (profiles, their links,
+    users), the capacity tree (a filter's descendants) and the reference data (a region's
+    countries). Read with the request's other stamps: no query of its own. None (nothing kept)
+    while the people stamp was never set; the others' first write sets them, changing the key."""
+    people = stamps.stamp(stamps.PEOPLE)
+    if people is None:
+        return None
+    return "|".join([people, stamps.stamp(stamps.CAPACITIES) or "-", stamps.stamp(stamps.REFERENCE) or "-"])
 
 
 def _surely_more(filters: ProfileFilters, cap: int) -> bool:
@@ -98,7 +110,7 @@ def search_profiles(filters: ProfileFilters, viewer: User | None, chain: Sequenc
         # walked newest first, stops as soon as enough rows matched.
         query = query.with_hint(Profile, "FORCE INDEX (ix_profile_walk)", "mysql")
     surely_more = _surely_more(filters, cap)
-    stamp = stamps.stamp(stamps.PEOPLE)  # read with the other stamps: no query of its own
+    stamp = _count_stamp()
     key = (str(db.engine.url), cap, tuple(filters.at_page(1).params()))
     known = None if surely_more or not plan.walk else _walked_counts.peek(key, stamp)
     if surely_more or known is not None:
