@@ -15,7 +15,6 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from capx.extensions import db
-from capx.support.planner_stats import update_planner_statistics
 
 capx_cli = AppGroup("capx", help="Capacity Exchange commands.")
 
@@ -44,14 +43,13 @@ def _seed(profiles: int, seed: int, copy_: bool) -> None:
 
     if not copy_ or profiles <= REPLICATION_BASE:
         seed_demo(profiles, seed, echo=click.echo)
-    else:
-        seed_demo(REPLICATION_BASE, seed, echo=click.echo)
-        if replicate_demo(profiles, echo=click.echo):
-            from capx.services.statistics import refresh_statistics
+        return
+    seed_demo(REPLICATION_BASE, seed, echo=click.echo)
+    if replicate_demo(profiles, echo=click.echo):
+        from capx.services.statistics import refresh_statistics
 
-            refresh_statistics()
-            db.session.commit()
-    update_planner_statistics(after_bulk_load=True)
+        refresh_statistics()
+        db.session.commit()
 
 
 @capx_cli.command("bench")
@@ -459,7 +457,6 @@ def _after_import() -> None:
     db.session.commit()
     with db.engine.connect() as connection:
         align_id_counters(connection, KEPT_ID_TABLES)
-    update_planner_statistics(after_bulk_load=True)
 
 
 @capx_cli.command("refresh-statistics")
@@ -472,7 +469,6 @@ def refresh_statistics_command() -> None:
     started = time.perf_counter()
     rows = refresh_statistics()
     db.session.commit()
-    update_planner_statistics()  # SQLite only: its planner has no statistics of its own
     click.echo(f"statistics: {rows} figures in {time.perf_counter() - started:.1f} s")
 
 

@@ -30,7 +30,7 @@ from capx import create_app
 from capx.extensions import db
 from capx.services.badges import BUILT_IN_CODES
 from capx.support import caches
-from tests.helpers import create_user, forget_planner_statistics
+from tests.helpers import create_user
 
 TESTS = Path(__file__).resolve().parent
 FIXTURES = TESTS / "fixtures"
@@ -224,8 +224,6 @@ def _empty_tables(app: Flask, include_reference: bool) -> None:
                                                              badge.c.code.not_in(sorted(BUILT_IN_CODES)))))
                 if mysql:
                     conn.execute(sa.text("SET FOREIGN_KEY_CHECKS=1"))
-                else:  # statistics a command gathered would steer later tests' plans
-                    forget_planner_statistics(conn)
 
 
 @pytest.fixture(autouse=True)

@@ -66,13 +66,3 @@ def assert_answer(response: Any, expected: Any) -> None:
         assert response.status_code == 302 and "/login" not in location, (response.status_code, location)
     else:
         assert response.status_code == expected
-
-
-def forget_planner_statistics(conn: Any) -> None:
-    """SQLite: drop what ANALYZE gathered (support/planner_stats.py), when there is any, on every
-    connection: DROP changes the schema, so the others reload it; this one reloads through
-    ``ANALYZE sqlite_master`` (which leaves an empty table: no statistics)."""
-    if conn.execute(sa.text("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")).scalar() and \
-            conn.execute(sa.text("SELECT count(*) FROM sqlite_stat1")).scalar():
-        conn.execute(sa.text("DROP TABLE sqlite_stat1"))
-        conn.execute(sa.text("ANALYZE sqlite_master"))
