@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from capx.extensions import db
 from capx.models import (CAPACITY_KINDS, Organization, OrganizationCapacity, OrganizationName, OrganizationTerritory,
@@ -76,6 +78,35 @@ def _probe(*where: Any) -> Any:
 
 def _kinds(exchange: Sequence[str]) -> list[str]:
     return [EXCHANGE_KINDS[e] for e in exchange] or list(CAPACITY_KINDS)
+
+
+class _NotIndexed(FunctionElement[Any]):
+    """A column written so that SQLite cannot look it up in an index (``+column``, SQLite's own
+    idiom); the bare column elsewhere.
+
+    The exchange probe ("profile P has a capacity of kind K": ``profile_id = P AND kind IN (...)``)
+    can use the primary key (profile_id first: about 8 rows a profile) or the filter index (kind
+    first: a third of the table). SQLite without ANALYZE statistics picks the kind index: on a
+    20,000 profile database (2026-12-06) the first ``/feed?exchange=learner`` took 19 s, its count
+    probing 20,000 profiles through 40,000 index rows each; with ``+kind``, 0.2 s. (ANALYZE fixed
+    it too but made the home 46 % slower.) MariaDB picks the primary key by itself."""
+
+    inherit_cache = True
+    name = "not_indexed"
+
+    def __init__(self, column: Any) -> None:
+        super().__init__(column)
+        self.type = column.type
+
+
+@compiles(_NotIndexed)
+def _not_indexed(element: _NotIndexed, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(element.clauses, **kw))
+
+
+@compiles(_NotIndexed, "sqlite")
+def _not_indexed_sqlite(element: _NotIndexed, compiler: Any, **kw: Any) -> str:
+    return "+" + str(compiler.process(element.clauses, **kw))
 
 
 def _unindexed(column: Any) -> Any:
@@ -272,7 +303,8 @@ def _plan(filters: ProfileFilters, found: _Candidates, wanted: int) -> ProfilePl
     if not filters.capacities:
         # Broad, so probed last: "has a capacity (of the chosen exchange type)".
         if filters.exchange:
-            probes.append((ProfileCapacity.profile_id, [ProfileCapacity.kind.in_(_kinds(filters.exchange))]))
+            probes.append((ProfileCapacity.profile_id,
+                           [_NotIndexed(ProfileCapacity.kind).in_(_kinds(filters.exchange))]))
         elif not filters.include_incomplete:
             probes.append((ProfileCapacity.profile_id, []))
     outer: list[Any] = []
