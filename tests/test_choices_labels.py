@@ -63,13 +63,19 @@ def test_territory_and_language_lists_are_built_once_per_snapshot(app: Flask) ->
 
 
 def test_capacity_choices_are_built_once_per_tree(app: Flask) -> None:
-    from capx.services.capacities import forget_tree
+    from capx.services.capacities import bump_tree_stamp, forget_tree
+    from capx.support import stamps
 
+    with app.app_context():  # trees are kept only under a stamp; an earlier test may have emptied them
+        stamps.ensure(db.session.connection())
+        db.session.commit()
     with app.test_request_context("/"), scope.opened():
         first = choices.capacity_choices(EN)
         assert choices.capacity_choices(EN) is first
         assert choices.capacity_choices(PT) is not first
-        forget_tree()  # what a request that changes capacities does
+        bump_tree_stamp(db.session.connection())  # what a request that changes capacities does
+        db.session.commit()
+        forget_tree()
         assert choices.capacity_choices(EN) is not first
 
 
